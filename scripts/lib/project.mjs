@@ -1,0 +1,41 @@
+// Small helpers shared by the project's scripts (Node, no build step).
+import { createHmac } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The D1 database names bound as shards in wrangler.toml, in binding order. */
+export function shardDatabases() {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const blocks = toml.split("[[d1_databases]]").slice(1);
+  return blocks
+    .map((block) => ({ binding: /binding\s*=\s*"([^"]+)"/.exec(block)?.[1], name: /database_name\s*=\s*"([^"]+)"/.exec(block)?.[1] }))
+    .filter((db) => db.binding?.startsWith("SHARD_") && db.name)
+    .sort((a, b) => Number(a.binding.slice(6)) - Number(b.binding.slice(6)));
+}
+
+/** KEY=value pairs of .dev.vars (or the example when it does not exist yet). */
+export function devVars() {
+  const file = [".dev.vars", ".dev.vars.example"].map((name) => path.join(ROOT, name)).find(existsSync);
+  const vars = {};
+  if (!file) return vars;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match) vars[match[1]] = match[2].replace(/^"(.*)"$/, "$1");
+  }
+  return vars;
+}
+
+const base64url = (value) => Buffer.from(value).toString("base64url");
+
+/** An HS256 JWT, as the Worker expects: `sub` = user id, optional `is_staff`. */
+export function signToken({ userId, staff = false, ttlSeconds = 86_400, secret = devVars().JWT_SECRET }) {
+  if (!secret) throw new Error("JWT_SECRET is not set (.dev.vars)");
+  const now = Math.floor(Date.now() / 1000);
+  const header = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+  const payload = base64url(JSON.stringify({ sub: String(userId), ...(staff ? { is_staff: true } : {}), iat: now, exp: now + ttlSeconds }));
+  const signature = createHmac("sha256", secret).update(`${header}.${payload}`).digest("base64url");
+  return `${header}.${payload}.${signature}`;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Applies migrations/ to every local D1 shard declared in wrangler.toml.
+import { spawnSync } from "node:child_process";
+import { ROOT, shardDatabases } from "./lib/project.mjs";
+
+export function migrateLocalShards({ persistTo } = {}) {
+  for (const { binding, name } of shardDatabases()) {
+    const args = ["wrangler", "d1", "migrations", "apply", name, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+    const result = spawnSync("npx", args, {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    });
+    if (result.status !== 0) {
+      process.stderr.write(result.stdout + result.stderr);
+      throw new Error(`migrations failed on ${binding} (${name})`);
+    }
+    const applied = (result.stdout.match(/✅/g) ?? []).length;
+    console.log(`  ${binding} (${name}): ${applied ? `${applied} migration(s) applied` : "up to date"}`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log("Applying migrations to every local shard:");
+  migrateLocalShards();
+}

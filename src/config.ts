@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { Env } from "./env";
+import { ACTIVITY_TYPES, ACTIVITY_TYPE_NAMES, type ActivityType } from "./feed/activity-types";
+import { MAX_SHARDS } from "./shards/ids";
+
+/**
+ * Configuration is parsed once per isolate, at the edge of the program; the
+ * rest of the code receives typed values. A bad value fails loudly with the
+ * variable's name instead of misbehaving later.
+ */
+
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["", "true", "1", "false", "0", "yes", "no"]))
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const retentionOverrides = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON object of activity_type to days" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.partialRecord(z.enum(ACTIVITY_TYPE_NAMES), z.number().int().min(1).max(36_500)));
+
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("production"),
+  JWT_SECRET: z.string({ error: "is required (wrangler secret put JWT_SECRET)" }).min(16, "must be at least 16 characters"),
+  SHARD_COUNT: z.coerce.number().int().min(1).max(MAX_SHARDS).default(1),
+  CORS_ALLOWED_ORIGINS: z.string().default(""),
+  USE_ASYNC_ACTIVITY_FEED: flag.default(false),
+  RETENTION_POLICY: retentionOverrides.optional(),
+  UNREAD_CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3_600),
+});
+
+export type RetentionPolicy = Readonly<Record<ActivityType, number>>;
+
+export interface Config {
+  readonly environment: "development" | "test" | "staging" | "production";
+  readonly jwtSecret: string;
+  readonly shardCount: number;
+  readonly corsAllowedOrigins: readonly string[];
+  readonly asyncIngestion: boolean;
+  readonly retentionPolicy: RetentionPolicy;
+  readonly unreadCacheTtlSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function defaultRetentionPolicy(): RetentionPolicy {
+  return Object.fromEntries(ACTIVITY_TYPE_NAMES.map((type) => [type, ACTIVITY_TYPES[type].retentionDays])) as RetentionPolicy;
+}
+
+function parseConfig(env: Env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "config"} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const vars = parsed.data;
+  const origins = vars.CORS_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean);
+  const isLocal = vars.ENVIRONMENT === "development" || vars.ENVIRONMENT === "test";
+  if (origins.includes("*") && !isLocal) {
+    throw new ConfigError('Invalid configuration: CORS_ALLOWED_ORIGINS "*" is only allowed in development');
+  }
+  for (let index = 0; index < vars.SHARD_COUNT; index++) {
+    if (!env[`SHARD_${index}`]) {
+      throw new ConfigError(`Invalid configuration: SHARD_COUNT is ${vars.SHARD_COUNT} but binding SHARD_${index} is missing`);
+    }
+  }
+  return {
+    environment: vars.ENVIRONMENT,
+    jwtSecret: vars.JWT_SECRET,
+    shardCount: vars.SHARD_COUNT,
+    corsAllowedOrigins: origins,
+    asyncIngestion: vars.USE_ASYNC_ACTIVITY_FEED,
+    retentionPolicy: { ...defaultRetentionPolicy(), ...(vars.RETENTION_POLICY ?? {}) },
+    unreadCacheTtlSeconds: vars.UNREAD_CACHE_TTL_SECONDS,
+  };
+}
+
+const cache = new WeakMap<Env, Config>();
+
+/** The validated configuration for this environment, parsed on first use. */
+export function configFor(env: Env): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    cache.set(env, config);
+  }
+  return config;
+}

@@ -1,0 +1,87 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * Drizzle's view of one shard's tables. The SQL in migrations/ is the source of
+ * the schema (it also holds the counter triggers drizzle cannot express);
+ * test/schema.test.ts fails if the two disagree. Times are epoch milliseconds.
+ */
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull(),
+    eventType: text("event_type").notNull(),
+    sourceEventId: text("source_event_id").notNull(),
+    targetType: text("target_type"),
+    targetId: integer("target_id"),
+    fastId: integer("fast_id"),
+    data: text("data").notNull().default("{}"),
+    title: text("title"),
+    description: text("description"),
+    occurredAt: integer("occurred_at").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    ingestId: text("ingest_id").notNull(),
+  },
+  (table) => [
+    uniqueIndex("events_user_id_source_event_id").on(table.userId, table.sourceEventId),
+    index("events_user_occurred").on(table.userId, table.occurredAt),
+    index("events_occurred").on(table.occurredAt),
+  ],
+);
+
+export const feedItems = sqliteTable(
+  "feed_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull(),
+    activityType: text("activity_type").notNull(),
+    eventId: integer("event_id"),
+    targetType: text("target_type"),
+    targetId: integer("target_id"),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    isRead: integer("is_read", { mode: "boolean" }).notNull().default(false),
+    readAt: integer("read_at"),
+    createdAt: integer("created_at").notNull(),
+    data: text("data").notNull().default("{}"),
+    dedupeKey: text("dedupe_key"),
+  },
+  (table) => [
+    index("feed_items_user_created").on(table.userId, table.createdAt),
+    index("feed_items_user_type").on(table.userId, table.activityType, table.createdAt),
+    index("feed_items_type_created").on(table.activityType, table.createdAt),
+    uniqueIndex("feed_items_user_dedupe").on(table.userId, table.dedupeKey),
+  ],
+);
+
+export const userFeedCounters = sqliteTable(
+  "user_feed_counters",
+  {
+    userId: integer("user_id").notNull(),
+    activityType: text("activity_type").notNull(),
+    total: integer("total").notNull().default(0),
+    unread: integer("unread").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.activityType] })],
+);
+
+export const fastParticipants = sqliteTable(
+  "fast_participants",
+  {
+    fastId: integer("fast_id").notNull(),
+    userId: integer("user_id").notNull(),
+    isParticipant: integer("is_participant", { mode: "boolean" }).notNull(),
+    changedAt: integer("changed_at").notNull(),
+    fastName: text("fast_name"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.fastId, table.userId] }),
+    index("fast_participants_current").on(table.fastId, table.isParticipant, table.userId),
+  ],
+);
+
+export type FeedItemRow = typeof feedItems.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+
+export const schema = { events, feedItems, userFeedCounters, fastParticipants };

@@ -1,0 +1,22 @@
+import type { FeedMessage } from "./queue/messages";
+
+/**
+ * Bindings and variables as wrangler.toml declares them. Shards are looked up
+ * by name (`SHARD_0`, `SHARD_1`, ...) so that adding one is a wrangler.toml
+ * change, not a code change.
+ */
+export interface Env {
+  [shardBinding: `SHARD_${number}`]: D1Database | undefined;
+  UNREAD_CACHE: KVNamespace;
+  ARCHIVE: R2Bucket;
+  FEED_QUEUE: Queue<FeedMessage>;
+  FEED_DLQ: Queue<unknown>;
+
+  JWT_SECRET?: string;
+  ENVIRONMENT?: string;
+  SHARD_COUNT?: string;
+  CORS_ALLOWED_ORIGINS?: string;
+  USE_ASYNC_ACTIVITY_FEED?: string;
+  RETENTION_POLICY?: string;
+  UNREAD_CACHE_TTL_SECONDS?: string;
+}

@@ -1,0 +1,21 @@
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * `age_display` as the original clients show it: "just now", "5m ago",
+ * "2h ago", "3d ago", "2w ago", then the date ("Jan 15, 2024", UTC).
+ * Items dated in the future (a producer's clock ahead of ours) read "just now".
+ */
+export function ageDisplay(createdAt: number, now: number): string {
+  const age = now - createdAt;
+  if (age < MINUTE) return "just now";
+  if (age < HOUR) return `${Math.floor(age / MINUTE)}m ago`;
+  if (age < DAY) return `${Math.floor(age / HOUR)}h ago`;
+  if (age < WEEK) return `${Math.floor(age / DAY)}d ago`;
+  if (age < 5 * WEEK) return `${Math.floor(age / WEEK)}w ago`;
+  const date = new Date(createdAt);
+  return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
+}

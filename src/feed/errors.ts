@@ -1,0 +1,25 @@
+/**
+ * Domain failures that callers can act on. The HTTP layer maps each to a
+ * status and the original API's error body (src/http/problems.ts).
+ */
+export class InvalidPageError extends Error {
+  override name = "InvalidPageError";
+  constructor() {
+    super("Invalid page.");
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+/** Input that passed the schema but is still unusable (e.g. a forged cursor). */
+export class InvalidInputError extends Error {
+  override name = "InvalidInputError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,84 @@
+import { readFeedPage, type FeedFilters } from "../db/feed-queries";
+import type { Shard } from "../shards/router";
+import { encodeCursor, type Cursor } from "./cursor";
+import { InvalidPageError } from "./errors";
+import { toFeedItemView, type FeedItemView } from "./feed-item";
+
+export type Pagination =
+  | { readonly mode: "page"; readonly page: number | "last"; readonly pageSize: number }
+  | { readonly mode: "cursor"; readonly cursor?: Cursor; readonly pageSize: number };
+
+/** Where the next or previous page is: a page number or an opaque cursor. */
+export type PageLink = { readonly page: number } | { readonly cursor: string };
+
+export interface FeedListing {
+  readonly count: number;
+  readonly items: FeedItemView[];
+  readonly next: PageLink | null;
+  readonly previous: PageLink | null;
+}
+
+export async function listFeed(
+  shard: Shard,
+  userId: number,
+  filters: FeedFilters,
+  pagination: Pagination,
+  now: number,
+): Promise<FeedListing> {
+  return pagination.mode === "page"
+    ? listByPageNumber(shard, userId, filters, pagination, now)
+    : listByCursor(shard, userId, filters, pagination, now);
+}
+
+async function listByPageNumber(
+  shard: Shard,
+  userId: number,
+  filters: FeedFilters,
+  { page, pageSize }: Extract<Pagination, { mode: "page" }>,
+  now: number,
+): Promise<FeedListing> {
+  if (page === "last") {
+    // The last page needs the count first; the count is cheap (counters).
+    const { count } = await readFeedPage(shard, userId, filters, { limit: 0 });
+    return listByPageNumber(shard, userId, filters, { mode: "page", page: Math.max(1, Math.ceil(count / pageSize)), pageSize }, now);
+  }
+  const { rows, count } = await readFeedPage(shard, userId, filters, { limit: pageSize, offset: (page - 1) * pageSize });
+  const lastPage = Math.max(1, Math.ceil(count / pageSize));
+  // As the original (Django REST framework): page 1 always exists, even empty.
+  if (page > lastPage) throw new InvalidPageError();
+  return {
+    count,
+    items: rows.map((row) => toFeedItemView(row, shard.index, now)),
+    next: page < lastPage ? { page: page + 1 } : null,
+    previous: page > 1 ? { page: page - 1 } : null,
+  };
+}
+
+async function listByCursor(
+  shard: Shard,
+  userId: number,
+  filters: FeedFilters,
+  { cursor, pageSize }: Extract<Pagination, { mode: "cursor" }>,
+  now: number,
+): Promise<FeedListing> {
+  const readingNewer = cursor?.direction === "newer";
+  // One extra row says whether another page follows in the reading direction.
+  const { rows, count } = await readFeedPage(shard, userId, filters, {
+    limit: pageSize + 1,
+    ...(cursor ? (readingNewer ? { newerThan: cursor } : { olderThan: cursor }) : {}),
+  });
+  const hasMore = rows.length > pageSize;
+  const page = rows.slice(0, pageSize);
+  if (readingNewer) page.reverse();
+
+  const first = page[0];
+  const last = page.at(-1);
+  const olderLink = (hasMore || readingNewer) && last ? { cursor: encodeCursor({ direction: "older", createdAt: last.createdAt, localId: last.id }) } : null;
+  const newerLink = (readingNewer ? hasMore : cursor !== undefined) && first ? { cursor: encodeCursor({ direction: "newer", createdAt: first.createdAt, localId: first.id }) } : null;
+  return {
+    count,
+    items: page.map((row) => toFeedItemView(row, shard.index, now)),
+    next: olderLink,
+    previous: newerLink,
+  };
+}

@@ -1,0 +1,52 @@
+import { readCachedUnread, writeUnread } from "../cache/unread-cache";
+import type { Config } from "../config";
+import { countersQuery, recentItemsQuery } from "../db/feed-queries";
+import type { Env } from "../env";
+import { shardsOf } from "../shards/router";
+import { toFeedItemView, type FeedItemView } from "./feed-item";
+
+export const RECENT_ACTIVITY_SIZE = 5;
+
+export interface FeedSummary {
+  total_items: number;
+  unread_count: number;
+  read_count: number;
+  activity_types: Record<string, number>;
+  recent_activity: FeedItemView[];
+}
+
+/** Totals from the per-user counters (never a scan of history) and the newest items. */
+export async function feedSummary(env: Env, userId: number, now: number): Promise<FeedSummary> {
+  const shard = shardsOf(env).forUser(userId);
+  const [counters, recent] = await shard.db.batch([countersQuery(shard, userId), recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE)]);
+  let total = 0;
+  let unread = 0;
+  const perType: Record<string, number> = {};
+  for (const counter of counters) {
+    if (counter.total <= 0) continue;
+    total += counter.total;
+    unread += counter.unread;
+    perType[counter.activityType] = counter.total;
+  }
+  return {
+    total_items: total,
+    unread_count: unread,
+    read_count: total - unread,
+    activity_types: perType,
+    recent_activity: recent.map((row) => toFeedItemView(row, shard.index, now)),
+  };
+}
+
+/**
+ * The badge: KV first, D1 on a miss. The miss path fills the cache so the next
+ * app open is served from the edge.
+ */
+export async function unreadBadge(env: Env, config: Config, userId: number): Promise<{ unread: number; cached: boolean }> {
+  const cached = await readCachedUnread(env.UNREAD_CACHE, userId);
+  if (cached !== null) return { unread: cached, cached: true };
+  const shard = shardsOf(env).forUser(userId);
+  const counters = await countersQuery(shard, userId);
+  const unread = counters.reduce((sum, counter) => sum + counter.unread, 0);
+  await writeUnread(env.UNREAD_CACHE, new Map([[userId, unread]]), config.unreadCacheTtlSeconds);
+  return { unread, cached: false };
+}

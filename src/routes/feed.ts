@@ -1,0 +1,142 @@
+import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import { requireUser } from "../auth/authenticate";
+import { decodeCursor } from "../feed/cursor";
+import { InvalidInputError, InvalidPageError } from "../feed/errors";
+import { listFeed, type PageLink, type Pagination } from "../feed/list-feed";
+import { markRead } from "../feed/mark-read";
+import { feedSummary, unreadBadge } from "../feed/summary";
+import type { AppEnv } from "../http/app-env";
+import { limitBody, requireJson } from "../http/guards";
+import { shardsOf } from "../shards/router";
+import { bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
+import {
+  DEFAULT_PAGE_SIZE,
+  FeedPageSchema,
+  FeedQuerySchema,
+  FeedSummarySchema,
+  MarkReadBodySchema,
+  MarkReadResponseSchema,
+  UnreadCountSchema,
+} from "../schemas/feed";
+
+const FEED_PATH = "/api/events/activity-feed";
+const security = [{ bearerAuth: [] }];
+
+const listRoute = createRoute({
+  method: "get",
+  path: FEED_PATH,
+  tags: ["Feed"],
+  summary: "The caller's feed items, newest first",
+  security,
+  middleware: [requireUser] as const,
+  request: { query: FeedQuerySchema },
+  responses: {
+    200: { description: "One page of items", content: { "application/json": { schema: FeedPageSchema } } },
+    ...errorResponses,
+    404: { description: "The page does not exist (`Invalid page.`)", content: { "application/json": { schema: ErrorDetailSchema } } },
+  },
+});
+
+const summaryRoute = createRoute({
+  method: "get",
+  path: `${FEED_PATH}/summary`,
+  tags: ["Feed"],
+  summary: "Totals per status and type, and the 5 newest items",
+  security,
+  middleware: [requireUser] as const,
+  responses: { 200: { description: "Summary", content: { "application/json": { schema: FeedSummarySchema } } }, 401: errorResponses[401] },
+});
+
+const unreadCountRoute = createRoute({
+  method: "get",
+  path: `${FEED_PATH}/unread-count`,
+  tags: ["Feed"],
+  summary: "The caller's unread count (the badge), served from the edge cache",
+  security,
+  middleware: [requireUser] as const,
+  responses: { 200: { description: "Unread count", content: { "application/json": { schema: UnreadCountSchema } } }, 401: errorResponses[401] },
+});
+
+const markReadRoute = createRoute({
+  method: "post",
+  path: `${FEED_PATH}/mark-read`,
+  tags: ["Feed"],
+  summary: "Mark some or all of the caller's items as read",
+  security,
+  middleware: [requireUser, limitBody, requireJson] as const,
+  request: { body: { required: true, content: { "application/json": { schema: MarkReadBodySchema } } } },
+  responses: {
+    200: { description: "How many unread items became read", content: { "application/json": { schema: MarkReadResponseSchema } } },
+    ...errorResponses,
+    ...bodyErrorResponses,
+  },
+});
+
+function paginationFrom(query: z.output<typeof FeedQuerySchema>): Pagination {
+  const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+  if (query.cursor !== undefined) {
+    const cursor = decodeCursor(query.cursor);
+    if (!cursor) throw new InvalidInputError("cursor", "Invalid cursor.");
+    return { mode: "cursor", cursor, pageSize };
+  }
+  if (query.pagination === "cursor") return { mode: "cursor", pageSize };
+  const rawPage = query.page?.trim() ?? "1";
+  if (rawPage === "last") return { mode: "page", page: "last", pageSize };
+  const page = /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : 0;
+  if (page < 1) throw new InvalidPageError();
+  return { mode: "page", page, pageSize };
+}
+
+/** next/previous as absolute URLs that keep every filter of this request. */
+function linkUrl(requestUrl: string, link: PageLink | null): string | null {
+  if (!link) return null;
+  const url = new URL(requestUrl);
+  if ("cursor" in link) {
+    url.searchParams.delete("page");
+    url.searchParams.delete("pagination");
+    url.searchParams.set("cursor", link.cursor);
+  } else if (link.page === 1) {
+    url.searchParams.delete("page");
+  } else {
+    url.searchParams.set("page", String(link.page));
+  }
+  return url.toString();
+}
+
+export function registerFeedRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const pagination = paginationFrom(query);
+    const { userId } = c.var.principal;
+    const filters = {
+      ...(query.activity_type ? { types: query.activity_type } : {}),
+      ...(query.is_read !== undefined ? { isRead: query.is_read } : {}),
+      ...(query.start_date !== undefined ? { startAt: query.start_date } : {}),
+      ...(query.end_date !== undefined ? { endBefore: query.end_date } : {}),
+    };
+    const listing = await listFeed(shardsOf(c.env).forUser(userId), userId, filters, pagination, Date.now());
+    return c.json(
+      {
+        count: listing.count,
+        next: linkUrl(c.req.url, listing.next),
+        previous: linkUrl(c.req.url, listing.previous),
+        results: listing.items,
+      },
+      200,
+    );
+  });
+
+  app.openapi(summaryRoute, async (c) => c.json(await feedSummary(c.env, c.var.principal.userId, Date.now()), 200));
+
+  app.openapi(unreadCountRoute, async (c) => {
+    const { unread, cached } = await unreadBadge(c.env, c.var.config, c.var.principal.userId);
+    return c.json({ unread_count: unread }, 200, { "X-Cache": cached ? "hit" : "miss", "Cache-Control": "private, no-store" });
+  });
+
+  app.openapi(markReadRoute, async (c) => {
+    const body = c.req.valid("json");
+    const request = body.mark_all === true ? ({ markAll: true } as const) : { itemIds: body.activity_ids ?? [] };
+    const { updated } = await markRead(c.env, c.var.config, c.var.principal.userId, request, Date.now());
+    return c.json({ message: `Marked ${updated} items as read`, updated_count: updated }, 200);
+  });
+}
