@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { configFor } from "./config";
 import type { AppEnv } from "./http/app-env";
 import { detail, invalid, renderError, validationErrors } from "./http/problems";
+import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";
 import { registerMetaRoutes } from "./routes/meta";
@@ -43,5 +44,6 @@ export function createApp() {
   registerMetaRoutes(app);
   registerFeedRoutes(app);
   registerInternalRoutes(app);
+  registerAdminRoutes(app);
   return app;
 }

@@ -1,9 +1,11 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { handleQueueBatch } from "./queue/consumer";
 
 /** Wires the Worker's entry points; each lives in its own module. */
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  queue: (batch, env) => handleQueueBatch(batch, env),
+} satisfies ExportedHandler<Env, unknown>;

@@ -81,7 +81,28 @@ export const fastParticipants = sqliteTable(
   ],
 );
 
+export const jobProgress = sqliteTable(
+  "job_progress",
+  {
+    jobId: text("job_id").primaryKey(),
+    kind: text("kind").notNull(),
+    params: text("params").notNull().default("{}"),
+    step: integer("step").notNull().default(0),
+    cursor: text("cursor").notNull().default(""),
+    processed: integer("processed").notNull().default(0),
+    affected: integer("affected").notNull().default(0),
+    detail: text("detail").notNull().default("{}"),
+    lastUsers: text("last_users").notNull().default("[]"),
+    done: integer("done", { mode: "boolean" }).notNull().default(false),
+    startedAt: integer("started_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("job_progress_started").on(table.startedAt)],
+);
+
 export type FeedItemRow = typeof feedItems.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
-export const schema = { events, feedItems, userFeedCounters, fastParticipants };
+export type JobProgressRow = typeof jobProgress.$inferSelect;
+
+export const schema = { events, feedItems, userFeedCounters, fastParticipants, jobProgress };

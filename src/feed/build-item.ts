@@ -30,7 +30,12 @@ export interface ItemDraft {
 
 const positiveInt = (value: unknown) => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null);
 
-export function eventRecordFrom(input: EventInput, now: number): EventRecord {
+/**
+ * `fallbackEventId` names an event whose producer gave no event_id. The queue
+ * consumer passes one derived from the message id, which is stable across
+ * redeliveries, so a retried message cannot create a second item.
+ */
+export function eventRecordFrom(input: EventInput, now: number, fallbackEventId?: string): EventRecord {
   const data = input.data ?? {};
   const fastTargetId = input.target_type === "hub.fast" ? positiveInt(input.target_id) : null;
   return {
@@ -38,7 +43,7 @@ export function eventRecordFrom(input: EventInput, now: number): EventRecord {
     eventType: input.activity_type,
     // Without the producer's key the event cannot be recognised when sent again;
     // a generated one still gives every stored event a unique identity.
-    sourceEventId: input.event_id ?? `gen:${crypto.randomUUID()}`,
+    sourceEventId: input.event_id ?? fallbackEventId ?? `gen:${crypto.randomUUID()}`,
     targetType: input.target_type ?? null,
     targetId: input.target_id ?? null,
     fastId: positiveInt(data.fast_id) ?? fastTargetId,

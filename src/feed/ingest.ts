@@ -12,27 +12,36 @@ export interface CreatedItem {
   readonly row: FeedItemRow;
 }
 
-export interface IngestOutcome {
-  readonly created: CreatedItem[];
-  /** Events that made no item because they were seen before. */
-  readonly duplicates: number;
-  /** Unread counts after the write, per affected user (for the KV cache). */
-  readonly unreadByUser: Map<number, number>;
+export interface ShardWrite {
+  readonly shard: Shard;
+  readonly events: readonly EventRecord[];
+  /** Set when the shard's batch committed. */
+  readonly created?: CreatedItem[];
+  readonly unread?: Map<number, number>;
+  readonly error?: unknown;
 }
 
 /**
  * Stores events and creates their feed items: per shard, one D1 batch (one
  * transaction) with the events, the items and the affected users' new unread
- * counts. Shards are written in parallel; each shard's batch is all-or-nothing,
- * and because every write is idempotent, retrying a request whose events carry
- * event_ids after a partial failure completes it without duplicates.
+ * counts, then writes those counts to the cache. Shards are written in
+ * parallel and each reports on its own, so a caller can retry exactly the
+ * events of a shard that failed; every write is idempotent, so retrying more
+ * than that is harmless too.
  */
-export async function storeEvents(env: Env, events: readonly EventRecord[], now: number): Promise<IngestOutcome> {
+export async function storeEvents(env: Env, config: Config, events: readonly EventRecord[], now: number): Promise<ShardWrite[]> {
   const byShard = shardsOf(env).groupByUser(events, (event) => event.userId);
-  const perShard = await Promise.all([...byShard].map(([shard, shardEvents]) => storeOnShard(shard, shardEvents, now)));
-  const created = perShard.flatMap((result) => result.created);
-  const unreadByUser = new Map(perShard.flatMap((result) => [...result.unread]));
-  return { created, duplicates: events.length - created.length, unreadByUser };
+  return Promise.all(
+    [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
+      try {
+        const { created, unread } = await storeOnShard(shard, shardEvents, now);
+        await writeUnread(env.UNREAD_CACHE, unread, config.unreadCacheTtlSeconds);
+        return { shard, events: shardEvents, created, unread };
+      } catch (error) {
+        return { shard, events: shardEvents, error };
+      }
+    }),
+  );
 }
 
 async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: number) {
@@ -48,9 +57,21 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
   return { created, unread: unreadMapFrom(userIds, counts) };
 }
 
-/** The synchronous path: validated events in, items created, cache updated. */
+export interface IngestOutcome {
+  readonly created: CreatedItem[];
+  /** Events that made no item because they were seen before. */
+  readonly duplicates: number;
+}
+
+/**
+ * The synchronous path: validated events in, items created, cache updated. A
+ * shard that fails fails the request (after the others committed); the
+ * producer's retry completes it, without duplicates where events carry event_ids.
+ */
 export async function ingestEvents(env: Env, config: Config, inputs: readonly EventInput[], now: number): Promise<IngestOutcome> {
-  const outcome = await storeEvents(env, inputs.map((input) => eventRecordFrom(input, now)), now);
-  await writeUnread(env.UNREAD_CACHE, outcome.unreadByUser, config.unreadCacheTtlSeconds);
-  return outcome;
+  const writes = await storeEvents(env, config, inputs.map((input) => eventRecordFrom(input, now)), now);
+  const failed = writes.find((write) => write.error !== undefined);
+  if (failed) throw failed.error;
+  const created = writes.flatMap((write) => write.created ?? []);
+  return { created, duplicates: inputs.length - created.length };
 }

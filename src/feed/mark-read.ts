@@ -27,6 +27,8 @@ export async function markRead(env: Env, config: Config, userId: number, request
     target = { localIds: [...localIds] };
   }
   const { updated, unread } = await markItemsRead(shard, userId, target, now);
-  if (updated > 0) await writeUnread(env.UNREAD_CACHE, new Map([[userId, unread]]), config.unreadCacheTtlSeconds);
+  // Written even when nothing changed: a retry after a failure between the D1
+  // commit and this write must still leave the cache right.
+  await writeUnread(env.UNREAD_CACHE, new Map([[userId, unread]]), config.unreadCacheTtlSeconds);
   return { updated };
 }

@@ -1,2 +1,67 @@
-/** Queue message contract (filled in by the ingestion work). */
-export type FeedMessage = { readonly v: 1; readonly kind: string };
+import { z } from "@hono/zod-openapi";
+import { PositiveIdSchema } from "../schemas/common";
+import { EventSchema } from "../schemas/events";
+import { CleanupOptionsSchema } from "../schemas/retention";
+import { ReminderRequestSchema } from "../schemas/reminders";
+
+/**
+ * The queue's message contract, version 1. Other Workers may send the producer
+ * kinds straight to the queue (see README "Queue messages"); `job_step` is
+ * internal: one chunk of a job that runs as a chain of messages per shard.
+ * Every message is validated on receipt; one that does not parse goes to the
+ * dead-letter queue at once instead of being retried.
+ */
+
+export const MESSAGE_VERSION = 1;
+/** Events per batch_create message: keeps a message far below the 128 KB limit. */
+export const MAX_EVENTS_PER_MESSAGE = 100;
+
+const version = z.literal(MESSAGE_VERSION);
+
+export const CreateItemMessageSchema = z.object({ v: version, kind: z.literal("create_item"), event: EventSchema }).strict();
+
+export const BatchCreateMessageSchema = z
+  .object({ v: version, kind: z.literal("batch_create"), events: z.array(EventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE) })
+  .strict();
+
+const requestedAt = z.iso.datetime({ offset: true }).optional();
+
+export const FastReminderMessageSchema = ReminderRequestSchema.options[0].extend({ v: version, requested_at: requestedAt }).strict();
+export const DevotionalReminderMessageSchema = ReminderRequestSchema.options[1].extend({ v: version, requested_at: requestedAt }).strict();
+
+export const PopulateUserMessageSchema = z
+  .object({ v: version, kind: z.literal("populate_user"), user_id: PositiveIdSchema, days_back: z.number().int().min(1).max(3650).default(30) })
+  .strict();
+
+export const PopulateAllMessageSchema = z
+  .object({ v: version, kind: z.literal("populate_all"), days_back: z.number().int().min(1).max(3650).default(30) })
+  .strict();
+
+export const CleanupMessageSchema = CleanupOptionsSchema.extend({ v: version, kind: z.literal("cleanup") }).strict();
+
+/** Where a job's chunk runs: which job, on which shard, which step of its chain. */
+export const JobStepSchema = z.object({
+  v: version,
+  kind: z.literal("job_step"),
+  job_id: z.string().min(1).max(100),
+  job_kind: z.enum(["reminder", "populate"]),
+  shard: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+});
+
+export const FeedMessageSchema = z.discriminatedUnion("kind", [
+  CreateItemMessageSchema,
+  BatchCreateMessageSchema,
+  FastReminderMessageSchema,
+  DevotionalReminderMessageSchema,
+  PopulateUserMessageSchema,
+  PopulateAllMessageSchema,
+  CleanupMessageSchema,
+  JobStepSchema,
+]);
+
+/** What producers send (wire form: ISO strings, snake_case). */
+export type FeedMessage = z.input<typeof FeedMessageSchema>;
+/** What the consumer works with after validation. */
+export type ParsedFeedMessage = z.output<typeof FeedMessageSchema>;
+export type JobStepMessage = z.output<typeof JobStepSchema>;

@@ -1,14 +1,25 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { requireStaff, requireUser } from "../auth/authenticate";
 import { isoTime } from "../feed/feed-item";
 import { ingestEvents } from "../feed/ingest";
+import { countReminderTargets, planReminder } from "../feed/reminders";
 import type { AppEnv } from "../http/app-env";
 import { limitBody, requireJson } from "../http/guards";
+import { readJobProgress } from "../jobs/status";
+import { enqueueJob, runJobInline } from "../jobs/runner";
+import { SYNC_FANOUT_MAX_USERS } from "../queue/limits";
+import { enqueueEvents } from "../queue/producer";
 import { toPublicId } from "../shards/ids";
 import { bodyErrorResponses, staffErrorResponses } from "../schemas/common";
 import { IngestRequestSchema, IngestResponseSchema } from "../schemas/events";
+import { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
 
 const security = [{ bearerAuth: [] }];
+const staffBodyMiddleware = [requireUser, requireStaff, limitBody, requireJson] as const;
+
+const QueuedSchema = z
+  .object({ status: z.literal("queued"), queued_count: z.number().int() })
+  .openapi("Queued", { description: "Asynchronous mode: the events were validated and queued; the consumer creates the items." });
 
 const ingestRoute = createRoute({
   method: "post",
@@ -17,12 +28,32 @@ const ingestRoute = createRoute({
   summary: "Create feed items from events (staff)",
   description:
     "One event, or `{\"events\": [...]}` with up to 500. All-or-nothing validation: one invalid event rejects the request and nothing is written. " +
-    "The same `event_id` for the same user never creates a second item.",
+    "The same `event_id` for the same user never creates a second item. With USE_ASYNC_ACTIVITY_FEED the events are queued and the answer is 202.",
   security,
-  middleware: [requireUser, requireStaff, limitBody, requireJson] as const,
+  middleware: [...staffBodyMiddleware],
   request: { body: { required: true, content: { "application/json": { schema: IngestRequestSchema } } } },
   responses: {
     201: { description: "Items created (duplicates create nothing)", content: { "application/json": { schema: IngestResponseSchema } } },
+    202: { description: "Queued (asynchronous mode)", content: { "application/json": { schema: QueuedSchema } } },
+    ...staffErrorResponses,
+    ...bodyErrorResponses,
+  },
+});
+
+const reminderRoute = createRoute({
+  method: "post",
+  path: "/api/internal/reminders",
+  tags: ["Internal"],
+  summary: "Send a fast or devotional reminder to every current participant (staff)",
+  description:
+    `Small fan-outs (up to ${SYNC_FANOUT_MAX_USERS} participants) finish inside the request in synchronous mode (201); larger ones, ` +
+    "or any in asynchronous mode, run as queue work per shard and chunk (202, with a job id). The same reminder for the same fast on the same UTC day reaches each participant once.",
+  security,
+  middleware: [...staffBodyMiddleware],
+  request: { body: { required: true, content: { "application/json": { schema: ReminderRequestSchema } } } },
+  responses: {
+    201: { description: "Fan-out completed", content: { "application/json": { schema: ReminderResponseSchema } } },
+    202: { description: "Fan-out queued", content: { "application/json": { schema: ReminderResponseSchema } } },
     ...staffErrorResponses,
     ...bodyErrorResponses,
   },
@@ -32,7 +63,15 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(ingestRoute, async (c) => {
     const body = c.req.valid("json");
     const events = "events" in body ? body.events : [body];
-    const outcome = await ingestEvents(c.env, c.var.config, events, Date.now());
+    const now = Date.now();
+    if (c.var.config.asyncIngestion) {
+      // The raw events (not the parsed ones) travel, so the consumer validates
+      // exactly what a producer writing to the queue directly would send.
+      const raw = (await c.req.json()) as Record<string, unknown>;
+      const rawEvents = "events" in raw ? (raw.events as Record<string, unknown>[]) : [raw];
+      return c.json({ status: "queued" as const, queued_count: await enqueueEvents(c.env, rawEvents, now) }, 202);
+    }
+    const outcome = await ingestEvents(c.env, c.var.config, events, now);
     return c.json(
       {
         created_count: outcome.created.length,
@@ -47,5 +86,19 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
       },
       201,
     );
+  });
+
+  app.openapi(reminderRoute, async (c) => {
+    const request = c.req.valid("json");
+    const now = Date.now();
+    const [targeted, plan] = await Promise.all([countReminderTargets(c.env, request.fast_id), planReminder(c.env, request, now)]);
+    const summary = { kind: request.kind, fast_id: request.fast_id, targeted_users: targeted };
+    if (c.var.config.asyncIngestion || targeted > SYNC_FANOUT_MAX_USERS) {
+      const job = await enqueueJob(c.env, "reminder", plan, now);
+      return c.json({ ...summary, status: "queued" as const, job_id: job.jobId }, 202);
+    }
+    const job = await runJobInline(c.env, c.var.config, "reminder", plan, now);
+    const progress = await readJobProgress(c.env, job.jobId);
+    return c.json({ ...summary, status: "completed" as const, created_count: progress?.affected ?? 0, job_id: job.jobId }, 201);
   });
 }

@@ -49,7 +49,11 @@ export async function ingest(events: Record<string, unknown>[] | Record<string, 
   const body = Array.isArray(events) ? { events } : events;
   const response = await call("POST", "/api/internal/events/", { token: await staffToken(), body });
   if (response.status !== 201) throw new Error(`ingest failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body as { created_count: number; duplicate_count: number; results: { id: number; user_id: number }[] };
+  return response.body as {
+    created_count: number;
+    duplicate_count: number;
+    results: { id: number; user_id: number; activity_type: string; title: string; created_at: string }[];
+  };
 }
 
 let nextUser = 1000;

@@ -1,0 +1,33 @@
+import { and, asc, count, eq, gt, isNotNull } from "drizzle-orm";
+import type { Shard } from "../shards/router";
+import { fastParticipants } from "./schema";
+
+/** Current participants of a fast on one shard (index fast_participants_current). */
+
+const isCurrent = (fastId: number) => and(eq(fastParticipants.fastId, fastId), eq(fastParticipants.isParticipant, true));
+
+export async function countParticipants(shard: Shard, fastId: number): Promise<number> {
+  const [row] = await shard.db.select({ value: count() }).from(fastParticipants).where(isCurrent(fastId));
+  return row?.value ?? 0;
+}
+
+/** The next participants after `afterUserId`, in user id order (a keyset walk). */
+export async function participantsAfter(shard: Shard, fastId: number, afterUserId: number, limit: number): Promise<number[]> {
+  const rows = await shard.db
+    .select({ userId: fastParticipants.userId })
+    .from(fastParticipants)
+    .where(and(isCurrent(fastId), gt(fastParticipants.userId, afterUserId)))
+    .orderBy(asc(fastParticipants.userId))
+    .limit(limit);
+  return rows.map((row) => row.userId);
+}
+
+/** A name for the fast as its join events gave it, if any participant's did. */
+export async function knownFastName(shard: Shard, fastId: number): Promise<string | undefined> {
+  const [row] = await shard.db
+    .select({ name: fastParticipants.fastName })
+    .from(fastParticipants)
+    .where(and(eq(fastParticipants.fastId, fastId), isNotNull(fastParticipants.fastName)))
+    .limit(1);
+  return row?.name ?? undefined;
+}

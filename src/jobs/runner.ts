@@ -1,0 +1,160 @@
+import { writeUnread } from "../cache/unread-cache";
+import type { Config } from "../config";
+import { unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import { advanceJobStatement, isStepConflict, readJob, startJobStatement } from "../db/jobs";
+import type { Env } from "../env";
+import type { InvocationBudget } from "../queue/budget";
+import { MESSAGE_VERSION, type JobStepMessage } from "../queue/messages";
+import { shardsOf, type Shard } from "../shards/router";
+import { JOB_COSTS, workFor, type JobKind, type JobParams } from "./kinds";
+
+/**
+ * Long work (reminder fan-out, populate, cleanup, archive) runs as one chain of
+ * chunks per shard. A chunk reads where the shard's progress row says to start,
+ * then commits its writes, the row's advance and the touched users' new unread
+ * counts in one D1 batch; the cache is written after the commit and the next
+ * chunk continues in the same invocation while the budget lasts, else in a new
+ * queue message.
+ *
+ * Delivery is at least once, so every step is safe to repeat:
+ *  - two deliveries of one step: the job_progress_one_step trigger rolls back
+ *    the second's batch entirely;
+ *  - a Worker stopped after the commit but before sending the next message:
+ *    the redelivered step finds the row one step ahead, refreshes the cache of
+ *    the users it recorded and sends the next message itself.
+ */
+
+export interface Chunk {
+  /** Writes of this chunk; `changes()` of the last one is the chunk's affected count. */
+  readonly writes: D1PreparedStatement[];
+  readonly cursor: string;
+  readonly processed: number;
+  /** Users whose unread count the writes may change. */
+  readonly touchedUsers: readonly number[];
+  readonly detail?: Record<string, number>;
+  readonly done: boolean;
+  /** Side effects that must finish before the commit (e.g. the R2 archive object). */
+  readonly beforeCommit?: () => Promise<void>;
+}
+
+export interface ChunkContext {
+  readonly shard: Shard;
+  readonly cursor: string;
+  readonly step: number;
+  readonly jobId: string;
+  readonly detail: Record<string, number>;
+  readonly now: number;
+}
+
+export type ChunkWork = (context: ChunkContext) => Promise<Chunk>;
+
+export interface StartedJob {
+  readonly jobId: string;
+  readonly shards: readonly number[];
+}
+
+/** Creates the job's progress row on each shard; nothing runs yet. */
+export async function createJob(env: Env, kind: JobKind, params: JobParams, now: number, shardIndexes?: readonly number[]): Promise<StartedJob> {
+  const router = shardsOf(env);
+  const shards = shardIndexes ? shardIndexes.map((index) => router.byIndex(index)!) : router.all();
+  const jobId = `${kind}-${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+  await Promise.all(shards.map((shard) => startJobStatement(shard, jobId, kind, params, now).run()));
+  return { jobId, shards: shards.map((shard) => shard.index) };
+}
+
+export function stepMessage(jobId: string, kind: JobKind, shard: number, step: number): JobStepMessage {
+  return { v: MESSAGE_VERSION, kind: "job_step", job_id: jobId, job_kind: kind, shard, step };
+}
+
+/** Creates the job and queues its first chunk on every shard. */
+export async function enqueueJob(env: Env, kind: JobKind, params: JobParams, now: number, shardIndexes?: readonly number[]): Promise<StartedJob> {
+  const job = await createJob(env, kind, params, now, shardIndexes);
+  await env.FEED_QUEUE.sendBatch(job.shards.map((shard) => ({ body: stepMessage(job.jobId, kind, shard, 0) })));
+  return job;
+}
+
+type StepOutcome = { readonly status: "done" | "duplicate" } | { readonly status: "continue"; readonly step: number };
+
+async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string, fromStep: number, chunk: Chunk, now: number) {
+  await chunk.beforeCommit?.();
+  const advance = advanceJobStatement(
+    shard,
+    {
+      jobId,
+      fromStep,
+      cursor: chunk.cursor,
+      processed: chunk.processed,
+      affected: chunk.writes.length > 0 ? "changes" : 0,
+      ...(chunk.detail ? { detail: chunk.detail } : {}),
+      touchedUsers: chunk.touchedUsers,
+      done: chunk.done,
+    },
+    now,
+  );
+  const statements = [...chunk.writes, advance];
+  if (chunk.touchedUsers.length > 0) statements.push(unreadCountsStatement(shard, chunk.touchedUsers));
+  const results = await shard.d1.batch(statements);
+  if (chunk.touchedUsers.length > 0) {
+    await writeUnread(env.UNREAD_CACHE, unreadMapFrom(chunk.touchedUsers, results.at(-1)), config.unreadCacheTtlSeconds);
+  }
+}
+
+async function refreshCachedCounts(env: Env, config: Config, shard: Shard, lastUsers: string) {
+  const users = JSON.parse(lastUsers) as number[];
+  if (users.length === 0) return;
+  const result = await unreadCountsStatement(shard, users).all();
+  await writeUnread(env.UNREAD_CACHE, unreadMapFrom(users, result), config.unreadCacheTtlSeconds);
+}
+
+/**
+ * Runs chunks of one job on one shard, starting at `step`, while `budget`
+ * allows (always at least one). Says whether the shard's part is done, and
+ * if not, which step comes next.
+ */
+export async function runJobSteps(env: Env, config: Config, message: JobStepMessage, budget: InvocationBudget | undefined, now: number): Promise<StepOutcome> {
+  const shard = shardsOf(env).byIndex(message.shard);
+  if (!shard) throw new Error(`job ${message.job_id}: shard ${message.shard} does not exist`);
+  let step = message.step;
+  for (let first = true; ; first = false) {
+    const row = await readJob(shard, message.job_id);
+    if (!row) throw new Error(`job ${message.job_id} has no progress row on shard ${shard.index}`);
+    if (row.done || row.step > step + 1) return { status: "duplicate" };
+    if (row.step === step + 1) {
+      // This step committed earlier but its follow-up may never have run.
+      await refreshCachedCounts(env, config, shard, row.lastUsers);
+      return first ? { status: "continue", step: row.step } : { status: "duplicate" };
+    }
+    if (row.step < step) throw new Error(`job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`);
+
+    if (!first && budget && !budget.take(JOB_COSTS[message.job_kind])) return { status: "continue", step };
+    const work = workFor(message.job_kind, JSON.parse(row.params) as JobParams, env, config);
+    const chunk = await work({ shard, cursor: row.cursor, step, jobId: row.jobId, detail: JSON.parse(row.detail) as Record<string, number>, now });
+    try {
+      await commitChunk(env, config, shard, row.jobId, step, chunk, now);
+    } catch (error) {
+      if (isStepConflict(error)) return { status: "duplicate" };
+      throw error;
+    }
+    if (chunk.done) return { status: "done" };
+    step += 1;
+  }
+}
+
+/** Runs a whole job inside this invocation (small jobs in synchronous mode). */
+export async function runJobInline(
+  env: Env,
+  config: Config,
+  kind: JobKind,
+  params: JobParams,
+  now: number,
+  shardIndexes?: readonly number[],
+): Promise<StartedJob> {
+  const job = await createJob(env, kind, params, now, shardIndexes);
+  await Promise.all(
+    job.shards.map(async (shard) => {
+      let outcome: StepOutcome = { status: "continue", step: 0 };
+      while (outcome.status === "continue") outcome = await runJobSteps(env, config, stepMessage(job.jobId, kind, shard, outcome.step), undefined, now);
+    }),
+  );
+  return job;
+}

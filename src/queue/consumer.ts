@@ -1,0 +1,150 @@
+import { configFor, type Config } from "../config";
+import type { Env } from "../env";
+import { eventRecordFrom, type EventRecord } from "../feed/build-item";
+import { storeEvents } from "../feed/ingest";
+import { populateSince } from "../feed/populate";
+import { planReminder } from "../feed/reminders";
+import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
+import { JOB_COSTS } from "../jobs/kinds";
+import { shardsOf } from "../shards/router";
+import { InvocationBudget } from "./budget";
+import { FeedMessageSchema, type FeedMessage, type ParsedFeedMessage } from "./messages";
+import { sendMessages } from "./producer";
+
+/**
+ * The queue consumer. Messages are acked one by one: a message is acked when
+ * its work committed, retried (3 attempts, 60 s apart, then the dead-letter
+ * queue — wrangler.toml) when it failed, dead-lettered at once when it does
+ * not parse, and handed back to the queue when this invocation's budget
+ * (src/queue/limits.ts) is spent.
+ *
+ * Event messages of the whole batch are written together, one D1 batch per
+ * shard, not one round trip per item.
+ */
+
+const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
+  console[level](JSON.stringify({ level, msg, ...fields }));
+
+type EventMessage = { message: Message; events: EventRecord[] };
+
+export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const config = configFor(env);
+  const now = Date.now();
+  const budget = new InvocationBudget();
+  const handBack: Message[] = [];
+  const eventMessages: EventMessage[] = [];
+  const otherMessages: { message: Message; body: ParsedFeedMessage }[] = [];
+
+  for (const message of batch.messages) {
+    const parsed = FeedMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      await deadLetter(env, message, parsed.error.issues.map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`));
+      continue;
+    }
+    const body = parsed.data;
+    if (body.kind === "create_item" || body.kind === "batch_create") {
+      const inputs = body.kind === "create_item" ? [body.event] : body.events;
+      // Without an event_id, the message id (stable across redeliveries) names the event.
+      const events = inputs.map((input, index) => eventRecordFrom(input, now, `msg:${message.id}:${index}`));
+      const users = new Set(events.map((event) => event.userId)).size;
+      if (budget.take({ kv: users, d1: 0 })) eventMessages.push({ message, events });
+      else handBack.push(message);
+    } else {
+      otherMessages.push({ message, body });
+    }
+  }
+
+  await writeEventMessages(env, config, eventMessages, now);
+  for (const { message, body } of otherMessages) {
+    if (!budget.take(costOf(body))) {
+      handBack.push(message);
+      continue;
+    }
+    try {
+      await handleWorkMessage(env, config, body, budget, now);
+      message.ack();
+    } catch (error) {
+      log("error", "queue message failed; will retry", { kind: body.kind, id: message.id, attempts: message.attempts, error: String(error) });
+      message.retry();
+    }
+  }
+  await returnToQueue(env, handBack);
+}
+
+/** All event messages of the batch in one write per shard; each message acked on its own. */
+async function writeEventMessages(env: Env, config: Config, eventMessages: EventMessage[], now: number) {
+  if (eventMessages.length === 0) return;
+  const writes = await storeEvents(env, config, eventMessages.flatMap((entry) => entry.events), now);
+  const failedShards = new Set(writes.filter((write) => write.error !== undefined).map((write) => write.shard.index));
+  for (const write of writes) {
+    if (write.error !== undefined) log("error", "event write failed; its messages will retry", { shard: write.shard.index, error: String(write.error) });
+  }
+  const router = shardsOf(env);
+  for (const { message, events } of eventMessages) {
+    const failed = events.some((event) => failedShards.has(router.forUser(event.userId).index));
+    if (failed) message.retry();
+    else message.ack();
+  }
+}
+
+function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
+  if (body.kind === "job_step") return JOB_COSTS[body.job_kind];
+  // Planning messages count participants or create progress rows on every shard.
+  return { kv: 1, d1: 16 };
+}
+
+async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessage, budget: InvocationBudget, now: number) {
+  switch (body.kind) {
+    case "fast_reminder":
+    case "devotional_reminder": {
+      const { v: _version, requested_at, ...request } = body;
+      const plan = await planReminder(env, request, requested_at ? Date.parse(requested_at) : now);
+      await enqueueJob(env, "reminder", plan, now);
+      return;
+    }
+    case "populate_user":
+      await enqueueJob(env, "populate", { since: populateSince(now, body.days_back), userId: body.user_id }, now, [
+        shardsOf(env).forUser(body.user_id).index,
+      ]);
+      return;
+    case "populate_all":
+      await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
+      return;
+    case "cleanup":
+      throw new Error("cleanup messages are not handled yet");
+    case "job_step": {
+      const outcome = await runJobSteps(env, config, body, budget, now);
+      if (outcome.status === "continue") await env.FEED_QUEUE.send(stepMessage(body.job_id, body.job_kind, body.shard, outcome.step));
+      return;
+    }
+    case "create_item":
+    case "batch_create":
+      throw new Error("event messages are written in bulk");
+  }
+}
+
+/** Messages this invocation had no budget for go back to the queue as new messages. */
+async function returnToQueue(env: Env, messages: Message[]) {
+  if (messages.length === 0) return;
+  try {
+    await sendMessages(env.FEED_QUEUE, messages.map((message) => message.body as FeedMessage));
+    for (const message of messages) message.ack();
+    log("info", "handed messages back to the queue (invocation budget spent)", { count: messages.length });
+  } catch (error) {
+    log("error", "could not hand messages back; they will retry", { error: String(error) });
+    for (const message of messages) message.retry();
+  }
+}
+
+/** A message that can never succeed: keep it for inspection, do not retry it. */
+async function deadLetter(env: Env, message: Message, problems: string[]) {
+  log("warn", "malformed queue message dead-lettered", { id: message.id, problems });
+  try {
+    await env.FEED_DLQ.send({ reason: "malformed", problems, message_id: message.id, body: message.body, received_at: new Date().toISOString() });
+    message.ack();
+  } catch (error) {
+    // Retrying lets the queue's own dead-lettering take it after max_retries.
+    log("error", "could not dead-letter message", { id: message.id, error: String(error) });
+    message.retry();
+  }
+}

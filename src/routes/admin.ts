@@ -1,0 +1,119 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { requireStaff, requireUser } from "../auth/authenticate";
+import { NotFoundError } from "../feed/errors";
+import { isoTime } from "../feed/feed-item";
+import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
+import type { AppEnv } from "../http/app-env";
+import { limitBody, requireJson } from "../http/guards";
+import { enqueueJob } from "../jobs/runner";
+import { listRecentJobs, readJobProgress } from "../jobs/status";
+import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
+import { GenerateRequestSchema, GenerateResponseSchema, JobSchema, PopulateRequestSchema, PopulateResponseSchema } from "../schemas/admin";
+
+const security = [{ bearerAuth: [] }];
+const staffBody = [requireUser, requireStaff, limitBody, requireJson] as const;
+const staffOnly = [requireUser, requireStaff] as const;
+
+const generateRoute = createRoute({
+  method: "post",
+  path: "/api/events/activity-feed/generate",
+  tags: ["Admin"],
+  summary: "Regenerate one user's feed from stored events (staff)",
+  description: "Creates the items of the user's events of the last `days_back` days that have none; existing items are never duplicated.",
+  security,
+  middleware: [...staffBody],
+  request: { body: { required: true, content: { "application/json": { schema: GenerateRequestSchema } } } },
+  responses: {
+    200: { description: "Items generated", content: { "application/json": { schema: GenerateResponseSchema } } },
+    ...staffErrorResponses,
+    ...bodyErrorResponses,
+  },
+});
+
+const populateRoute = createRoute({
+  method: "post",
+  path: "/api/admin/populate",
+  tags: ["Admin"],
+  summary: "Populate feeds from stored events, for one user or all (staff)",
+  description: "All users: queued work over every shard (202 and a job id). One user: inside the request. `dry_run` counts what would be created.",
+  security,
+  middleware: [...staffBody],
+  request: { body: { required: true, content: { "application/json": { schema: PopulateRequestSchema } } } },
+  responses: {
+    200: { description: "Completed or dry run", content: { "application/json": { schema: PopulateResponseSchema } } },
+    202: { description: "Queued", content: { "application/json": { schema: PopulateResponseSchema } } },
+    ...staffErrorResponses,
+    ...bodyErrorResponses,
+  },
+});
+
+const jobRoute = createRoute({
+  method: "get",
+  path: "/api/admin/jobs/{job_id}",
+  tags: ["Admin"],
+  summary: "Progress of a queued job over every shard (staff)",
+  security,
+  middleware: [...staffOnly],
+  request: { params: z.object({ job_id: z.string().min(1).max(100) }) },
+  responses: {
+    200: { description: "Job progress", content: { "application/json": { schema: JobSchema } } },
+    ...staffErrorResponses,
+    404: { description: "No such job", content: { "application/json": { schema: ErrorDetailSchema } } },
+  },
+});
+
+const jobsRoute = createRoute({
+  method: "get",
+  path: "/api/admin/jobs",
+  tags: ["Admin"],
+  summary: "The most recent jobs (staff)",
+  security,
+  middleware: [...staffOnly],
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  responses: {
+    200: { description: "Jobs, newest first", content: { "application/json": { schema: z.object({ results: z.array(JobSchema) }) } } },
+    ...staffErrorResponses,
+  },
+});
+
+export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(generateRoute, async (c) => {
+    const { user_id: userId, days_back: daysBack } = c.req.valid("json");
+    const result = await generateUserFeed(c.env, c.var.config, userId, daysBack, Date.now());
+    return c.json(
+      {
+        message: `Generated ${result.createdCount} activity feed items for user ${userId}`,
+        created_count: result.createdCount,
+        date_range: { start: isoTime(result.start), end: isoTime(result.end) },
+      },
+      200,
+    );
+  });
+
+  app.openapi(populateRoute, async (c) => {
+    const { user_id: userId, days_back: daysBack, dry_run: dryRun } = c.req.valid("json");
+    const now = Date.now();
+    if (dryRun) {
+      const perShard = await countPopulateCandidates(c.env, daysBack, now, userId);
+      const total = Object.values(perShard).reduce((sum, value) => sum + value, 0);
+      return c.json({ status: "dry_run" as const, message: `DRY RUN: Would create ${total} activity feed items`, would_create: total, per_shard: perShard }, 200);
+    }
+    if (userId !== undefined) {
+      const result = await generateUserFeed(c.env, c.var.config, userId, daysBack, now);
+      return c.json(
+        { status: "completed" as const, message: `Successfully created ${result.createdCount} activity feed items`, created_count: result.createdCount, job_id: result.jobId },
+        200,
+      );
+    }
+    const job = await enqueueJob(c.env, "populate", { since: populateSince(now, daysBack) }, now);
+    return c.json({ status: "queued" as const, message: `Populating every shard (job ${job.jobId})`, job_id: job.jobId }, 202);
+  });
+
+  app.openapi(jobRoute, async (c) => {
+    const progress = await readJobProgress(c.env, c.req.valid("param").job_id);
+    if (!progress) throw new NotFoundError("No such job.");
+    return c.json(progress, 200);
+  });
+
+  app.openapi(jobsRoute, async (c) => c.json({ results: await listRecentJobs(c.env, c.req.valid("query").limit) }, 200));
+}

@@ -1,0 +1,57 @@
+import { z } from "@hono/zod-openapi";
+import { PositiveIdSchema } from "./common";
+
+/** Contracts of staff-only administration endpoints. */
+
+export const GenerateRequestSchema = z
+  .object({
+    user_id: PositiveIdSchema.openapi({ example: 123 }),
+    days_back: z.number().int().min(1).max(3650).default(30),
+  })
+  .strict()
+  .openapi("GenerateRequest");
+
+export const GenerateResponseSchema = z
+  .object({
+    message: z.string().openapi({ example: "Generated 15 activity feed items for user 123" }),
+    created_count: z.number().int(),
+    date_range: z.object({ start: z.string(), end: z.string() }),
+  })
+  .openapi("GenerateResponse");
+
+export const PopulateRequestSchema = z
+  .object({
+    user_id: PositiveIdSchema.optional().openapi({ description: "Only this user (runs inside the request)." }),
+    days_back: z.number().int().min(1).max(3650).default(30),
+    dry_run: z.boolean().default(false),
+  })
+  .strict()
+  .openapi("PopulateRequest");
+
+export const PopulateResponseSchema = z
+  .object({
+    status: z.enum(["completed", "queued", "dry_run"]),
+    message: z.string(),
+    created_count: z.number().int().optional(),
+    would_create: z.number().int().optional(),
+    per_shard: z.record(z.string(), z.number().int()).optional(),
+    job_id: z.string().optional(),
+  })
+  .openapi("PopulateResponse");
+
+export const JobSchema = z
+  .object({
+    job_id: z.string(),
+    kind: z.string(),
+    params: z.unknown(),
+    done: z.boolean(),
+    processed: z.number().int(),
+    affected: z.number().int(),
+    detail: z.record(z.string(), z.number()),
+    started_at: z.string(),
+    updated_at: z.string(),
+    shards: z.array(
+      z.object({ shard: z.number().int(), step: z.number().int(), processed: z.number().int(), affected: z.number().int(), done: z.boolean(), updated_at: z.string() }),
+    ),
+  })
+  .openapi("Job");

@@ -1,0 +1,47 @@
+import { z } from "@hono/zod-openapi";
+import { PositiveIdSchema } from "./common";
+
+/** Reminder fan-out requests: one item for every current participant of a fast. */
+
+const ReminderData = z
+  .record(z.string(), z.unknown())
+  .refine((data) => JSON.stringify(data).length <= 4096, { message: "data must serialise to at most 4096 bytes." })
+  .optional();
+
+export const FastReminderRequestSchema = z
+  .object({
+    kind: z.literal("fast_reminder"),
+    fast_id: PositiveIdSchema.openapi({ example: 12 }),
+    fast_name: z.string().trim().min(1).max(200).optional().openapi({ description: "Defaults to the name seen in participants' join events." }),
+    reminder_type: z.string().trim().min(1).max(50).default("fast_reminder"),
+    data: ReminderData,
+  })
+  .strict()
+  .openapi("FastReminderRequest");
+
+export const DevotionalReminderRequestSchema = z
+  .object({
+    kind: z.literal("devotional_reminder"),
+    devotional_id: PositiveIdSchema.openapi({ example: 7 }),
+    fast_id: PositiveIdSchema.openapi({ example: 12 }),
+    fast_name: z.string().trim().min(1).max(200).optional(),
+    video_title: z.string().trim().min(1).max(200).optional(),
+    data: ReminderData,
+  })
+  .strict()
+  .openapi("DevotionalReminderRequest");
+
+export const ReminderRequestSchema = z.discriminatedUnion("kind", [FastReminderRequestSchema, DevotionalReminderRequestSchema]).openapi("ReminderRequest");
+
+export type ReminderRequest = z.output<typeof ReminderRequestSchema>;
+
+export const ReminderResponseSchema = z
+  .object({
+    kind: z.enum(["fast_reminder", "devotional_reminder"]),
+    fast_id: z.number().int(),
+    targeted_users: z.number().int().openapi({ description: "Current participants of the fast when the request arrived." }),
+    status: z.enum(["completed", "queued"]),
+    created_count: z.number().int().optional().openapi({ description: "Items created (completed only); participants already reminded today get none." }),
+    job_id: z.string().optional().openapi({ description: "Follow a queued fan-out at GET /api/admin/jobs/{job_id}/." }),
+  })
+  .openapi("ReminderResponse");
