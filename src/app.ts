@@ -8,6 +8,7 @@ import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";
 import { registerMetaRoutes } from "./routes/meta";
+import { registerRetentionRoutes } from "./routes/retention";
 
 /** Parses configuration once per isolate and hands it to every handler. */
 const withConfig = createMiddleware<AppEnv>(async (c, next) => {
@@ -45,5 +46,6 @@ export function createApp() {
   registerFeedRoutes(app);
   registerInternalRoutes(app);
   registerAdminRoutes(app);
+  registerRetentionRoutes(app);
   return app;
 }

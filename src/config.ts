@@ -36,6 +36,7 @@ const configSchema = z.object({
   USE_ASYNC_ACTIVITY_FEED: flag.default(false),
   RETENTION_POLICY: retentionOverrides.optional(),
   UNREAD_CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3_600),
+  ARCHIVE_ON_CLEANUP: flag.default(true),
 });
 
 export type RetentionPolicy = Readonly<Record<ActivityType, number>>;
@@ -48,6 +49,8 @@ export interface Config {
   readonly asyncIngestion: boolean;
   readonly retentionPolicy: RetentionPolicy;
   readonly unreadCacheTtlSeconds: number;
+  /** Whether retention cleanup writes rows to R2 before deleting them. */
+  readonly archiveOnCleanup: boolean;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +86,7 @@ function parseConfig(env: Env): Config {
     asyncIngestion: vars.USE_ASYNC_ACTIVITY_FEED,
     retentionPolicy: { ...defaultRetentionPolicy(), ...(vars.RETENTION_POLICY ?? {}) },
     unreadCacheTtlSeconds: vars.UNREAD_CACHE_TTL_SECONDS,
+    archiveOnCleanup: vars.ARCHIVE_ON_CLEANUP,
   };
 }
 

@@ -19,4 +19,5 @@ export interface Env {
   USE_ASYNC_ACTIVITY_FEED?: string;
   RETENTION_POLICY?: string;
   UNREAD_CACHE_TTL_SECONDS?: string;
+  ARCHIVE_ON_CLEANUP?: string;
 }

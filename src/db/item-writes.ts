@@ -97,6 +97,25 @@ export function insertItemsStatement(shard: Shard, items: readonly (ItemDraft & 
     .bind(JSON.stringify(rows));
 }
 
+/**
+ * Puts archived rows back exactly as they were, ids included. A row that is
+ * already there (same id, or same dedupe key) is left alone, so restoring an
+ * archive twice, or one whose rows were never deleted, changes nothing.
+ */
+export function insertArchivedRowsStatement(shard: Shard, rows: readonly Record<string, unknown>[]): D1PreparedStatement {
+  return shard.d1
+    .prepare(
+      `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at)
+       SELECT r.value ->> 'id', r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'event_id', r.value ->> 'target_type',
+              r.value ->> 'target_id', r.value ->> 'title', r.value ->> 'description', r.value ->> 'created_at', r.value ->> 'data',
+              r.value ->> 'dedupe_key', r.value ->> 'is_read', r.value ->> 'read_at'
+       FROM json_each(?1) AS r WHERE true
+       ON CONFLICT DO NOTHING
+       RETURNING id, user_id AS userId`,
+    )
+    .bind(JSON.stringify(rows));
+}
+
 /** The unread counts of these users, as the last statement of a write batch. */
 export function unreadCountsStatement(shard: Shard, userIds: readonly number[]): D1PreparedStatement {
   return shard.d1

@@ -2,26 +2,33 @@ import type { Config } from "../config";
 import type { Env } from "../env";
 import { populateChunk, type PopulateJobParams } from "../feed/populate";
 import { reminderChunk, type ReminderPlan } from "../feed/reminders";
-import { FANOUT_CHUNK_USERS, POPULATE_CHUNK_EVENTS } from "../queue/limits";
+import { FANOUT_CHUNK_USERS, POPULATE_CHUNK_EVENTS, RETENTION_CHUNK_ROWS } from "../queue/limits";
+import { retentionChunk, type RetentionJobParams } from "../retention/retention-job";
+import type { JobKind } from "./job-kinds";
 import type { ChunkWork } from "./runner";
+
+export type { JobKind } from "./job-kinds";
 
 /** The kinds of chunked jobs, what one chunk costs, and the work of a chunk. */
 
-export type JobKind = "reminder" | "populate";
 
-export type JobParams = ReminderPlan | PopulateJobParams;
+export type JobParams = ReminderPlan | PopulateJobParams | RetentionJobParams;
 
 /** Worst-case cost of one chunk: a KV write per touched user, a few D1 queries. */
 export const JOB_COSTS: Record<JobKind, { kv: number; d1: number }> = {
   reminder: { kv: FANOUT_CHUNK_USERS, d1: 4 },
   populate: { kv: POPULATE_CHUNK_EVENTS, d1: 4 },
+  // Plus two R2 writes when archiving.
+  retention: { kv: RETENTION_CHUNK_ROWS + 2, d1: 4 },
 };
 
-export function workFor(kind: JobKind, params: JobParams, _env: Env, _config: Config): ChunkWork {
+export function workFor(kind: JobKind, params: JobParams, env: Env, _config: Config): ChunkWork {
   switch (kind) {
     case "reminder":
       return reminderChunk(params as ReminderPlan);
     case "populate":
       return populateChunk(params as PopulateJobParams);
+    case "retention":
+      return retentionChunk(params as RetentionJobParams, env);
   }
 }

@@ -35,6 +35,8 @@ export interface Chunk {
   readonly done: boolean;
   /** Side effects that must finish before the commit (e.g. the R2 archive object). */
   readonly beforeCommit?: () => Promise<void>;
+  /** Operations on other services (R2) the chunk used besides its cache writes. */
+  readonly externalOperations?: number;
 }
 
 export interface ChunkContext {
@@ -135,6 +137,8 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
       if (isStepConflict(error)) return { status: "duplicate" };
       throw error;
     }
+    // The budget was charged the worst case; give back the cache writes not needed.
+    budget?.refund({ kv: JOB_COSTS[message.job_kind].kv - chunk.touchedUsers.length - (chunk.externalOperations ?? 0), d1: 0 });
     if (chunk.done) return { status: "done" };
     step += 1;
   }

@@ -6,6 +6,7 @@ import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
 import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
 import { JOB_COSTS } from "../jobs/kinds";
+import { startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { InvocationBudget } from "./budget";
 import { FeedMessageSchema, type FeedMessage, type ParsedFeedMessage } from "./messages";
@@ -110,8 +111,21 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
     case "populate_all":
       await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
       return;
-    case "cleanup":
-      throw new Error("cleanup messages are not handled yet");
+    case "cleanup": {
+      await startCleanup(
+        env,
+        config,
+        {
+          dryRun: false,
+          onlyRead: body.only_read,
+          archive: body.archive ?? config.archiveOnCleanup,
+          ...(body.activity_type ? { activityType: body.activity_type } : {}),
+          ...(body.older_than_days ? { olderThanDays: body.older_than_days } : {}),
+        },
+        now,
+      );
+      return;
+    }
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget, now);
       if (outcome.status === "continue") await env.FEED_QUEUE.send(stepMessage(body.job_id, body.job_kind, body.shard, outcome.step));

@@ -29,6 +29,17 @@ export const FANOUT_CHUNK_USERS = 200;
 /** Stored events per populate chunk: at most 200 users' caches to refresh. */
 export const POPULATE_CHUNK_EVENTS = 200;
 
+/**
+ * Expired rows per retention chunk. Deleting unread rows costs one KV write per
+ * owner, so the worst case is 500 of the budget's 800; chunks that touch fewer
+ * users (the usual case: old rows are mostly read) leave room for more chunks
+ * in the same invocation. An archived chunk is one R2 object of ~100 KB gzip.
+ */
+export const RETENTION_CHUNK_ROWS = 500;
+
+/** Wall time one invocation allows itself before handing work back (CPU limit: 30 s). */
+export const INVOCATION_TIME_BUDGET_MS = 20_000;
+
 /** A reminder small enough to finish inside the request in synchronous mode. */
 export const SYNC_FANOUT_MAX_USERS = 400;
 

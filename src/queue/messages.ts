@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { JOB_KINDS } from "../jobs/job-kinds";
 import { PositiveIdSchema } from "../schemas/common";
 import { EventSchema } from "../schemas/events";
 import { CleanupOptionsSchema } from "../schemas/retention";
@@ -37,14 +38,15 @@ export const PopulateAllMessageSchema = z
   .object({ v: version, kind: z.literal("populate_all"), days_back: z.number().int().min(1).max(3650).default(30) })
   .strict();
 
-export const CleanupMessageSchema = CleanupOptionsSchema.extend({ v: version, kind: z.literal("cleanup") }).strict();
+// dry_run has no meaning on the queue: nobody reads the answer.
+export const CleanupMessageSchema = CleanupOptionsSchema.omit({ dry_run: true }).extend({ v: version, kind: z.literal("cleanup") }).strict();
 
 /** Where a job's chunk runs: which job, on which shard, which step of its chain. */
 export const JobStepSchema = z.object({
   v: version,
   kind: z.literal("job_step"),
   job_id: z.string().min(1).max(100),
-  job_kind: z.enum(["reminder", "populate"]),
+  job_kind: z.enum(JOB_KINDS),
   shard: z.number().int().nonnegative(),
   step: z.number().int().nonnegative(),
 });

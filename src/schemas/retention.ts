@@ -1,15 +1,71 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema } from "./common";
+import { ActivityTypeSchema, PositiveIdSchema } from "./common";
 
-/** Options of a retention cleanup run (the original's cleanup_activity_feeds). */
+/** Contracts of retention: cleanup, archive, restore, stats. */
+
 export const CleanupOptionsSchema = z
   .object({
     dry_run: z.boolean().default(false).openapi({ description: "Report what would be deleted, per type and shard; delete nothing." }),
     activity_type: ActivityTypeSchema.optional().openapi({ description: "Clean up this type only." }),
     older_than_days: z.number().int().min(1).max(36_500).optional().openapi({ description: "Override every type's retention with this many days." }),
     only_read: z.boolean().default(false).openapi({ description: "The original's behaviour: remove read items only; unread items stay however old." }),
+    archive: z.boolean().optional().openapi({ description: "Write expired rows to R2 before deleting them. Default: ARCHIVE_ON_CLEANUP." }),
   })
   .strict()
   .openapi("CleanupOptions");
 
 export type CleanupOptions = z.output<typeof CleanupOptionsSchema>;
+
+export const ArchiveOptionsSchema = z
+  .object({
+    older_than_days: z.number().int().min(1).max(36_500).default(365),
+    only_read: z.boolean().default(false),
+    dry_run: z.boolean().default(false),
+  })
+  .strict()
+  .openapi("ArchiveOptions");
+
+export const RetentionRunSchema = z
+  .object({
+    status: z.enum(["dry_run", "queued"]),
+    message: z.string().openapi({ example: "DRY RUN: Would delete 1200 items total" }),
+    job_id: z.string().optional().openapi({ description: "Follow it at GET /api/admin/jobs/{job_id}/: `affected` is the deleted count, `detail` the count per type (and `archived`)." }),
+    total: z.number().int().optional(),
+    per_type: z.record(z.string(), z.number().int()).optional(),
+    per_shard: z.record(z.string(), z.number().int()).optional(),
+  })
+  .openapi("RetentionRun");
+
+export const RestoreRequestSchema = z
+  .object({ key: z.string().min(1).max(1024).openapi({ example: "archives/retention-m1a2b3-1f2e3d4c/shard-0/000000_2024-01-01_2024-01-09.ndjson.gz" }) })
+  .strict()
+  .openapi("RestoreRequest");
+
+export const RestoreResponseSchema = z
+  .object({ key: z.string(), shard: z.number().int(), rows: z.number().int(), restored: z.number().int(), skipped: z.number().int() })
+  .openapi("RestoreResponse");
+
+const ArchiveEntrySchema = z.object({
+  key: z.string(),
+  shard: z.number().int(),
+  run_id: z.string(),
+  step: z.number().int(),
+  rows: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  first_created_at: z.string(),
+  last_created_at: z.string(),
+  archived_at: z.string(),
+});
+
+export const ArchiveListQuerySchema = z.object({
+  run_id: z.string().min(1).max(200).optional(),
+  cursor: z.string().max(1024).optional(),
+});
+
+export const ArchiveListSchema = z
+  .object({ count: z.number().int(), total_rows: z.number().int(), next_cursor: z.string().nullable(), results: z.array(ArchiveEntrySchema) })
+  .openapi("ArchiveList");
+
+export const StatsQuerySchema = z.object({ user_id: z.coerce.number().int().positive().optional().openapi({ type: "integer" }) });
+export { PositiveIdSchema };

@@ -1,0 +1,74 @@
+import type { FeedItemRow } from "../db/schema";
+
+/**
+ * The archive format: one feed_items row per line, every column under its
+ * database name, values exactly as stored (is_read 0/1, times in epoch ms,
+ * data as its JSON text), gzip-compressed. Restoring a line gives back the
+ * identical row.
+ */
+
+export const ARCHIVE_COLUMNS = [
+  "id",
+  "user_id",
+  "activity_type",
+  "event_id",
+  "target_type",
+  "target_id",
+  "title",
+  "description",
+  "is_read",
+  "read_at",
+  "created_at",
+  "data",
+  "dedupe_key",
+] as const;
+
+export type ArchivedRow = Record<(typeof ARCHIVE_COLUMNS)[number], string | number | null>;
+
+export function toArchivedRow(row: FeedItemRow): ArchivedRow {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    activity_type: row.activityType,
+    event_id: row.eventId,
+    target_type: row.targetType,
+    target_id: row.targetId,
+    title: row.title,
+    description: row.description,
+    is_read: row.isRead ? 1 : 0,
+    read_at: row.readAt,
+    created_at: row.createdAt,
+    data: row.data,
+    dedupe_key: row.dedupeKey,
+  };
+}
+
+export function encodeNdjson(rows: readonly ArchivedRow[]): string {
+  return rows.map((row) => `${JSON.stringify(row)}\n`).join("");
+}
+
+export function decodeNdjson(text: string): ArchivedRow[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, index) => {
+      const row = JSON.parse(line) as ArchivedRow;
+      for (const column of ARCHIVE_COLUMNS) {
+        if (!(column in row)) throw new Error(`archive line ${index + 1} has no ${column}`);
+      }
+      return row;
+    });
+}
+
+async function pipeThrough(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export const gzip = (text: string) => pipeThrough(new TextEncoder().encode(text), new CompressionStream("gzip"));
+export const gunzip = async (bytes: Uint8Array) => new TextDecoder().decode(await pipeThrough(bytes, new DecompressionStream("gzip")));
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,43 @@
+import { and, asc, count, eq, lt, sql } from "drizzle-orm";
+import type { ActivityType } from "../feed/activity-types";
+import type { Shard } from "../shards/router";
+import { feedItems, type FeedItemRow } from "./schema";
+
+/**
+ * Retention's reads and deletes. Each walks one type by age through the
+ * (activity_type, created_at) index; the keyset position means a run never
+ * rescans rows it kept (unread ones under only_read).
+ */
+
+export interface AgePosition {
+  readonly createdAt: number;
+  readonly id: number;
+}
+
+function expiredConditions(type: ActivityType, cutoff: number, onlyRead: boolean, after?: AgePosition) {
+  return and(
+    eq(feedItems.activityType, type),
+    lt(feedItems.createdAt, cutoff),
+    onlyRead ? sql`${feedItems.isRead} = 1` : undefined,
+    after ? sql`(${feedItems.createdAt}, ${feedItems.id}) > (${after.createdAt}, ${after.id})` : undefined,
+  );
+}
+
+/** The next expired rows of one type, oldest first, every column (for the archive). */
+export async function expiredRows(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<FeedItemRow[]> {
+  return shard.db
+    .select()
+    .from(feedItems)
+    .where(expiredConditions(type, cutoff, onlyRead, after))
+    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
+    .limit(limit);
+}
+
+export async function countExpired(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean): Promise<number> {
+  const [row] = await shard.db.select({ value: count() }).from(feedItems).where(expiredConditions(type, cutoff, onlyRead));
+  return row?.value ?? 0;
+}
+
+export function deleteItemsStatement(shard: Shard, localIds: readonly number[]): D1PreparedStatement {
+  return shard.d1.prepare("DELETE FROM feed_items WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(localIds));
+}

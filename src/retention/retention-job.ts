@@ -1,0 +1,82 @@
+import { writeArchive } from "../archive/archive-store";
+import { toArchivedRow } from "../archive/ndjson";
+import { countExpired, deleteItemsStatement, expiredRows, type AgePosition } from "../db/retention-queries";
+import type { Env } from "../env";
+import type { ActivityType } from "../feed/activity-types";
+import type { ChunkWork } from "../jobs/runner";
+import { RETENTION_CHUNK_ROWS } from "../queue/limits";
+import { shardsOf } from "../shards/router";
+import type { RetentionPlan } from "./policy";
+
+/**
+ * Retention as a chunked job (src/jobs/runner.ts): on each shard, walk the
+ * expired rows type by type, oldest first, and delete them in chunks. With
+ * `archive`, each chunk is first written to R2 and verified; only then does
+ * the same step delete it, so a crash in between leaves the rows in place and
+ * the redelivered step rewrites the same object (its key is fixed by the
+ * step) before deleting.
+ */
+
+export interface RetentionJobParams {
+  readonly plan: RetentionPlan;
+  readonly archive: boolean;
+}
+
+interface RetentionCursor {
+  readonly typeIndex: number;
+  readonly after?: AgePosition;
+}
+
+const decodeCursor = (cursor: string): RetentionCursor => (cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor));
+
+export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
+  const types = Object.keys(params.plan.cutoffs) as ActivityType[];
+  return async ({ shard, cursor, step, jobId, detail, now }) => {
+    let { typeIndex, after } = decodeCursor(cursor);
+    let rows: Awaited<ReturnType<typeof expiredRows>> = [];
+    let type: ActivityType | undefined;
+    // Skip past types with nothing (left) to remove, inside one chunk.
+    for (; typeIndex < types.length; typeIndex++, after = undefined) {
+      type = types[typeIndex]!;
+      rows = await expiredRows(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, after, RETENTION_CHUNK_ROWS);
+      if (rows.length > 0) break;
+    }
+    if (rows.length === 0 || type === undefined) {
+      return { writes: [], cursor: JSON.stringify({ typeIndex: types.length }), processed: 0, touchedUsers: [], done: true };
+    }
+    const last = rows.at(-1)!;
+    const typeFinished = rows.length < RETENTION_CHUNK_ROWS;
+    const next: RetentionCursor = typeFinished ? { typeIndex: typeIndex + 1 } : { typeIndex, after: { createdAt: last.createdAt, id: last.id } };
+    const updated = { ...detail, [type]: (detail[type] ?? 0) + rows.length, ...(params.archive ? { archived: (detail.archived ?? 0) + rows.length } : {}) };
+    return {
+      writes: [deleteItemsStatement(shard, rows.map((row) => row.id))],
+      cursor: JSON.stringify(next),
+      processed: rows.length,
+      // Only unread rows change a cached unread count.
+      touchedUsers: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
+      detail: updated,
+      done: typeFinished && typeIndex + 1 >= types.length,
+      ...(params.archive
+        ? { externalOperations: 2, beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, rows.map(toArchivedRow), now)) }
+        : {}),
+    };
+  };
+}
+
+/** A dry run: what the plan would remove, per type and per shard; nothing is deleted. */
+export async function countRetentionCandidates(env: Env, plan: RetentionPlan) {
+  const types = Object.keys(plan.cutoffs) as ActivityType[];
+  const perShard: Record<string, number> = {};
+  const perType: Record<string, number> = {};
+  await Promise.all(
+    shardsOf(env)
+      .all()
+      .map(async (shard) => {
+        const counts = await Promise.all(types.map((type) => countExpired(shard, type, plan.cutoffs[type]!, plan.onlyRead)));
+        perShard[`shard_${shard.index}`] = counts.reduce((sum, value) => sum + value, 0);
+        types.forEach((type, index) => (perType[type] = (perType[type] ?? 0) + (counts[index] ?? 0)));
+      }),
+  );
+  const total = Object.values(perShard).reduce((sum, value) => sum + value, 0);
+  return { total, perType, perShard };
+}

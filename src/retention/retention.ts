@@ -1,0 +1,57 @@
+import { writeUnread } from "../cache/unread-cache";
+import { listArchives, readArchive } from "../archive/archive-store";
+import type { Config } from "../config";
+import { insertArchivedRowsStatement, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import type { Env } from "../env";
+import { NotFoundError } from "../feed/errors";
+import { enqueueJob } from "../jobs/runner";
+import { shardsOf } from "../shards/router";
+import { planArchive, planRetention, type RetentionPlan } from "./policy";
+import { countRetentionCandidates } from "./retention-job";
+
+/** Entry points of retention: cleanup and archive runs, restore, listing. */
+
+export interface CleanupRequest {
+  readonly dryRun: boolean;
+  readonly activityType?: Parameters<typeof planRetention>[1]["activityType"];
+  readonly olderThanDays?: number;
+  readonly onlyRead: boolean;
+  /** Write expired rows to R2 before deleting them. */
+  readonly archive: boolean;
+}
+
+export type RetentionRun =
+  | { readonly dryRun: true; readonly total: number; readonly perType: Record<string, number>; readonly perShard: Record<string, number> }
+  | { readonly dryRun: false; readonly jobId: string };
+
+async function run(env: Env, plan: RetentionPlan, dryRun: boolean, archive: boolean, now: number): Promise<RetentionRun> {
+  if (dryRun) return { dryRun: true, ...(await countRetentionCandidates(env, plan)) };
+  const job = await enqueueJob(env, "retention", { plan, archive }, now);
+  return { dryRun: false, jobId: job.jobId };
+}
+
+/** Cleanup by the retention policy (or an override), over every shard. */
+export function startCleanup(env: Env, config: Config, request: CleanupRequest, now: number): Promise<RetentionRun> {
+  const plan = planRetention(config.retentionPolicy, request, now);
+  return run(env, plan, request.dryRun, request.archive, now);
+}
+
+/** Archive to R2 then delete everything older than `olderThanDays` (the design's archive_old_items). */
+export function startArchive(env: Env, request: { olderThanDays: number; onlyRead: boolean; dryRun: boolean }, now: number): Promise<RetentionRun> {
+  return run(env, planArchive(request.olderThanDays, request.onlyRead, now), request.dryRun, true, now);
+}
+
+/** Puts an archive's rows back on their shard; idempotent. */
+export async function restoreArchive(env: Env, config: Config, key: string) {
+  const archive = await readArchive(env.ARCHIVE, key);
+  if (!archive) throw new NotFoundError(`No archive at ${key}.`);
+  const shard = shardsOf(env).byIndex(archive.manifest.shard);
+  if (!shard) throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
+  const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
+  const [inserted, counts] = await shard.d1.batch([insertArchivedRowsStatement(shard, archive.rows), unreadCountsStatement(shard, users)]);
+  await writeUnread(env.UNREAD_CACHE, unreadMapFrom(users, counts), config.unreadCacheTtlSeconds);
+  const restored = inserted?.results.length ?? 0;
+  return { key: archive.manifest.key, shard: shard.index, rows: archive.rows.length, restored, skipped: archive.rows.length - restored };
+}
+
+export { listArchives };

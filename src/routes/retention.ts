@@ -1,0 +1,147 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { requireStaff, requireUser } from "../auth/authenticate";
+import type { AppEnv } from "../http/app-env";
+import { limitBody, requireJson } from "../http/guards";
+import { listArchives, restoreArchive, startArchive, startCleanup, type RetentionRun } from "../retention/retention";
+import { deploymentStats, userFeedStats } from "../retention/stats";
+import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
+import {
+  ArchiveListQuerySchema,
+  ArchiveListSchema,
+  ArchiveOptionsSchema,
+  CleanupOptionsSchema,
+  RestoreRequestSchema,
+  RestoreResponseSchema,
+  RetentionRunSchema,
+  StatsQuerySchema,
+} from "../schemas/retention";
+
+const security = [{ bearerAuth: [] }];
+const staffBody = [requireUser, requireStaff, limitBody, requireJson] as const;
+const staffOnly = [requireUser, requireStaff] as const;
+
+const runResponses = {
+  200: { description: "Dry run: what would go, per type and shard", content: { "application/json": { schema: RetentionRunSchema } } },
+  202: { description: "Queued over every shard; follow the job", content: { "application/json": { schema: RetentionRunSchema } } },
+  ...staffErrorResponses,
+  ...bodyErrorResponses,
+} as const;
+
+const cleanupRoute = createRoute({
+  method: "post",
+  path: "/api/admin/cleanup",
+  tags: ["Retention"],
+  summary: "Delete items past retention, over every shard (staff)",
+  security,
+  middleware: [...staffBody],
+  request: { body: { required: true, content: { "application/json": { schema: CleanupOptionsSchema } } } },
+  responses: runResponses,
+});
+
+const archiveRoute = createRoute({
+  method: "post",
+  path: "/api/admin/archive",
+  tags: ["Retention"],
+  summary: "Archive items older than N days to R2, then delete them (staff)",
+  security,
+  middleware: [...staffBody],
+  request: { body: { required: true, content: { "application/json": { schema: ArchiveOptionsSchema } } } },
+  responses: runResponses,
+});
+
+const restoreRoute = createRoute({
+  method: "post",
+  path: "/api/admin/archive/restore",
+  tags: ["Retention"],
+  summary: "Put an archive's rows back (idempotent) (staff)",
+  security,
+  middleware: [...staffBody],
+  request: { body: { required: true, content: { "application/json": { schema: RestoreRequestSchema } } } },
+  responses: {
+    200: { description: "Restored", content: { "application/json": { schema: RestoreResponseSchema } } },
+    ...staffErrorResponses,
+    ...bodyErrorResponses,
+    404: { description: "No archive at that key", content: { "application/json": { schema: ErrorDetailSchema } } },
+  },
+});
+
+const archivesRoute = createRoute({
+  method: "get",
+  path: "/api/admin/archives",
+  tags: ["Retention"],
+  summary: "List archives with their counts (staff)",
+  security,
+  middleware: [...staffOnly],
+  request: { query: ArchiveListQuerySchema },
+  responses: { 200: { description: "Archives", content: { "application/json": { schema: ArchiveListSchema } } }, ...staffErrorResponses },
+});
+
+const statsRoute = createRoute({
+  method: "get",
+  path: "/api/admin/stats",
+  tags: ["Retention"],
+  summary: "Table growth per shard and in total; with user_id, that user's feed stats (staff)",
+  security,
+  middleware: [...staffOnly],
+  request: { query: StatsQuerySchema },
+  responses: { 200: { description: "Stats", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } }, ...staffErrorResponses },
+});
+
+function runBody(run: RetentionRun, verb: "delete" | "archive") {
+  if (run.dryRun) {
+    return {
+      status: "dry_run" as const,
+      message: `DRY RUN: Would ${verb} ${run.total} items total`,
+      total: run.total,
+      per_type: run.perType,
+      per_shard: run.perShard,
+    };
+  }
+  return { status: "queued" as const, message: `Queued over every shard as job ${run.jobId}`, job_id: run.jobId };
+}
+
+export function registerRetentionRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(cleanupRoute, async (c) => {
+    const options = c.req.valid("json");
+    const run = await startCleanup(
+      c.env,
+      c.var.config,
+      {
+        dryRun: options.dry_run,
+        onlyRead: options.only_read,
+        archive: options.archive ?? c.var.config.archiveOnCleanup,
+        ...(options.activity_type ? { activityType: options.activity_type } : {}),
+        ...(options.older_than_days ? { olderThanDays: options.older_than_days } : {}),
+      },
+      Date.now(),
+    );
+    return run.dryRun ? c.json(runBody(run, "delete"), 200) : c.json(runBody(run, "delete"), 202);
+  });
+
+  app.openapi(archiveRoute, async (c) => {
+    const options = c.req.valid("json");
+    const run = await startArchive(c.env, { olderThanDays: options.older_than_days, onlyRead: options.only_read, dryRun: options.dry_run }, Date.now());
+    return run.dryRun ? c.json(runBody(run, "archive"), 200) : c.json(runBody(run, "archive"), 202);
+  });
+
+  app.openapi(restoreRoute, async (c) => c.json(await restoreArchive(c.env, c.var.config, c.req.valid("json").key), 200));
+
+  app.openapi(archivesRoute, async (c) => {
+    const query = c.req.valid("query");
+    const listing = await listArchives(c.env.ARCHIVE, query.run_id ? `archives/${query.run_id}/` : undefined, query.cursor);
+    return c.json(
+      {
+        count: listing.archives.length,
+        total_rows: listing.archives.reduce((sum, archive) => sum + archive.rows, 0),
+        next_cursor: listing.cursor,
+        results: listing.archives,
+      },
+      200,
+    );
+  });
+
+  app.openapi(statsRoute, async (c) => {
+    const { user_id: userId } = c.req.valid("query");
+    return c.json(userId === undefined ? await deploymentStats(c.env) : await userFeedStats(c.env, userId), 200);
+  });
+}

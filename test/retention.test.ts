@@ -1,0 +1,268 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { RETENTION_CHUNK_ROWS } from "../src/queue/limits";
+import { shardIndexForUser } from "../src/shards/jump-hash";
+import { asUser, call, freshUser, ingest, staffToken } from "./support/http";
+import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
+
+const DAY = 86_400_000;
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+
+async function waitForJob(jobId: string) {
+  const token = await staffToken();
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const response = await call("GET", `/api/admin/jobs/${jobId}/`, { token });
+    if (response.status === 200 && response.body.done) return response.body;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(response.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+async function cleanup(body: Record<string, unknown>) {
+  return call("POST", "/api/admin/cleanup/", { token: await staffToken(), body });
+}
+
+/** Bulk-loads old items straight into a shard (faster than the API for big backlogs). */
+async function loadOldItems(userId: number, type: string, count: number, ageDays: number, unread = false) {
+  const rows = Array.from({ length: count }, (_, index) => ({
+    user_id: userId,
+    activity_type: type,
+    title: `old ${type} ${index}`,
+    created_at: Date.now() - ageDays * DAY - index * 1000,
+    is_read: unread ? 0 : 1,
+  }));
+  await shardOf(userId)
+    .prepare(
+      `INSERT INTO feed_items (user_id, activity_type, title, created_at, is_read, read_at)
+       SELECT r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'title', r.value ->> 'created_at', r.value ->> 'is_read',
+              CASE WHEN r.value ->> 'is_read' = 1 THEN r.value ->> 'created_at' END
+       FROM json_each(?1) AS r`,
+    )
+    .bind(JSON.stringify(rows))
+    .run();
+}
+
+describe("retention cleanup", () => {
+  it("the daily cron removes every type past its retention, read or not, and keeps counters and cache exact", async () => {
+    const user = freshUser();
+    await ingest([
+      { user_id: user, activity_type: "fast_reminder", occurred_at: daysAgo(31), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "fast_reminder", occurred_at: daysAgo(29), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "fast_start", occurred_at: daysAgo(91), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "fast_join", occurred_at: daysAgo(91), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "milestone", occurred_at: daysAgo(366), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "milestone", occurred_at: daysAgo(300), data: { fast_id: 1 } },
+    ]);
+    await asUser(user, "GET", "/api/events/activity-feed/unread-count/"); // fills the cache
+    expect(await cachedUnread(user)).toBe(6);
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "0 2 * * *", scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const jobs = await call("GET", "/api/admin/jobs/?limit=1", { token: await staffToken() });
+    const job = await waitForJob(jobs.body.results[0].job_id);
+    expect(job.kind).toBe("retention");
+
+    const titles = (await asUser(user, "GET", "/api/events/activity-feed/")).body.results.map((item: { activity_type: string }) => item.activity_type);
+    expect(titles.sort()).toEqual(["fast_join", "fast_reminder", "milestone"]);
+    expect(await counters(user)).toEqual(await recount(user));
+    expect(await cachedUnread(user)).toBe(3);
+    expect((await asUser(user, "GET", "/api/events/activity-feed/summary/")).body.unread_count).toBe(3);
+  });
+
+  it("a dry run reports per type and shard and deletes nothing", async () => {
+    const users = [0, 1, 2, 3].map((shard) => userOnShard(shard, freshUser()));
+    for (const user of users) await loadOldItems(user, "devotional_reminder", 3, 45);
+    const before = await Promise.all(users.map((user) => itemCount(user)));
+
+    const dry = await cleanup({ dry_run: true, activity_type: "devotional_reminder" });
+    expect(dry.status).toBe(200);
+    expect(dry.body.message).toMatch(/^DRY RUN: Would delete \d+ items total$/);
+    expect(dry.body.per_type.devotional_reminder).toBeGreaterThanOrEqual(12);
+    for (const shard of [0, 1, 2, 3]) expect(dry.body.per_shard[`shard_${shard}`]).toBeGreaterThanOrEqual(3);
+    expect(await Promise.all(users.map((user) => itemCount(user)))).toEqual(before);
+  });
+
+  it("runs one type only, honours older_than_days, and only_read keeps unread items", async () => {
+    const user = freshUser();
+    await loadOldItems(user, "fast_join", 2, 70);
+    await loadOldItems(user, "fast_leave", 2, 70);
+    await loadOldItems(user, "fast_leave", 2, 70, true);
+
+    // fast_join keeps 180 days by default: nothing to do.
+    let run = await cleanup({ activity_type: "fast_join", archive: false });
+    expect(run.status).toBe(202);
+    await waitForJob(run.body.job_id);
+    expect(await itemCount(user, "activity_type = 'fast_join'")).toBe(2);
+
+    // The override applies to the one type asked for.
+    run = await cleanup({ activity_type: "fast_join", older_than_days: 60, archive: false });
+    const job = await waitForJob(run.body.job_id);
+    expect(job.detail.fast_join).toBeGreaterThanOrEqual(2);
+    expect(await itemCount(user, "activity_type = 'fast_join'")).toBe(0);
+    expect(await itemCount(user, "activity_type = 'fast_leave'")).toBe(4);
+
+    // The original's behaviour: read items only.
+    run = await cleanup({ activity_type: "fast_leave", older_than_days: 60, only_read: true, archive: false });
+    await waitForJob(run.body.job_id);
+    expect(await itemCount(user, "activity_type = 'fast_leave'")).toBe(2);
+    expect(await itemCount(user, "activity_type = 'fast_leave' AND is_read = 0")).toBe(2);
+    expect(await counters(user)).toEqual(await recount(user));
+  });
+
+  it("a backlog larger than one chunk on several shards is removed completely, and deleting unread items lowers the unread count", async () => {
+    const users = [0, 2, 3].map((shard) => userOnShard(shard, freshUser()));
+    const backlog = RETENTION_CHUNK_ROWS + 150;
+    for (const user of users) {
+      await loadOldItems(user, "event", backlog, 200);
+      await loadOldItems(user, "event", 5, 200, true);
+      await ingest({ user_id: user, activity_type: "event", data: { title: "recent" } });
+      await asUser(user, "GET", "/api/events/activity-feed/unread-count/");
+      expect(await cachedUnread(user)).toBe(6);
+    }
+    const run = await cleanup({ activity_type: "event", archive: false });
+    const job = await waitForJob(run.body.job_id);
+    expect(job.affected).toBeGreaterThanOrEqual(3 * (backlog + 5));
+    for (const shard of job.shards.filter((entry: { shard: number }) => [0, 2, 3].includes(entry.shard))) expect(shard.step).toBeGreaterThan(1);
+    for (const user of users) {
+      expect(await itemCount(user)).toBe(1);
+      expect(await counters(user)).toEqual(await recount(user));
+      expect(await cachedUnread(user)).toBe(1);
+    }
+  }, 60_000);
+
+  it("bad options get 400 and non-staff get 403", async () => {
+    expect((await cleanup({ activity_type: "nope" })).status).toBe(400);
+    expect((await cleanup({ older_than_days: 0 })).status).toBe(400);
+    expect((await cleanup({ older_than_days: "60" })).body).toHaveProperty("older_than_days");
+    expect((await cleanup({ surprise: true })).body).toEqual({ surprise: ["Unknown field."] });
+    const user = freshUser();
+    expect((await asUser(user, "POST", "/api/admin/cleanup/", {})).status).toBe(403);
+    expect((await asUser(user, "POST", "/api/admin/archive/", {})).status).toBe(403);
+    expect((await asUser(user, "GET", "/api/admin/stats/")).status).toBe(403);
+    expect((await asUser(user, "GET", "/api/admin/archives/")).status).toBe(403);
+    expect((await asUser(user, "POST", "/api/admin/archive/restore/", { key: "x" })).status).toBe(403);
+  });
+});
+
+describe("archive to R2 and restore", () => {
+  const allRows = async (user: number) =>
+    (await shardOf(user).prepare("SELECT * FROM feed_items WHERE user_id = ? ORDER BY id").bind(user).all()).results;
+
+  it("archive then restore gives back exactly the original rows", async () => {
+    const user = freshUser();
+    await ingest([
+      { user_id: user, activity_type: "milestone", occurred_at: daysAgo(400), event_id: "arch-1", data: { fast_id: 3, fast_name: "Old Fast", milestone: 100 } },
+      { user_id: user, activity_type: "fast_join", occurred_at: daysAgo(380), event_id: "arch-2", data: { fast_id: 3, fast_name: "Old Fast" } },
+      { user_id: user, activity_type: "fast_join", occurred_at: daysAgo(10), event_id: "arch-3", data: { fast_id: 4 } },
+    ]);
+    const first = (await asUser(user, "GET", "/api/events/activity-feed/?page_size=100")).body.results.at(-1);
+    await asUser(user, "POST", "/api/events/activity-feed/mark-read/", { activity_ids: [first.id] });
+    const original = await allRows(user);
+
+    const run = await call("POST", "/api/admin/archive/", { token: await staffToken(), body: { older_than_days: 365 } });
+    expect(run.status).toBe(202);
+    const job = await waitForJob(run.body.job_id);
+    expect(job.detail.archived).toBeGreaterThanOrEqual(2);
+    expect(await itemCount(user)).toBe(1);
+    expect(await cachedUnread(user)).toBe(1);
+
+    const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token: await staffToken() });
+    expect(listing.status).toBe(200);
+    expect(listing.body.total_rows).toBe(job.detail.archived);
+    // One object per type chunk: the milestone and the join are in two.
+    const archives = listing.body.results.filter((entry: { shard: number }) => entry.shard === shardIndexForUser(user, SHARD_COUNT));
+    expect(archives.length).toBeGreaterThanOrEqual(2);
+    for (const archive of archives) {
+      expect(archive.key).toMatch(new RegExp(`^archives/${run.body.job_id}/shard-\\d+/\\d{6}_\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}\\.ndjson\\.gz$`));
+      const manifest = await env.ARCHIVE.get(archive.key.replace(".ndjson.gz", ".manifest.json"));
+      expect(JSON.parse(await manifest!.text())).toMatchObject({ rows: archive.rows, sha256: archive.sha256, format: "ndjson+gzip" });
+    }
+
+    const restore = async () => {
+      let restoredRows = 0;
+      for (const archive of archives) {
+        const restored = await call("POST", "/api/admin/archive/restore/", { token: await staffToken(), body: { key: archive.key } });
+        expect(restored.status).toBe(200);
+        restoredRows += restored.body.restored;
+      }
+      return restoredRows;
+    };
+    expect(await restore()).toBeGreaterThanOrEqual(2);
+    expect(await allRows(user)).toEqual(original);
+    expect(await counters(user)).toEqual(await recount(user));
+    expect(await cachedUnread(user)).toBe(2);
+
+    // Restoring again changes nothing.
+    expect(await restore()).toBe(0);
+    expect(await allRows(user)).toEqual(original);
+  });
+
+  it("an archive interrupted after the R2 write and before the delete is safe to run again", async () => {
+    const user = userOnShard(1, freshUser());
+    await loadOldItems(user, "event", 30, 400);
+    await loadOldItems(user, "event", 10, 400, true);
+    const original = await allRows(user);
+    const token = await staffToken();
+
+    // Simulate the crash: the shard refuses the delete, so the step fails
+    // after its object was written and verified.
+    const guard = `refuse_delete_${user}`;
+    await shardOf(user).prepare(`CREATE TRIGGER ${guard} BEFORE DELETE ON feed_items WHEN OLD.user_id = ${user} BEGIN SELECT RAISE(ABORT, 'simulated crash'); END`).run();
+    const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 365 } });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const midway = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
+    const written = midway.body.results.filter((entry: { shard: number }) => entry.shard === 1);
+    expect(written.length).toBeGreaterThan(0);
+    expect(await allRows(user)).toEqual(original);
+
+    // The Worker comes back and the queue redelivers the step (it would after
+    // retry_delay, 60 s; the test delivers it now).
+    await shardOf(user).prepare(`DROP TRIGGER ${guard}`).run();
+    const ctx = createExecutionContext();
+    const redelivery = createMessageBatch("activity-feed-work", [
+      { id: "redelivered-archive-step", timestamp: new Date(), attempts: 2, body: { v: 1, kind: "job_step", job_id: run.body.job_id, job_kind: "retention", shard: 1, step: 0 } },
+    ]);
+    await worker.queue(redelivery, env, ctx);
+    expect((await getQueueResult(redelivery, ctx)).explicitAcks).toEqual(["redelivered-archive-step"]);
+    const job = await waitForJob(run.body.job_id);
+    expect(job.done).toBe(true);
+    expect(await itemCount(user)).toBe(0);
+    const after = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
+    const keys = after.body.results.filter((entry: { shard: number }) => entry.shard === 1).map((entry: { key: string }) => entry.key);
+    expect(new Set(keys).size).toBe(keys.length);
+
+    for (const key of keys) await call("POST", "/api/admin/archive/restore/", { token, body: { key } });
+    expect(await allRows(user)).toEqual(original);
+    expect(await counters(user)).toEqual(await recount(user));
+  }, 120_000);
+
+  it("restore of a missing key is 404", async () => {
+    const response = await call("POST", "/api/admin/archive/restore/", { token: await staffToken(), body: { key: "archives/none/shard-0/000000_x.ndjson.gz" } });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("stats", () => {
+  it("reports per shard and in total, and a user's feed stats", async () => {
+    const user = freshUser();
+    await ingest([
+      { user_id: user, activity_type: "fast_join", data: { fast_id: 1 } },
+      { user_id: user, activity_type: "milestone", data: { fast_id: 1 } },
+    ]);
+    const token = await staffToken();
+    const stats = await call("GET", "/api/admin/stats/", { token });
+    expect(stats.status).toBe(200);
+    expect(stats.body.shards).toHaveLength(4);
+    const sum = stats.body.shards.reduce((total: number, shard: { items: number }) => total + shard.items, 0);
+    expect(stats.body.total.items).toBe(sum);
+    expect(stats.body.total.items).toBeGreaterThanOrEqual(2);
+    expect(stats.body.total.database_bytes).toBeGreaterThan(0);
+    expect(typeof stats.body.total.oldest_item).toBe("string");
+
+    const mine = await call("GET", `/api/admin/stats/?user_id=${user}`, { token });
+    expect(mine.body).toMatchObject({ user_id: user, total_items: 2, unread_count: 2, read_count: 0, activity_types: { fast_join: 1, milestone: 1 } });
+  });
+});
