@@ -8,6 +8,6 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => handleQueueBatch(batch, env),
-  scheduled: (controller, env) => handleScheduled(controller, env),
+  queue: (batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext) => handleQueueBatch(batch, env),
+  scheduled: (controller: ScheduledController, env: Env, _ctx: ExecutionContext) => handleScheduled(controller, env),
 } satisfies ExportedHandler<Env, unknown>;
