@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Operator CLI for the activity feed: the original management commands against
+// a running deployment (local dev by default).
+//
+//   npm run feed -- <command> [options]        (or: npx activity-feed <command>)
+//
+// Exit codes: 0 done, 1 the service refused or failed, 2 bad usage, 3 unreachable.
+import { parseArgs } from "node:util";
+import { ApiError, createClient } from "./api.mjs";
+import * as commands from "./commands.mjs";
+
+const USAGE = `usage: npm run feed -- <command> [options]
+
+commands:
+  cleanup   [--dry-run] [--activity-type T] [--older-than-days N] [--only-read] [--no-archive]
+  populate  [--user-id N] [--days-back N] [--dry-run]
+  archive   [--older-than-days N] [--only-read] [--dry-run]
+  restore   <archive key | run id>
+  archives  [--run-id R]
+  stats     [--user-id N]
+  jobs      [job id]
+
+options:
+  --url URL       deployment to talk to (default http://localhost:8787, or FEED_URL)
+  --token JWT     staff token (default FEED_TOKEN; locally a token signed with .dev.vars)
+  --json          machine-readable output
+  -h, --help`;
+
+const { values: options, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: "string", default: process.env.FEED_URL ?? "http://localhost:8787" },
+        token: { type: "string", default: process.env.FEED_TOKEN },
+        json: { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        "only-read": { type: "boolean", default: false },
+        "no-archive": { type: "boolean", default: false },
+        "activity-type": { type: "string" },
+        "older-than-days": { type: "string" },
+        "days-back": { type: "string" },
+        "user-id": { type: "string" },
+        "run-id": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+
+const [name, ...rest] = positionals;
+const command = { cleanup: commands.cleanup, populate: commands.populate, archive: commands.archive, restore: commands.restore, archives: commands.archives, stats: commands.stats, jobs: commands.jobs }[name];
+if (options.help || !command) {
+  console.error(USAGE);
+  process.exit(options.help ? 0 : 2);
+}
+for (const numeric of ["older-than-days", "days-back", "user-id"]) {
+  if (options[numeric] !== undefined && !/^[1-9]\d*$/.test(options[numeric])) {
+    console.error(`--${numeric} must be a positive integer, got "${options[numeric]}"`);
+    process.exit(2);
+  }
+}
+
+const out = { line: (text) => process.stdout.write(`${text}\n`), json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`) };
+try {
+  await command(createClient({ url: options.url, token: options.token }), options, out, ...rest);
+} catch (error) {
+  if (error instanceof commands.UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof ApiError) {
+    console.error(`error: ${error.status === 0 ? error.body : error.message}`);
+    process.exit(error.status === 0 ? 3 : 1);
+  }
+  console.error(`error: ${error.message}`);
+  process.exit(1);
+}
