@@ -20,6 +20,8 @@ export async function principalFromToken(token: string, secret: string): Promise
   } catch {
     return undefined;
   }
+  // A token without an expiry would be valid forever; the issuers always set one.
+  if (typeof payload.exp !== "number") return undefined;
   const userId = userIdFromSubject(payload.sub);
   return userId === undefined ? undefined : { userId, isStaff: payload.is_staff === true };
 }
@@ -31,7 +33,7 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const token = BEARER.exec(header)?.[1];
   if (!token) return detail(c, 401, "Authorization header must be 'Bearer <token>'.", CHALLENGE);
   const principal = await principalFromToken(token, c.var.config.jwtSecret);
-  if (!principal) return detail(c, 401, "Given token not valid: bad signature, expired, or no user id in 'sub'.", CHALLENGE);
+  if (!principal) return detail(c, 401, "Given token not valid: bad signature, expired, no 'exp', or no user id in 'sub'.", CHALLENGE);
   c.set("principal", principal);
   await next();
 });

@@ -43,7 +43,12 @@ function baseConditions(userId: number, filters: FeedFilters, type?: ActivityTyp
   return conditions;
 }
 
-function pageQuery(shard: Shard, userId: number, filters: FeedFilters, window: PageWindow, type?: ActivityType) {
+/**
+ * One index range of the page. `mergeBranch` marks one range among several
+ * (one per requested type): it must return enough rows to fill the merged
+ * page, so the offset is applied after the merge instead.
+ */
+function pageQuery(shard: Shard, userId: number, filters: FeedFilters, window: PageWindow, type: ActivityType | undefined, mergeBranch: boolean) {
   const conditions = baseConditions(userId, filters, type);
   // Row-value comparisons are index range constraints in SQLite, so a page
   // costs the same at any depth.
@@ -51,16 +56,14 @@ function pageQuery(shard: Shard, userId: number, filters: FeedFilters, window: P
   if (window.newerThan) conditions.push(sql`(${feedItems.createdAt}, ${feedItems.id}) > (${window.newerThan.createdAt}, ${window.newerThan.localId})`);
   const backwards = window.newerThan !== undefined;
   const order = backwards ? [asc(feedItems.createdAt), asc(feedItems.id)] : [desc(feedItems.createdAt), desc(feedItems.id)];
-  // Each branch of a multi-type read must return enough rows to fill the
-  // merged page, so offsets are applied after the merge.
-  const branchLimit = window.limit + (window.offset ?? 0);
+  const offset = window.offset ?? 0;
   return shard.db
     .select()
     .from(feedItems)
     .where(and(...conditions))
     .orderBy(...order)
-    .limit(type === undefined ? window.limit : branchLimit)
-    .offset(type === undefined ? window.offset ?? 0 : 0);
+    .limit(mergeBranch ? window.limit + offset : window.limit)
+    .offset(mergeBranch ? 0 : offset);
 }
 
 function newestFirst(a: FeedItemRow, b: FeedItemRow): number {
@@ -106,7 +109,9 @@ export interface FeedPageResult {
 export async function readFeedPage(shard: Shard, userId: number, filters: FeedFilters, window: PageWindow): Promise<FeedPageResult> {
   const types = filters.types && filters.types.length > 1 ? filters.types : undefined;
   const singleType = filters.types?.length === 1 ? filters.types[0] : undefined;
-  const pages = types ? types.map((type) => pageQuery(shard, userId, filters, window, type)) : [pageQuery(shard, userId, filters, window, singleType)];
+  const pages = types
+    ? types.map((type) => pageQuery(shard, userId, filters, window, type, true))
+    : [pageQuery(shard, userId, filters, window, singleType, false)];
   const countable = filters.startAt === undefined && filters.endBefore === undefined;
 
   const counting = countable ? countersQuery(shard, userId) : countQuery(shard, userId, filters);

@@ -15,9 +15,11 @@ export async function markItemsRead(shard: Shard, userId: number, target: MarkRe
     "all" in target
       ? shard.d1.prepare("UPDATE feed_items SET is_read = 1, read_at = ?1 WHERE user_id = ?2 AND is_read = 0").bind(now, userId)
       : shard.d1
+          // The unary + keeps SQLite from choosing the user's unread index (and
+          // reading every unread row); the ids go straight to the primary key.
           .prepare(
             `UPDATE feed_items SET is_read = 1, read_at = ?1
-             WHERE user_id = ?2 AND is_read = 0 AND id IN (SELECT value FROM json_each(?3))`,
+             WHERE id IN (SELECT value FROM json_each(?3)) AND +user_id = ?2 AND +is_read = 0`,
           )
           .bind(now, userId, JSON.stringify(target.localIds));
   // meta.changes would also count the trigger's counter updates, so the number

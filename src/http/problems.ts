@@ -45,7 +45,9 @@ export function validationErrors(error: { issues: readonly Issue[] }, location?:
       for (const key of issue.keys) add([...issue.path, key], "Unknown field.");
       return;
     }
-    add(issue.path, issue.message);
+    // Zod says "expected string, received undefined"; the original API said this.
+    const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
+    add(issue.path, missing ? "This field is required." : issue.message);
   };
   error.issues.forEach(visit);
   return errors;

@@ -80,7 +80,8 @@ function paginationFrom(query: z.output<typeof FeedQuerySchema>): Pagination {
     return { mode: "cursor", cursor, pageSize };
   }
   if (query.pagination === "cursor") return { mode: "cursor", pageSize };
-  const rawPage = query.page?.trim() ?? "1";
+  // An empty page parameter is page 1, as in Django REST framework.
+  const rawPage = query.page?.trim() || "1";
   if (rawPage === "last") return { mode: "page", page: "last", pageSize };
   const page = /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : 0;
   if (page < 1) throw new InvalidPageError();

@@ -61,8 +61,7 @@ const reminderRoute = createRoute({
 
 export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(ingestRoute, async (c) => {
-    const body = c.req.valid("json");
-    const events = "events" in body ? body.events : [body];
+    const events = c.req.valid("json");
     const now = Date.now();
     if (c.var.config.asyncIngestion) {
       // The raw events (not the parsed ones) travel, so the consumer validates

@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
+import { EventBatchSchema, EventSchema } from "../schemas/events";
 
 const HealthSchema = z.object({ status: z.literal("ok"), shards: z.number().int() }).openapi("Health");
 
@@ -14,6 +15,9 @@ const healthRoute = createRoute({
 export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, shards: c.var.config.shardCount }, 200));
 
+  // Referenced by IngestRequest's oneOf.
+  app.openAPIRegistry.register("Event", EventSchema);
+  app.openAPIRegistry.register("EventBatch", EventBatchSchema);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

@@ -52,7 +52,26 @@ export const EventBatchSchema = z
   .strict()
   .openapi("EventBatch");
 
-export const IngestRequestSchema = z.union([EventBatchSchema, EventSchema]).openapi("IngestRequest");
+/**
+ * One event, or `{"events": [...]}`. Which of the two is meant is decided by
+ * the `events` key, so errors name the fields of the shape the caller sent
+ * (a plain union would report whichever alternative failed least).
+ */
+export const IngestRequestSchema = z
+  .record(z.string(), z.unknown(), { error: "Expected a JSON object: one event, or {\"events\": [...]}." })
+  .transform((body, ctx): EventInput[] => {
+    const batch = "events" in body;
+    const result = (batch ? EventBatchSchema : EventSchema).safeParse(body);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+      return z.NEVER;
+    }
+    return "events" in result.data ? result.data.events : [result.data];
+  })
+  .openapi("IngestRequest", {
+    description: "One event, or `{\"events\": [...]}` with up to 500 events.",
+    oneOf: [{ $ref: "#/components/schemas/Event" }, { $ref: "#/components/schemas/EventBatch" }],
+  });
 
 export const IngestResponseSchema = z
   .object({

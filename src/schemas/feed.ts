@@ -81,7 +81,7 @@ export const MarkReadBodySchema = z
       .optional(),
     mark_all: z.boolean({ error: "Must be a valid boolean." }).optional(),
   })
-  .strict()
+  // Unknown fields are ignored, as the original API did: existing clients may send more.
   .superRefine((body, ctx) => {
     if (body.mark_all !== true && body.activity_ids === undefined) {
       ctx.addIssue({ code: "custom", path: [], message: 'Provide "activity_ids" (a list of 1 to 1000 ids) or "mark_all": true.' });
