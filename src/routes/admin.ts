@@ -1,18 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { requireStaff, requireUser } from "../auth/authenticate";
 import { NotFoundError } from "../feed/errors";
 import { isoTime } from "../feed/feed-item";
 import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";
-import { limitBody, requireJson } from "../http/guards";
+import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
 import { enqueueJob } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import { GenerateRequestSchema, GenerateResponseSchema, JobSchema, PopulateRequestSchema, PopulateResponseSchema } from "../schemas/admin";
 
-const security = [{ bearerAuth: [] }];
-const staffBody = [requireUser, requireStaff, limitBody, requireJson] as const;
-const staffOnly = [requireUser, requireStaff] as const;
 
 const generateRoute = createRoute({
   method: "post",
@@ -20,11 +16,11 @@ const generateRoute = createRoute({
   tags: ["Admin"],
   summary: "Regenerate one user's feed from stored events (staff)",
   description: "Creates the items of the user's events of the last `days_back` days that have none; existing items are never duplicated.",
-  security,
-  middleware: [...staffBody],
-  request: { body: { required: true, content: { "application/json": { schema: GenerateRequestSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(GenerateRequestSchema),
   responses: {
-    200: { description: "Items generated", content: { "application/json": { schema: GenerateResponseSchema } } },
+    200: jsonResponse("Items generated", GenerateResponseSchema),
     ...staffErrorResponses,
     ...bodyErrorResponses,
   },
@@ -36,12 +32,12 @@ const populateRoute = createRoute({
   tags: ["Admin"],
   summary: "Populate feeds from stored events, for one user or all (staff)",
   description: "All users: queued work over every shard (202 and a job id). One user: inside the request. `dry_run` counts what would be created.",
-  security,
-  middleware: [...staffBody],
-  request: { body: { required: true, content: { "application/json": { schema: PopulateRequestSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(PopulateRequestSchema),
   responses: {
-    200: { description: "Completed or dry run", content: { "application/json": { schema: PopulateResponseSchema } } },
-    202: { description: "Queued", content: { "application/json": { schema: PopulateResponseSchema } } },
+    200: jsonResponse("Completed or dry run", PopulateResponseSchema),
+    202: jsonResponse("Queued", PopulateResponseSchema),
     ...staffErrorResponses,
     ...bodyErrorResponses,
   },
@@ -52,13 +48,13 @@ const jobRoute = createRoute({
   path: "/api/admin/jobs/{job_id}",
   tags: ["Admin"],
   summary: "Progress of a queued job over every shard (staff)",
-  security,
-  middleware: [...staffOnly],
+  security: bearerAuth,
+  middleware: staffCall(),
   request: { params: z.object({ job_id: z.string().min(1).max(100) }) },
   responses: {
-    200: { description: "Job progress", content: { "application/json": { schema: JobSchema } } },
+    200: jsonResponse("Job progress", JobSchema),
     ...staffErrorResponses,
-    404: { description: "No such job", content: { "application/json": { schema: ErrorDetailSchema } } },
+    404: jsonResponse("No such job", ErrorDetailSchema),
   },
 });
 
@@ -67,11 +63,11 @@ const jobsRoute = createRoute({
   path: "/api/admin/jobs",
   tags: ["Admin"],
   summary: "The most recent jobs (staff)",
-  security,
-  middleware: [...staffOnly],
+  security: bearerAuth,
+  middleware: staffCall(),
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
   responses: {
-    200: { description: "Jobs, newest first", content: { "application/json": { schema: z.object({ results: z.array(JobSchema) }) } } },
+    200: jsonResponse("Jobs, newest first", z.object({ results: z.array(JobSchema) })),
     ...staffErrorResponses,
   },
 });

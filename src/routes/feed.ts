@@ -1,12 +1,11 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { requireUser } from "../auth/authenticate";
 import { decodeCursor } from "../feed/cursor";
 import { InvalidInputError, InvalidPageError } from "../feed/errors";
 import { listFeed, type PageLink, type Pagination } from "../feed/list-feed";
 import { markRead } from "../feed/mark-read";
 import { feedSummary, unreadBadge } from "../feed/summary";
 import type { AppEnv } from "../http/app-env";
-import { limitBody, requireJson } from "../http/guards";
+import { bearerAuth, jsonBody, jsonResponse, userBodyCall, userCall } from "../http/route-parts";
 import { shardsOf } from "../shards/router";
 import { bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
 import {
@@ -20,20 +19,19 @@ import {
 } from "../schemas/feed";
 
 const FEED_PATH = "/api/events/activity-feed";
-const security = [{ bearerAuth: [] }];
 
 const listRoute = createRoute({
   method: "get",
   path: FEED_PATH,
   tags: ["Feed"],
   summary: "The caller's feed items, newest first",
-  security,
-  middleware: [requireUser] as const,
+  security: bearerAuth,
+  middleware: userCall(),
   request: { query: FeedQuerySchema },
   responses: {
-    200: { description: "One page of items", content: { "application/json": { schema: FeedPageSchema } } },
+    200: jsonResponse("One page of items", FeedPageSchema),
     ...errorResponses,
-    404: { description: "The page does not exist (`Invalid page.`)", content: { "application/json": { schema: ErrorDetailSchema } } },
+    404: jsonResponse("The page does not exist (`Invalid page.`)", ErrorDetailSchema),
   },
 });
 
@@ -42,9 +40,9 @@ const summaryRoute = createRoute({
   path: `${FEED_PATH}/summary`,
   tags: ["Feed"],
   summary: "Totals per status and type, and the 5 newest items",
-  security,
-  middleware: [requireUser] as const,
-  responses: { 200: { description: "Summary", content: { "application/json": { schema: FeedSummarySchema } } }, 401: errorResponses[401] },
+  security: bearerAuth,
+  middleware: userCall(),
+  responses: { 200: jsonResponse("Summary", FeedSummarySchema), 401: errorResponses[401] },
 });
 
 const unreadCountRoute = createRoute({
@@ -52,9 +50,9 @@ const unreadCountRoute = createRoute({
   path: `${FEED_PATH}/unread-count`,
   tags: ["Feed"],
   summary: "The caller's unread count (the badge), served from the edge cache",
-  security,
-  middleware: [requireUser] as const,
-  responses: { 200: { description: "Unread count", content: { "application/json": { schema: UnreadCountSchema } } }, 401: errorResponses[401] },
+  security: bearerAuth,
+  middleware: userCall(),
+  responses: { 200: jsonResponse("Unread count", UnreadCountSchema), 401: errorResponses[401] },
 });
 
 const markReadRoute = createRoute({
@@ -62,11 +60,11 @@ const markReadRoute = createRoute({
   path: `${FEED_PATH}/mark-read`,
   tags: ["Feed"],
   summary: "Mark some or all of the caller's items as read",
-  security,
-  middleware: [requireUser, limitBody, requireJson] as const,
-  request: { body: { required: true, content: { "application/json": { schema: MarkReadBodySchema } } } },
+  security: bearerAuth,
+  middleware: userBodyCall(),
+  request: jsonBody(MarkReadBodySchema),
   responses: {
-    200: { description: "How many unread items became read", content: { "application/json": { schema: MarkReadResponseSchema } } },
+    200: jsonResponse("How many unread items became read", MarkReadResponseSchema),
     ...errorResponses,
     ...bodyErrorResponses,
   },

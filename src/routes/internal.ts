@@ -1,10 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { requireStaff, requireUser } from "../auth/authenticate";
 import { isoTime } from "../feed/feed-item";
 import { ingestEvents } from "../feed/ingest";
 import { countReminderTargets, planReminder } from "../feed/reminders";
 import type { AppEnv } from "../http/app-env";
-import { limitBody, requireJson } from "../http/guards";
+import { bearerAuth, jsonBody, jsonResponse, staffBodyCall } from "../http/route-parts";
 import { readJobProgress } from "../jobs/status";
 import { enqueueJob, runJobInline } from "../jobs/runner";
 import { SYNC_FANOUT_MAX_USERS } from "../queue/limits";
@@ -14,8 +13,6 @@ import { bodyErrorResponses, staffErrorResponses } from "../schemas/common";
 import { IngestRequestSchema, IngestResponseSchema } from "../schemas/events";
 import { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
 
-const security = [{ bearerAuth: [] }];
-const staffBodyMiddleware = [requireUser, requireStaff, limitBody, requireJson] as const;
 
 const QueuedSchema = z
   .object({ status: z.literal("queued"), queued_count: z.number().int() })
@@ -29,12 +26,12 @@ const ingestRoute = createRoute({
   description:
     "One event, or `{\"events\": [...]}` with up to 500. All-or-nothing validation: one invalid event rejects the request and nothing is written. " +
     "The same `event_id` for the same user never creates a second item. With USE_ASYNC_ACTIVITY_FEED the events are queued and the answer is 202.",
-  security,
-  middleware: [...staffBodyMiddleware],
-  request: { body: { required: true, content: { "application/json": { schema: IngestRequestSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(IngestRequestSchema),
   responses: {
-    201: { description: "Items created (duplicates create nothing)", content: { "application/json": { schema: IngestResponseSchema } } },
-    202: { description: "Queued (asynchronous mode)", content: { "application/json": { schema: QueuedSchema } } },
+    201: jsonResponse("Items created (duplicates create nothing)", IngestResponseSchema),
+    202: jsonResponse("Queued (asynchronous mode)", QueuedSchema),
     ...staffErrorResponses,
     ...bodyErrorResponses,
   },
@@ -48,12 +45,12 @@ const reminderRoute = createRoute({
   description:
     `Small fan-outs (up to ${SYNC_FANOUT_MAX_USERS} participants) finish inside the request in synchronous mode (201); larger ones, ` +
     "or any in asynchronous mode, run as queue work per shard and chunk (202, with a job id). The same reminder for the same fast on the same UTC day reaches each participant once.",
-  security,
-  middleware: [...staffBodyMiddleware],
-  request: { body: { required: true, content: { "application/json": { schema: ReminderRequestSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(ReminderRequestSchema),
   responses: {
-    201: { description: "Fan-out completed", content: { "application/json": { schema: ReminderResponseSchema } } },
-    202: { description: "Fan-out queued", content: { "application/json": { schema: ReminderResponseSchema } } },
+    201: jsonResponse("Fan-out completed", ReminderResponseSchema),
+    202: jsonResponse("Fan-out queued", ReminderResponseSchema),
     ...staffErrorResponses,
     ...bodyErrorResponses,
   },

@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
+import { jsonResponse } from "../http/route-parts";
 import { EventBatchSchema, EventSchema } from "../schemas/events";
 
 const HealthSchema = z.object({ status: z.literal("ok"), shards: z.number().int() }).openapi("Health");
@@ -9,7 +10,7 @@ const healthRoute = createRoute({
   path: "/health",
   tags: ["Meta"],
   summary: "Liveness: the Worker runs and its configuration is valid",
-  responses: { 200: { description: "Healthy", content: { "application/json": { schema: HealthSchema } } } },
+  responses: { 200: jsonResponse("Healthy", HealthSchema) },
 });
 
 export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {

@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { requireStaff, requireUser } from "../auth/authenticate";
 import type { AppEnv } from "../http/app-env";
-import { limitBody, requireJson } from "../http/guards";
+import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
 import { listArchives, restoreArchive, startArchive, startCleanup, type RetentionRun } from "../retention/retention";
 import { deploymentStats, userFeedStats } from "../retention/stats";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
@@ -16,13 +15,10 @@ import {
   StatsQuerySchema,
 } from "../schemas/retention";
 
-const security = [{ bearerAuth: [] }];
-const staffBody = [requireUser, requireStaff, limitBody, requireJson] as const;
-const staffOnly = [requireUser, requireStaff] as const;
 
 const runResponses = {
-  200: { description: "Dry run: what would go, per type and shard", content: { "application/json": { schema: RetentionRunSchema } } },
-  202: { description: "Queued over every shard; follow the job", content: { "application/json": { schema: RetentionRunSchema } } },
+  200: jsonResponse("Dry run: what would go, per type and shard", RetentionRunSchema),
+  202: jsonResponse("Queued over every shard; follow the job", RetentionRunSchema),
   ...staffErrorResponses,
   ...bodyErrorResponses,
 } as const;
@@ -32,9 +28,9 @@ const cleanupRoute = createRoute({
   path: "/api/admin/cleanup",
   tags: ["Retention"],
   summary: "Delete items past retention, over every shard (staff)",
-  security,
-  middleware: [...staffBody],
-  request: { body: { required: true, content: { "application/json": { schema: CleanupOptionsSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(CleanupOptionsSchema),
   responses: runResponses,
 });
 
@@ -43,9 +39,9 @@ const archiveRoute = createRoute({
   path: "/api/admin/archive",
   tags: ["Retention"],
   summary: "Archive items older than N days to R2, then delete them (staff)",
-  security,
-  middleware: [...staffBody],
-  request: { body: { required: true, content: { "application/json": { schema: ArchiveOptionsSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(ArchiveOptionsSchema),
   responses: runResponses,
 });
 
@@ -54,14 +50,14 @@ const restoreRoute = createRoute({
   path: "/api/admin/archive/restore",
   tags: ["Retention"],
   summary: "Put an archive's rows back (idempotent) (staff)",
-  security,
-  middleware: [...staffBody],
-  request: { body: { required: true, content: { "application/json": { schema: RestoreRequestSchema } } } },
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(RestoreRequestSchema),
   responses: {
-    200: { description: "Restored", content: { "application/json": { schema: RestoreResponseSchema } } },
+    200: jsonResponse("Restored", RestoreResponseSchema),
     ...staffErrorResponses,
     ...bodyErrorResponses,
-    404: { description: "No archive at that key", content: { "application/json": { schema: ErrorDetailSchema } } },
+    404: jsonResponse("No archive at that key", ErrorDetailSchema),
   },
 });
 
@@ -70,10 +66,10 @@ const archivesRoute = createRoute({
   path: "/api/admin/archives",
   tags: ["Retention"],
   summary: "List archives with their counts (staff)",
-  security,
-  middleware: [...staffOnly],
+  security: bearerAuth,
+  middleware: staffCall(),
   request: { query: ArchiveListQuerySchema },
-  responses: { 200: { description: "Archives", content: { "application/json": { schema: ArchiveListSchema } } }, ...staffErrorResponses },
+  responses: { 200: jsonResponse("Archives", ArchiveListSchema), ...staffErrorResponses },
 });
 
 const statsRoute = createRoute({
@@ -81,10 +77,10 @@ const statsRoute = createRoute({
   path: "/api/admin/stats",
   tags: ["Retention"],
   summary: "Table growth per shard and in total; with user_id, that user's feed stats (staff)",
-  security,
-  middleware: [...staffOnly],
+  security: bearerAuth,
+  middleware: staffCall(),
   request: { query: StatsQuerySchema },
-  responses: { 200: { description: "Stats", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } }, ...staffErrorResponses },
+  responses: { 200: jsonResponse("Stats", z.record(z.string(), z.unknown())), ...staffErrorResponses },
 });
 
 function runBody(run: RetentionRun, verb: "delete" | "archive") {

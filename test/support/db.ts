@@ -24,16 +24,13 @@ export interface Recount {
   perType: Record<string, { total: number; unread: number }>;
 }
 
-/** The truth, counted from feed_items. */
-export async function recount(userId: number): Promise<Recount> {
-  const { results } = await shardOf(userId)
-    .prepare("SELECT activity_type AS type, count(*) AS total, sum(is_read = 0) AS unread FROM feed_items WHERE user_id = ? GROUP BY activity_type")
-    .bind(userId)
-    .all<{ type: string; total: number; unread: number }>();
+type TypeRow = { type: string; total: number; unread: number };
+
+function tally(rows: readonly TypeRow[]): Recount {
   const perType: Recount["perType"] = {};
   let total = 0;
   let unread = 0;
-  for (const row of results) {
+  for (const row of rows) {
     perType[row.type] = { total: row.total, unread: row.unread };
     total += row.total;
     unread += row.unread;
@@ -41,21 +38,22 @@ export async function recount(userId: number): Promise<Recount> {
   return { total, unread, perType };
 }
 
+/** The truth, counted from feed_items. */
+export async function recount(userId: number): Promise<Recount> {
+  const { results } = await shardOf(userId)
+    .prepare("SELECT activity_type AS type, count(*) AS total, sum(is_read = 0) AS unread FROM feed_items WHERE user_id = ? GROUP BY activity_type")
+    .bind(userId)
+    .all<TypeRow>();
+  return tally(results);
+}
+
 /** What the counters table says (types with a zero total left out). */
 export async function counters(userId: number): Promise<Recount> {
   const { results } = await shardOf(userId)
     .prepare("SELECT activity_type AS type, total, unread FROM user_feed_counters WHERE user_id = ? AND total > 0")
     .bind(userId)
-    .all<{ type: string; total: number; unread: number }>();
-  const perType: Recount["perType"] = {};
-  let total = 0;
-  let unread = 0;
-  for (const row of results) {
-    perType[row.type] = { total: row.total, unread: row.unread };
-    total += row.total;
-    unread += row.unread;
-  }
-  return { total, unread, perType };
+    .all<TypeRow>();
+  return tally(results);
 }
 
 export async function cachedUnread(userId: number): Promise<number | null> {
