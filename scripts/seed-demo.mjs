@@ -23,7 +23,8 @@ function generator(seed) {
   };
 }
 
-export function demoEvents(userIds = [1, 2, 3, 4, 5, 6], now = Date.now()) {
+// Users 1–10 land on every one of the 4 default shards.
+export function demoEvents(userIds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], now = Date.now()) {
   const events = [];
   for (const userId of userIds) {
     const random = generator(userId * 7919);
