@@ -376,3 +376,29 @@ describe("queue message shapes from other producers", () => {
     await eventuallyEqual(() => itemCount(user), 1);
   });
 });
+
+describe("stalled jobs", () => {
+  it("a job whose step message was lost is finished by resume, and resuming a finished job does nothing", async () => {
+    const fastId = 120_000 + Math.floor(Math.random() * 1_000_000);
+    const users = [0, 1, 2, 3].map((shard) => userOnShard(shard, freshUser()));
+    await ingest(users.map((user) => ({ user_id: user, activity_type: "fast_join", data: { fast_id: fastId, fast_name: "Lost Fast" } })));
+    const token = await staffToken();
+    // The job exists, but its first messages never reached the queue.
+    const { createJob } = await import("../src/jobs/runner");
+    const { planReminder } = await import("../src/feed/reminders");
+    const plan = await planReminder(env, { kind: "fast_reminder", fast_id: fastId, reminder_type: "fast_reminder" }, Date.now());
+    const job = await createJob(env, "reminder", plan, Date.now());
+    expect((await call("GET", `/api/admin/jobs/${job.jobId}/`, { token })).body.done).toBe(false);
+
+    const resumed = await call("POST", `/api/admin/jobs/${job.jobId}/resume/`, { token });
+    expect(resumed.status).toBe(202);
+    expect(resumed.body.resumed_shards).toEqual([0, 1, 2, 3]);
+    const done = await waitForJob(job.jobId, token);
+    expect(done.affected).toBe(4);
+    for (const user of users) expect(await itemCount(user, "activity_type = 'fast_reminder'")).toBe(1);
+
+    const again = await call("POST", `/api/admin/jobs/${job.jobId}/resume/`, { token });
+    expect(again.body.resumed_shards).toEqual([]);
+    expect((await call("POST", "/api/admin/jobs/no-such-job/resume/", { token })).status).toBe(404);
+  }, 30_000);
+});

@@ -138,7 +138,16 @@ export async function stats(api, options, out) {
   if (result.total.bytes_per_item) out.line(`\n~${result.total.bytes_per_item} bytes per item (database size / items)`);
 }
 
-export async function jobs(api, options, out, jobId) {
+export async function jobs(api, options, out, jobId, extra) {
+  if (jobId === "resume") {
+    if (!extra) throw new UsageError("jobs resume needs a job id");
+    const resumed = await api.post(`/api/admin/jobs/${encodeURIComponent(extra)}/resume/`);
+    if (options.json) return out.json(resumed);
+    if (resumed.resumed_shards.length === 0) return out.line(`Job ${extra} has nothing left to do.`);
+    out.line(`Resumed shard(s) ${resumed.resumed_shards.join(", ")}.`);
+    const job = await followJob(api, extra, { json: false, verb: "affected" });
+    return out.line(shardTable(job));
+  }
   if (jobId) {
     const job = await api.get(`/api/admin/jobs/${encodeURIComponent(jobId)}/`);
     return options.json ? out.json(job) : out.line(`${job.kind} ${job.job_id}: ${job.done ? "done" : "running"}\n${shardTable(job)}`);

@@ -18,7 +18,8 @@ commands:
   restore   <archive key | run id>
   archives  [--run-id R]
   stats     [--user-id N]
-  jobs      [job id]
+  jobs      [job id]            recent jobs, or one job's progress
+  jobs      resume <job id>     send a stalled job's next steps again
 
 options:
   --url URL       deployment to talk to (default http://localhost:8787, or FEED_URL)

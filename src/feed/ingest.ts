@@ -35,7 +35,7 @@ export async function storeEvents(env: Env, config: Config, events: readonly Eve
     [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
       try {
         const { created, unread } = await storeOnShard(shard, shardEvents, now);
-        await writeUnread(env.UNREAD_CACHE, unread, config.unreadCacheTtlSeconds);
+        await writeUnread(env, config, unread);
         return { shard, events: shardEvents, created, unread };
       } catch (error) {
         return { shard, events: shardEvents, error };

@@ -29,6 +29,6 @@ export async function markRead(env: Env, config: Config, userId: number, request
   const { updated, unread } = await markItemsRead(shard, userId, target, now);
   // Written even when nothing changed: a retry after a failure between the D1
   // commit and this write must still leave the cache right.
-  await writeUnread(env.UNREAD_CACHE, new Map([[userId, unread]]), config.unreadCacheTtlSeconds);
+  await writeUnread(env, config, new Map([[userId, unread]]));
   return { updated };
 }

@@ -47,6 +47,6 @@ export async function unreadBadge(env: Env, config: Config, userId: number): Pro
   const shard = shardsOf(env).forUser(userId);
   const counters = await countersQuery(shard, userId);
   const unread = counters.reduce((sum, counter) => sum + counter.unread, 0);
-  await writeUnread(env.UNREAD_CACHE, new Map([[userId, unread]]), config.unreadCacheTtlSeconds);
+  await writeUnread(env, config, new Map([[userId, unread]]));
   return { unread, cached: false };
 }

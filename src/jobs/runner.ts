@@ -97,7 +97,7 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
   if (chunk.touchedUsers.length > 0) statements.push(unreadCountsStatement(shard, chunk.touchedUsers));
   const results = await shard.d1.batch(statements);
   if (chunk.touchedUsers.length > 0) {
-    await writeUnread(env.UNREAD_CACHE, unreadMapFrom(chunk.touchedUsers, results.at(-1)), config.unreadCacheTtlSeconds);
+    await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1)));
   }
 }
 
@@ -105,7 +105,7 @@ async function refreshCachedCounts(env: Env, config: Config, shard: Shard, lastU
   const users = JSON.parse(lastUsers) as number[];
   if (users.length === 0) return;
   const result = await unreadCountsStatement(shard, users).all();
-  await writeUnread(env.UNREAD_CACHE, unreadMapFrom(users, result), config.unreadCacheTtlSeconds);
+  await writeUnread(env, config, unreadMapFrom(users, result));
 }
 
 /**
@@ -142,6 +142,21 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
     if (chunk.done) return { status: "done" };
     step += 1;
   }
+}
+
+/**
+ * Sends the next step again on every shard where the job is not done: for a
+ * job whose message went to the dead-letter queue, or any job that stalled.
+ * Safe on a job that is still running: a step delivered twice commits once.
+ */
+export async function resumeJob(env: Env, jobId: string): Promise<number[] | undefined> {
+  const rows = await Promise.all(shardsOf(env).all().map(async (shard) => ({ shard, row: await readJob(shard, jobId) })));
+  if (rows.every(({ row }) => row === undefined)) return undefined;
+  const pending = rows.filter(({ row }) => row && !row.done);
+  if (pending.length > 0) {
+    await env.FEED_QUEUE.sendBatch(pending.map(({ shard, row }) => ({ body: stepMessage(jobId, row!.kind as JobKind, shard.index, row!.step) })));
+  }
+  return pending.map(({ shard }) => shard.index);
 }
 
 /** Runs a whole job inside this invocation (small jobs in synchronous mode). */

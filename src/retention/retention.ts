@@ -49,7 +49,7 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
   if (!shard) throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
   const [inserted, counts] = await shard.d1.batch([insertArchivedRowsStatement(shard, archive.rows), unreadCountsStatement(shard, users)]);
-  await writeUnread(env.UNREAD_CACHE, unreadMapFrom(users, counts), config.unreadCacheTtlSeconds);
+  await writeUnread(env, config, unreadMapFrom(users, counts));
   const restored = inserted?.results.length ?? 0;
   return { key: archive.manifest.key, shard: shard.index, rows: archive.rows.length, restored, skipped: archive.rows.length - restored };
 }

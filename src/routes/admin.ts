@@ -4,7 +4,7 @@ import { isoTime } from "../feed/feed-item";
 import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
-import { enqueueJob } from "../jobs/runner";
+import { enqueueJob, resumeJob } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import { GenerateRequestSchema, GenerateResponseSchema, JobSchema, PopulateRequestSchema, PopulateResponseSchema } from "../schemas/admin";
@@ -72,6 +72,22 @@ const jobsRoute = createRoute({
   },
 });
 
+const resumeRoute = createRoute({
+  method: "post",
+  path: "/api/admin/jobs/{job_id}/resume",
+  tags: ["Admin"],
+  summary: "Resume a stalled job: send its next step again on every unfinished shard (staff)",
+  description: "For a job whose message ended in the dead-letter queue. Safe on a running job: a step delivered twice commits once.",
+  security: bearerAuth,
+  middleware: staffCall(),
+  request: { params: z.object({ job_id: z.string().min(1).max(100) }) },
+  responses: {
+    202: jsonResponse("Steps sent", z.object({ job_id: z.string(), resumed_shards: z.array(z.number().int()) })),
+    ...staffErrorResponses,
+    404: jsonResponse("No such job", ErrorDetailSchema),
+  },
+});
+
 export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(generateRoute, async (c) => {
     const { user_id: userId, days_back: daysBack } = c.req.valid("json");
@@ -109,6 +125,13 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
     const progress = await readJobProgress(c.env, c.req.valid("param").job_id);
     if (!progress) throw new NotFoundError("No such job.");
     return c.json(progress, 200);
+  });
+
+  app.openapi(resumeRoute, async (c) => {
+    const jobId = c.req.valid("param").job_id;
+    const resumed = await resumeJob(c.env, jobId);
+    if (!resumed) throw new NotFoundError("No such job.");
+    return c.json({ job_id: jobId, resumed_shards: resumed }, 202);
   });
 
   app.openapi(jobsRoute, async (c) => c.json({ results: await listRecentJobs(c.env, c.req.valid("query").limit) }, 200));
