@@ -239,19 +239,26 @@ describe("reminder fan-out", () => {
 
   it("a fan-out bigger than one chunk on every shard runs through the queue, reaches everyone once, and repeats create nothing", async () => {
     const fastId = 100_000 + Math.floor(Math.random() * 1_000_000);
-    const base = freshUser();
-    const users = Array.from({ length: 900 }, (_, index) => base + index);
+    // 230 participants on every shard: more than one 200-user chunk on each.
+    const users: number[] = [];
+    for (const shard of [0, 1, 2, 3]) {
+      let next = freshUser();
+      for (let count = 0; count < 230; count++) {
+        next = userOnShard(shard, next + 1);
+        users.push(next);
+      }
+    }
     await joinAll(users, fastId, "Big Fast");
     const token = await staffToken();
 
     const response = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ targeted_users: 900, status: "queued" });
+    expect(response.body).toMatchObject({ targeted_users: 920, status: "queued" });
     const jobId = response.body.job_id as string;
 
     const job = await waitForJob(jobId, token);
-    expect(job.affected).toBe(900);
-    expect(job.processed).toBe(900);
+    expect(job.affected).toBe(920);
+    expect(job.processed).toBe(920);
     // Every shard needed more than one chunk.
     for (const shard of job.shards) expect(shard.step).toBeGreaterThan(1);
 
@@ -265,7 +272,7 @@ describe("reminder fan-out", () => {
     const again = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });
     const repeat = await waitForJob(again.body.job_id, token);
     expect(repeat.affected).toBe(0);
-    expect(repeat.processed).toBe(900);
+    expect(repeat.processed).toBe(920);
   }, 60_000);
 
   it("a job step delivered twice is not applied twice", async () => {
