@@ -24,3 +24,38 @@ describe("thin slice", () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe("OpenAPI document", () => {
+  it("is generated from the request schemas and lists every endpoint", async () => {
+    const response = await call("GET", "/openapi.json");
+    expect(response.status).toBe(200);
+    const doc = response.body;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        "/health",
+        "/api/events/activity-feed",
+        "/api/events/activity-feed/summary",
+        "/api/events/activity-feed/unread-count",
+        "/api/events/activity-feed/mark-read",
+        "/api/events/activity-feed/generate",
+        "/api/internal/events",
+        "/api/internal/reminders",
+        "/api/admin/populate",
+        "/api/admin/jobs",
+        "/api/admin/jobs/{job_id}",
+        "/api/admin/jobs/{job_id}/resume",
+        "/api/admin/cleanup",
+        "/api/admin/archive",
+        "/api/admin/archive/restore",
+        "/api/admin/archives",
+        "/api/admin/stats",
+      ].sort(),
+    );
+    const listParams = doc.paths["/api/events/activity-feed"].get.parameters.map((parameter: { name: string }) => parameter.name);
+    expect(listParams).toEqual(expect.arrayContaining(["activity_type", "is_read", "start_date", "end_date", "page", "page_size", "cursor"]));
+    expect(doc.components.schemas.Event.properties.activity_type).toBeDefined();
+    expect(doc.components.schemas.FeedItem.required).toEqual(expect.arrayContaining(["id", "activity_type_display", "age_display"]));
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+});
