@@ -15,7 +15,9 @@ export function migrateLocalShards({ persistTo } = {}) {
       process.stderr.write(result.stdout + result.stderr);
       throw new Error(`migrations failed on ${binding} (${name})`);
     }
-    const applied = (result.stdout.match(/✅/g) ?? []).length;
+    // wrangler prints a final table with one "<file>.sql │ ✅" row per migration it applied.
+    const finalTable = result.stdout.slice(result.stdout.lastIndexOf("┌"));
+    const applied = result.stdout.includes("No migrations to apply") ? 0 : (finalTable.match(/\.sql\s*│\s*✅/g) ?? []).length;
     console.log(`  ${binding} (${name}): ${applied ? `${applied} migration(s) applied` : "up to date"}`);
   }
 }
