@@ -198,6 +198,9 @@ describe("reminder fan-out", () => {
     const leaver = users.pop()!;
     await ingest({ user_id: leaver, activity_type: "fast_leave", data: { fast_id: fastId } });
 
+    // users[0] has opened the app (its count is cached); the others have not.
+    await asUser(users[0]!, "GET", "/api/events/activity-feed/unread-count/");
+    expect(await cachedUnread(users[0]!)).toBe(1);
     const response = await call("POST", "/api/internal/reminders/", { token: await staffToken(), body: { kind: "fast_reminder", fast_id: fastId } });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ kind: "fast_reminder", fast_id: fastId, targeted_users: 11, status: "completed", created_count: 11 });
@@ -212,7 +215,12 @@ describe("reminder fan-out", () => {
       target_id: fastId,
     });
     expect(await itemCount(leaver, "activity_type = 'fast_reminder'")).toBe(0);
+    // A cached count is updated; an uncached one is left for the next badge read.
     expect(await cachedUnread(users[0]!)).toBe(2);
+    expect(await cachedUnread(users[1]!)).toBeNull();
+    const badge = await asUser(users[1]!, "GET", "/api/events/activity-feed/unread-count/");
+    expect(badge.body.unread_count).toBe(2);
+    expect(badge.headers.get("X-Cache")).toBe("miss");
 
     const again = await call("POST", "/api/internal/reminders/", { token: await staffToken(), body: { kind: "fast_reminder", fast_id: fastId } });
     expect(again.body).toMatchObject({ targeted_users: 11, created_count: 0 });
@@ -251,6 +259,9 @@ describe("reminder fan-out", () => {
     await joinAll(users, fastId, "Big Fast");
     const token = await staffToken();
 
+    // Some participants have their count cached, on every shard.
+    const cachedUsers = [0, 1, 2, 3].flatMap((shard) => users.slice(shard * 230, shard * 230 + 5));
+    for (const user of cachedUsers) await asUser(user, "GET", "/api/events/activity-feed/unread-count/");
     const response = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ targeted_users: 920, status: "queued" });
@@ -264,9 +275,13 @@ describe("reminder fan-out", () => {
 
     const counts = await Promise.all(users.map((user) => itemCount(user, "activity_type = 'fast_reminder'")));
     expect(new Set(counts)).toEqual(new Set([1]));
-    for (const user of users.slice(0, 20)) {
+    for (const user of cachedUsers) {
       expect(await cachedUnread(user)).toBe(2);
       expect(await counters(user)).toEqual(await recount(user));
+    }
+    for (const user of users.slice(100, 110)) {
+      expect(await cachedUnread(user)).toBeNull();
+      expect((await asUser(user, "GET", "/api/events/activity-feed/unread-count/")).body.unread_count).toBe(2);
     }
 
     const again = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });

@@ -5,19 +5,25 @@ import { shardsOf } from "../shards/router";
 
 /**
  * The unread-count cache in KV, for the badge path (read on every app open, from
- * every region). D1's counters are the truth: every write path puts the count
- * its own D1 batch read back (write-through), and a miss falls back to D1.
+ * every region). D1's counters are the truth: every write path hands the counts
+ * its own D1 batch read back to `writeUnread`, and a miss falls back to D1.
  *
- * KV allows 1,000 operations per invocation and one write per second per key;
- * callers that touch many users bound how many they write per invocation
- * (src/queue/limits.ts). A write refused (a user marking items read faster than
- * once a second) is retried once, a little over a second later, with the count
- * read afresh from D1, so the cache ends on the latest value rather than on the
- * one that was refused. Entries expire after UNREAD_CACHE_TTL_SECONDS, which
- * also bounds the rare stale value two racing writers can leave.
+ * Only users who have a cached count get a write: one bulk read (100 keys per
+ * KV operation) tells which; the others' next badge read fills from D1. Bulk
+ * work (fan-out, ingestion, cleanup) therefore costs KV writes only for users
+ * active lately, which keeps it within KV's 1,000 operations per invocation
+ * (src/queue/limits.ts).
+ *
+ * KV takes one write per second per key. A write refused (a user marking items
+ * read faster than that) is retried once, a little over a second later, with
+ * the count read afresh from D1, so the cache ends on the latest value rather
+ * than on the one that was refused. Entries expire after
+ * UNREAD_CACHE_TTL_SECONDS, which also bounds the rare stale value a badge read
+ * racing a write can leave.
  */
 const keyFor = (userId: number) => `unread:${userId}`;
 const RETRY_AFTER_MS = 1_100;
+const BULK_READ_KEYS = 100;
 
 export async function readCachedUnread(kv: KVNamespace, userId: number): Promise<number | null> {
   const raw = await kv.get(keyFor(userId));
@@ -46,13 +52,44 @@ async function unreadFromD1(env: Env, userIds: readonly number[]): Promise<Map<n
   return new Map(maps.flatMap((map) => [...map]));
 }
 
-export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<number, number>): Promise<void> {
-  const refused = await putAll(env.UNREAD_CACHE, counts, config.unreadCacheTtlSeconds);
-  if (refused.length === 0) return;
+/** The users among these whose unread count is cached now, and the KV operations that took. */
+async function cachedAmong(kv: KVNamespace, userIds: readonly number[]): Promise<{ cached: number[]; operations: number }> {
+  const cached: number[] = [];
+  let operations = 0;
+  for (let start = 0; start < userIds.length; start += BULK_READ_KEYS) {
+    const batch = userIds.slice(start, start + BULK_READ_KEYS);
+    const found = await kv.get(batch.map(keyFor), "text");
+    operations += 1;
+    for (const userId of batch) if (found.get(keyFor(userId)) != null) cached.push(userId);
+  }
+  return { cached, operations };
+}
+
+/**
+ * Brings the cache in line with counts just committed to D1. Returns the KV
+ * operations it used, for the caller's invocation budget.
+ */
+export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<number, number>): Promise<number> {
+  let operations = 0;
+  let toWrite = counts;
+  // One user (the request's own) is simply written: a read first would cost as much.
+  if (counts.size > 1) {
+    const lookup = await cachedAmong(env.UNREAD_CACHE, [...counts.keys()]);
+    operations += lookup.operations;
+    toWrite = new Map(lookup.cached.map((userId) => [userId, counts.get(userId)!]));
+  }
+  const refused = await putAll(env.UNREAD_CACHE, toWrite, config.unreadCacheTtlSeconds);
+  operations += toWrite.size;
+  if (refused.length === 0) return operations;
   console.warn(JSON.stringify({ level: "warn", msg: "unread cache write refused; retrying with fresh counts", users: refused.length }));
   await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
   const stillRefused = await putAll(env.UNREAD_CACHE, await unreadFromD1(env, refused), config.unreadCacheTtlSeconds);
+  operations += refused.length;
   // Failing here makes the caller retry (queue) or report (HTTP): a cache we
   // could not correct must not be left silently stale.
   if (stillRefused.length > 0) throw new Error(`unread cache write failed for ${stillRefused.length} user(s)`);
+  return operations;
 }
+
+/** Worst-case KV operations of writeUnread for this many users. */
+export const unreadWriteCost = (users: number) => (users <= 1 ? users : Math.ceil(users / BULK_READ_KEYS) + users);

@@ -18,6 +18,8 @@ export interface ShardWrite {
   /** Set when the shard's batch committed. */
   readonly created?: CreatedItem[];
   readonly unread?: Map<number, number>;
+  /** KV operations the cache update used. */
+  readonly cacheOperations?: number;
   readonly error?: unknown;
 }
 
@@ -35,8 +37,8 @@ export async function storeEvents(env: Env, config: Config, events: readonly Eve
     [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
       try {
         const { created, unread } = await storeOnShard(shard, shardEvents, now);
-        await writeUnread(env, config, unread);
-        return { shard, events: shardEvents, created, unread };
+        const cacheOperations = await writeUnread(env, config, unread);
+        return { shard, events: shardEvents, created, unread, cacheOperations };
       } catch (error) {
         return { shard, events: shardEvents, error };
       }

@@ -1,3 +1,4 @@
+import { unreadWriteCost } from "../cache/unread-cache";
 import type { Config } from "../config";
 import type { Env } from "../env";
 import { populateChunk, type PopulateJobParams } from "../feed/populate";
@@ -14,12 +15,12 @@ export type { JobKind } from "./job-kinds";
 
 export type JobParams = ReminderPlan | PopulateJobParams | RetentionJobParams;
 
-/** Worst-case cost of one chunk: a KV write per touched user, a few D1 queries. */
+/** Worst-case cost of one chunk: its cache writes (src/cache/unread-cache.ts), a few D1 queries. */
 export const JOB_COSTS: Record<JobKind, { kv: number; d1: number }> = {
-  reminder: { kv: FANOUT_CHUNK_USERS, d1: 4 },
-  populate: { kv: POPULATE_CHUNK_EVENTS, d1: 4 },
+  reminder: { kv: unreadWriteCost(FANOUT_CHUNK_USERS), d1: 3 },
+  populate: { kv: unreadWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
   // Plus two R2 writes when archiving.
-  retention: { kv: RETENTION_CHUNK_ROWS + 2, d1: 4 },
+  retention: { kv: unreadWriteCost(RETENTION_CHUNK_ROWS) + 2, d1: 3 },
 };
 
 export function workFor(kind: JobKind, params: JobParams, env: Env, _config: Config): ChunkWork {

@@ -77,7 +77,8 @@ export async function enqueueJob(env: Env, kind: JobKind, params: JobParams, now
 
 type StepOutcome = { readonly status: "done" | "duplicate" } | { readonly status: "continue"; readonly step: number };
 
-async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string, fromStep: number, chunk: Chunk, now: number) {
+/** Commits a chunk; returns the KV and R2 operations it used. */
+async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string, fromStep: number, chunk: Chunk, now: number): Promise<number> {
   await chunk.beforeCommit?.();
   const advance = advanceJobStatement(
     shard,
@@ -96,9 +97,8 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
   const statements = [...chunk.writes, advance];
   if (chunk.touchedUsers.length > 0) statements.push(unreadCountsStatement(shard, chunk.touchedUsers));
   const results = await shard.d1.batch(statements);
-  if (chunk.touchedUsers.length > 0) {
-    await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1)));
-  }
+  const cacheOperations = chunk.touchedUsers.length > 0 ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1))) : 0;
+  return cacheOperations + (chunk.externalOperations ?? 0);
 }
 
 async function refreshCachedCounts(env: Env, config: Config, shard: Shard, lastUsers: string) {
@@ -116,31 +116,37 @@ async function refreshCachedCounts(env: Env, config: Config, shard: Shard, lastU
 export async function runJobSteps(env: Env, config: Config, message: JobStepMessage, budget: InvocationBudget | undefined, now: number): Promise<StepOutcome> {
   const shard = shardsOf(env).byIndex(message.shard);
   if (!shard) throw new Error(`job ${message.job_id}: shard ${message.shard} does not exist`);
-  let step = message.step;
-  for (let first = true; ; first = false) {
-    const row = await readJob(shard, message.job_id);
-    if (!row) throw new Error(`job ${message.job_id} has no progress row on shard ${shard.index}`);
-    if (row.done || row.step > step + 1) return { status: "duplicate" };
-    if (row.step === step + 1) {
-      // This step committed earlier but its follow-up may never have run.
-      await refreshCachedCounts(env, config, shard, row.lastUsers);
-      return first ? { status: "continue", step: row.step } : { status: "duplicate" };
-    }
-    if (row.step < step) throw new Error(`job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`);
+  const row = await readJob(shard, message.job_id);
+  if (!row) throw new Error(`job ${message.job_id} has no progress row on shard ${shard.index}`);
+  const step = message.step;
+  if (row.done || row.step > step + 1) return { status: "duplicate" };
+  if (row.step === step + 1) {
+    // This step committed earlier but its follow-up may never have run.
+    await refreshCachedCounts(env, config, shard, row.lastUsers);
+    return { status: "continue", step: row.step };
+  }
+  if (row.step < step) throw new Error(`job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`);
 
-    if (!first && budget && !budget.take(JOB_COSTS[message.job_kind])) return { status: "continue", step };
-    const work = workFor(message.job_kind, JSON.parse(row.params) as JobParams, env, config);
-    const chunk = await work({ shard, cursor: row.cursor, step, jobId: row.jobId, detail: JSON.parse(row.detail) as Record<string, number>, now });
+  const work = workFor(message.job_kind, JSON.parse(row.params) as JobParams, env, config);
+  const worstCase = JOB_COSTS[message.job_kind];
+  // After our own commit the row is exactly what we wrote, so later chunks in
+  // this invocation carry its state forward instead of reading it again.
+  let state = { step, cursor: row.cursor, detail: JSON.parse(row.detail) as Record<string, number> };
+  for (let first = true; ; first = false) {
+    // The consumer charged the first chunk when it admitted the message.
+    if (!first && budget && !budget.take(worstCase)) return { status: "continue", step: state.step };
+    const chunk = await work({ shard, cursor: state.cursor, step: state.step, jobId: row.jobId, detail: state.detail, now });
+    let used: number;
     try {
-      await commitChunk(env, config, shard, row.jobId, step, chunk, now);
+      used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now);
     } catch (error) {
       if (isStepConflict(error)) return { status: "duplicate" };
       throw error;
     }
-    // The budget was charged the worst case; give back the cache writes not needed.
-    budget?.refund({ kv: JOB_COSTS[message.job_kind].kv - chunk.touchedUsers.length - (chunk.externalOperations ?? 0), d1: 0 });
+    // Charged the worst case; give back what the chunk did not use.
+    budget?.refund({ kv: worstCase.kv - used, d1: 0 });
     if (chunk.done) return { status: "done" };
-    step += 1;
+    state = { step: state.step + 1, cursor: chunk.cursor, detail: chunk.detail ?? state.detail };
   }
 }
 

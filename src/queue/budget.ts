@@ -22,9 +22,13 @@ export class InvocationBudget {
     this.deadline = Date.now() + wallTimeMs;
   }
 
+  fits(cost: Cost): boolean {
+    return cost.kv <= this.kv && cost.d1 <= this.d1 && Date.now() <= this.deadline;
+  }
+
   /** Takes the cost if it fits (and time remains); says whether it did. */
   take(cost: Cost): boolean {
-    if (cost.kv > this.kv || cost.d1 > this.d1 || Date.now() > this.deadline) return false;
+    if (!this.fits(cost)) return false;
     this.kv -= cost.kv;
     this.d1 -= cost.d1;
     return true;

@@ -1,3 +1,4 @@
+import { unreadWriteCost } from "../cache/unread-cache";
 import { configFor, type Config } from "../config";
 import type { Env } from "../env";
 import { eventRecordFrom, type EventRecord } from "../feed/build-item";
@@ -26,13 +27,12 @@ import { sendMessages } from "./producer";
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
   console[level](JSON.stringify({ level, msg, ...fields }));
 
-type EventMessage = { message: Message; events: EventRecord[] };
+type EventMessage = { message: Message; events: EventRecord[]; users: number };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = configFor(env);
   const now = Date.now();
   const budget = new InvocationBudget();
-  const handBack: Message[] = [];
   const eventMessages: EventMessage[] = [];
   const otherMessages: { message: Message; body: ParsedFeedMessage }[] = [];
 
@@ -47,15 +47,13 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
       const inputs = body.kind === "create_item" ? [body.event] : body.events;
       // Without an event_id, the message id (stable across redeliveries) names the event.
       const events = inputs.map((input, index) => eventRecordFrom(input, now, `msg:${message.id}:${index}`));
-      const users = new Set(events.map((event) => event.userId)).size;
-      if (budget.take({ kv: users, d1: 0 })) eventMessages.push({ message, events });
-      else handBack.push(message);
+      eventMessages.push({ message, events, users: new Set(events.map((event) => event.userId)).size });
     } else {
       otherMessages.push({ message, body });
     }
   }
 
-  await writeEventMessages(env, config, eventMessages, now);
+  const handBack = await writeEventMessagesInRounds(env, config, budget, eventMessages, now);
   for (const { message, body } of otherMessages) {
     if (!budget.take(costOf(body))) {
       handBack.push(message);
@@ -72,9 +70,34 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
   await returnToQueue(env, handBack);
 }
 
-/** All event messages of the batch in one write per shard; each message acked on its own. */
-async function writeEventMessages(env: Env, config: Config, eventMessages: EventMessage[], now: number) {
-  if (eventMessages.length === 0) return;
+/**
+ * Writes event messages in rounds: each round takes as many messages as the
+ * budget allows at worst (a cache write per user), writes them together, and
+ * gives back what the cache did not need — usually most, as only users with a
+ * cached count get a write. Returns the messages no round could take.
+ */
+async function writeEventMessagesInRounds(env: Env, config: Config, budget: InvocationBudget, messages: EventMessage[], now: number): Promise<Message[]> {
+  const shardCount = shardsOf(env).count;
+  let pending = messages;
+  while (pending.length > 0) {
+    let users = 0;
+    let taken = 0;
+    for (const entry of pending) {
+      if (!budget.fits({ kv: unreadWriteCost(users + entry.users) + shardCount, d1: shardCount })) break;
+      users += entry.users;
+      taken += 1;
+    }
+    const reserved = { kv: unreadWriteCost(users) + shardCount, d1: shardCount };
+    if (taken === 0 || !budget.take(reserved)) break;
+    const used = await writeEventMessages(env, config, pending.slice(0, taken), now);
+    budget.refund({ kv: reserved.kv - used, d1: 0 });
+    pending = pending.slice(taken);
+  }
+  return pending.map((entry) => entry.message);
+}
+
+/** One round: one write per shard; each message acked on its own. Returns the KV operations used. */
+async function writeEventMessages(env: Env, config: Config, eventMessages: EventMessage[], now: number): Promise<number> {
   const writes = await storeEvents(env, config, eventMessages.flatMap((entry) => entry.events), now);
   const failedShards = new Set(writes.filter((write) => write.error !== undefined).map((write) => write.shard.index));
   for (const write of writes) {
@@ -86,6 +109,7 @@ async function writeEventMessages(env: Env, config: Config, eventMessages: Event
     if (failed) message.retry();
     else message.ack();
   }
+  return writes.reduce((sum, write) => sum + (write.cacheOperations ?? 0), 0);
 }
 
 function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
