@@ -33,6 +33,18 @@ export async function expiredRows(shard: Shard, type: ActivityType, cutoff: numb
     .limit(limit);
 }
 
+export type ExpiredKey = Pick<FeedItemRow, "id" | "userId" | "isRead" | "createdAt">;
+
+/** The same rows as expiredRows, only the columns deleting them needs. */
+export async function expiredKeys(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<ExpiredKey[]> {
+  return shard.db
+    .select({ id: feedItems.id, userId: feedItems.userId, isRead: feedItems.isRead, createdAt: feedItems.createdAt })
+    .from(feedItems)
+    .where(expiredConditions(type, cutoff, onlyRead, after))
+    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
+    .limit(limit);
+}
+
 export async function countExpired(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean): Promise<number> {
   const [row] = await shard.db.select({ value: count() }).from(feedItems).where(expiredConditions(type, cutoff, onlyRead));
   return row?.value ?? 0;

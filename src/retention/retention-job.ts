@@ -1,6 +1,7 @@
 import { writeArchive } from "../archive/archive-store";
 import { toArchivedRow } from "../archive/ndjson";
-import { countExpired, deleteItemsStatement, expiredRows, type AgePosition } from "../db/retention-queries";
+import { countExpired, deleteItemsStatement, expiredKeys, expiredRows, type AgePosition, type ExpiredKey } from "../db/retention-queries";
+import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
 import type { ActivityType } from "../feed/activity-types";
 import type { ChunkWork } from "../jobs/runner";
@@ -33,12 +34,14 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   return async ({ shard, cursor, step, jobId, detail, now }) => {
     let { typeIndex, after } = decodeCursor(cursor);
-    let rows: Awaited<ReturnType<typeof expiredRows>> = [];
+    // Archiving needs every column; deleting only needs the keys.
+    let rows: (ExpiredKey | FeedItemRow)[] = [];
     let type: ActivityType | undefined;
     // Skip past types with nothing (left) to remove, inside one chunk.
     for (; typeIndex < types.length; typeIndex++, after = undefined) {
       type = types[typeIndex]!;
-      rows = await expiredRows(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, after, RETENTION_CHUNK_ROWS);
+      const read = params.archive ? expiredRows : expiredKeys;
+      rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, after, RETENTION_CHUNK_ROWS);
       if (rows.length > 0) break;
     }
     if (rows.length === 0 || type === undefined) {
@@ -57,7 +60,10 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       detail: updated,
       done: typeFinished && typeIndex + 1 >= types.length,
       ...(params.archive
-        ? { externalOperations: 2, beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, rows.map(toArchivedRow), now)) }
+        ? {
+            externalOperations: 2,
+            beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, (rows as FeedItemRow[]).map(toArchivedRow), now)),
+          }
         : {}),
     };
   };
