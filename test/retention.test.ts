@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { RETENTION_CHUNK_ROWS } from "../src/queue/limits";
+import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { asUser, call, freshUser, ingest, staffToken } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
@@ -130,6 +130,32 @@ describe("retention cleanup", () => {
       expect(await itemCount(user)).toBe(1);
       expect(await counters(user)).toEqual(await recount(user));
       expect(await cachedUnread(user)).toBe(1);
+    }
+  }, 60_000);
+
+  it("a chunk stops where the owners of its unread rows would exceed what one invocation may write to the cache", async () => {
+    // 600 users on one shard, each with one old unread row: more owners than one chunk may touch.
+    const owners: number[] = [];
+    let next = freshUser();
+    for (let count = 0; count < RETENTION_CHUNK_UNREAD_OWNERS + 100; count++) owners.push((next = userOnShard(3, next + 1)));
+    const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 400 * DAY - index }));
+    await shardOf(owners[0]!)
+      .prepare(
+        `INSERT INTO feed_items (user_id, activity_type, title, created_at)
+         SELECT r.value ->> 'user_id', 'devotional_available', 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
+      )
+      .bind(JSON.stringify(rows))
+      .run();
+    const watched = [owners[0]!, owners[RETENTION_CHUNK_UNREAD_OWNERS + 50]!];
+    for (const user of watched) await asUser(user, "GET", "/api/events/activity-feed/unread-count/");
+
+    const run = await cleanup({ activity_type: "devotional_available", older_than_days: 365, archive: false });
+    const job = await waitForJob(run.body.job_id);
+    expect(job.shards.find((entry: { shard: number }) => entry.shard === 3).step).toBeGreaterThanOrEqual(2);
+    for (const user of owners.slice(0, 50)) expect(await itemCount(user)).toBe(0);
+    for (const user of watched) {
+      expect(await cachedUnread(user)).toBe(0);
+      expect(await counters(user)).toEqual(await recount(user));
     }
   }, 60_000);
 

@@ -30,12 +30,14 @@ export const FANOUT_CHUNK_USERS = 200;
 export const POPULATE_CHUNK_EVENTS = 200;
 
 /**
- * Expired rows per retention chunk. Deleting unread rows costs one KV write per
- * owner, so the worst case is 500 of the budget's 800; chunks that touch fewer
- * users (the usual case: old rows are mostly read) leave room for more chunks
- * in the same invocation. An archived chunk is one R2 object of ~100 KB gzip.
+ * Retention chunks: up to 5,000 expired rows (one DELETE; ids travel as one
+ * ~40 KB JSON parameter), cut short where the owners of its unread rows reach
+ * 500, because only deleting an unread row changes a cached count and each
+ * owner may cost a KV write. Old rows are mostly read, so chunks are usually
+ * whole. An archived chunk is one R2 object (~300 KB gzip at 5,000 rows).
  */
-export const RETENTION_CHUNK_ROWS = 500;
+export const RETENTION_CHUNK_ROWS = 5_000;
+export const RETENTION_CHUNK_UNREAD_OWNERS = 500;
 
 /** Wall time one invocation allows itself before handing work back (CPU limit: 30 s). */
 export const INVOCATION_TIME_BUDGET_MS = 20_000;

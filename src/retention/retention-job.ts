@@ -5,7 +5,7 @@ import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
 import type { ActivityType } from "../feed/activity-types";
 import type { ChunkWork } from "../jobs/runner";
-import { RETENTION_CHUNK_ROWS } from "../queue/limits";
+import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -30,6 +30,18 @@ interface RetentionCursor {
 
 const decodeCursor = (cursor: string): RetentionCursor => (cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor));
 
+/** The longest prefix whose unread rows have at most `maxOwners` owners (each may cost a cache write). */
+function cutToUnreadOwners<T extends ExpiredKey>(rows: T[], maxOwners: number): T[] {
+  const owners = new Set<number>();
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    if (row.isRead || owners.has(row.userId)) continue;
+    if (owners.size === maxOwners) return rows.slice(0, index);
+    owners.add(row.userId);
+  }
+  return rows;
+}
+
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   return async ({ shard, cursor, step, jobId, detail, now }) => {
@@ -47,8 +59,10 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     if (rows.length === 0 || type === undefined) {
       return { writes: [], cursor: JSON.stringify({ typeIndex: types.length }), processed: 0, touchedUsers: [], done: true };
     }
+    const selected = rows.length;
+    rows = cutToUnreadOwners(rows, RETENTION_CHUNK_UNREAD_OWNERS);
     const last = rows.at(-1)!;
-    const typeFinished = rows.length < RETENTION_CHUNK_ROWS;
+    const typeFinished = selected < RETENTION_CHUNK_ROWS && rows.length === selected;
     const next: RetentionCursor = typeFinished ? { typeIndex: typeIndex + 1 } : { typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     const updated = { ...detail, [type]: (detail[type] ?? 0) + rows.length, ...(params.archive ? { archived: (detail.archived ?? 0) + rows.length } : {}) };
     return {
