@@ -54,19 +54,24 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
   }
 
   const handBack = await writeEventMessagesInRounds(env, config, budget, eventMessages, now);
-  for (const { message, body } of otherMessages) {
-    if (!budget.take(costOf(body))) {
-      handBack.push(message);
-      continue;
-    }
-    try {
-      await handleWorkMessage(env, config, body, budget, now);
-      message.ack();
-    } catch (error) {
-      log("error", "queue message failed; will retry", { kind: body.kind, id: message.id, attempts: message.attempts, error: String(error) });
-      message.retry();
-    }
-  }
+  // Work messages run side by side: job steps of different shards touch
+  // different databases. Each takes its cost before its first await, so
+  // admission happens in message order.
+  await Promise.all(
+    otherMessages.map(async ({ message, body }) => {
+      if (!budget.take(costOf(body))) {
+        handBack.push(message);
+        return;
+      }
+      try {
+        await handleWorkMessage(env, config, body, budget, now);
+        message.ack();
+      } catch (error) {
+        log("error", "queue message failed; will retry", { kind: body.kind, id: message.id, attempts: message.attempts, error: String(error) });
+        message.retry();
+      }
+    }),
+  );
   await returnToQueue(env, handBack);
 }
 
