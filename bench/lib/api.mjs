@@ -1,0 +1,38 @@
+// Talking to the Worker under test: tokens and JSON requests.
+import { signToken } from "../../scripts/lib/project.mjs";
+import { BENCH_JWT_SECRET, STAFF_USER_ID } from "./modes.mjs";
+
+export const FEED = "/api/events/activity-feed/";
+
+const tokens = new Map();
+
+/** `Authorization` header of a user (cached: signing is not what we measure). */
+export function authHeader(userId, { staff = false } = {}) {
+  const key = `${userId}:${staff}`;
+  if (!tokens.has(key)) tokens.set(key, `Bearer ${signToken({ userId, staff, secret: BENCH_JWT_SECRET, ttlSeconds: 6 * 3600 })}`);
+  return tokens.get(key);
+}
+
+export const staffHeader = () => authHeader(STAFF_USER_ID, { staff: true });
+
+export async function api(baseUrl, path, { method = "GET", userId, staff = false, body } = {}) {
+  const headers = { authorization: staff ? staffHeader() : authHeader(userId) };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(new URL(path, baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text };
+}
+
+/** Like api(), but anything other than the expected status is an error. */
+export async function apiExpect(baseUrl, path, expected, options) {
+  const result = await api(baseUrl, path, options);
+  const allowed = Array.isArray(expected) ? expected : [expected];
+  if (!allowed.includes(result.status)) throw new Error(`${options?.method ?? "GET"} ${path}: ${result.status} ${result.text.slice(0, 300)}`);
+  return result.json;
+}

@@ -1,0 +1,47 @@
+// Sizes and durations of the two modes. Quick keeps every comparison (the
+// 100-item user against a big one, page 500 against page 1, ...) on less data
+// and shorter runs; full uses the sizes.
+
+export const MODES = {
+  quick: {
+    name: "quick",
+    regularUsers: 2_000,
+    historySizes: [100, 100_000],
+    markReadUsers: 3,
+    markReadItems: 10_000,
+    expiredRows: 100_000, // rows past retention in total (the base data's own included)
+    archiveRows: 20_000, // rows older than every retention, for the archive run
+    connections: 10,
+    seconds: 1,
+    repeats: 3,
+    warmupRequests: 20,
+    randomUsers: 200,
+    ingest: { rounds: 2, events: 5_000 },
+    jobSeconds: { archive: 5, cleanup: 6 },
+  },
+  full: {
+    name: "full",
+    regularUsers: 10_000,
+    historySizes: [100, 10_000, 100_000],
+    markReadUsers: 5,
+    markReadItems: 10_000,
+    expiredRows: 1_000_000,
+    archiveRows: 200_000,
+    connections: 10,
+    seconds: 4,
+    repeats: 5,
+    warmupRequests: 50,
+    randomUsers: 1_000,
+    ingest: { rounds: 3, events: 20_000 },
+    jobSeconds: { archive: 60, cleanup: 120 },
+  },
+};
+
+export const BENCH_PORT = 8799;
+/** Only for this local server; never a real secret. */
+export const BENCH_JWT_SECRET = "bench-only-secret-not-for-production-0001";
+export const STAFF_USER_ID = 999_999;
+/** Archive runs take rows older than this; no retention is that long. */
+export const ARCHIVE_OLDER_THAN_DAYS = 400;
+/** Depth scenario: the page reached by walking the cursor chain. */
+export const DEPTH_PAGE = 500;

@@ -1,0 +1,174 @@
+// bench/results/latest.json (everything, plus `targets`) and latest.md (the
+// same, readable).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DEPTH_PAGE } from "./modes.mjs";
+import { round } from "./stats.mjs";
+import { serviceRate } from "../scenarios/retention.mjs";
+
+const target = (name, measured, comparison, limit) => ({
+  name,
+  measured: round(measured, 3),
+  target: `${comparison} ${limit}`,
+  met: measured === null || measured === undefined ? null : comparison === "<=" ? measured <= limit : measured >= limit,
+});
+
+export function targetsOf(results) {
+  const r = results.reads?.ratios ?? {};
+  const sizes = results.reads?.sizes ?? { small: "small", big: "big" };
+  return [
+    target("first page (?is_read=false, random users): req/s vs the floor's", r.first_page_rps_vs_floor ?? null, ">=", 0.5),
+    target(`cursor page ${DEPTH_PAGE} vs cursor page 1: p50 ratio`, r.cursor_depth_p50 ?? null, "<=", 1.3),
+    target(`summary, ${sizes.big} vs ${sizes.small} items: p50 ratio`, r.summary_history_p50 ?? null, "<=", 1.3),
+    target(`first page, ${sizes.big} vs ${sizes.small} items: p50 ratio`, r.first_page_history_p50 ?? null, "<=", 1.3),
+    target("mark all read (10,000 unread): request time vs raw SQLite UPDATE", results.mark_read?.ratio ?? null, "<=", 3),
+    target("ingestion: queue items/s vs one event per transaction", results.ingestion?.ratio ?? null, ">=", 10),
+    target("cleanup: raw SQLite DELETE rows/s vs the service's (slowdown)", results.retention?.cleanup?.slowdown ?? null, "<=", 3),
+    target("archive: raw SQLite DELETE rows/s vs the service's (slowdown)", results.retention?.archive?.slowdown ?? null, "<=", 3),
+  ];
+}
+
+const fmt = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? "—" : Number(value).toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+const table = (header, rows) => [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+const duration = (seconds) => (!Number.isFinite(seconds) ? "—" : seconds < 120 ? `${fmt(seconds, 0)} s` : `${fmt(seconds / 60, 0)} min`);
+const metText = (met) => (met === null ? "not measured" : met ? "yes" : "**no**");
+
+function readsSection(reads, settings) {
+  if (!reads) return "Not measured (see errors).";
+  const rows = Object.values(reads.measurements).map((m) => [m.label, fmt(m.p50_ms, 0), fmt(m.p99_ms, 0), fmt(m.rps, 0), fmt(m.requests, 0), m.non2xx || m.errors ? `${m.non2xx} / ${m.errors}` : "0"]);
+  const r = reads.ratios;
+  return [
+    `autocannon, ${settings.connections} connections, ${settings.repeats} runs of ${settings.seconds} s per row (interleaved); medians over the runs.`,
+    "",
+    table(["request", "p50 ms", "p99 ms", "req/s", "requests", "non-2xx / errors"], rows),
+    "",
+    `- First page vs floor: ${fmt(r.first_page_rps_vs_floor, 2)} of the floor's throughput.`,
+    `- Depth, cursor: page ${DEPTH_PAGE} p50 is ${fmt(r.cursor_depth_p50, 2)}x page 1's. Page numbers (\`?page=${DEPTH_PAGE}\`, OFFSET) cost ${fmt(r.page_number_depth_p50, 2)}x page 1's.` +
+      ` (The cursor of page ${DEPTH_PAGE} was found by walking the chain first, in ${fmt(reads.depth_walk_seconds, 1)} s, outside the timed runs.)`,
+    `- History size, ${reads.sizes.big} vs ${reads.sizes.small} items: summary p50 ${fmt(r.summary_history_p50, 2)}x, first page p50 ${fmt(r.first_page_history_p50, 2)}x.`,
+  ].join("\n");
+}
+
+function markReadSection(markRead) {
+  const service = markRead.service;
+  const rows = markRead.raw.runs.map((raw, index) => [raw.user_id, fmt(service?.runs[index]?.ms, 1), fmt(raw.ms, 1), fmt(raw.updated, 0)]);
+  return [
+    "One `POST /api/events/activity-feed/mark-read/ {\"mark_all\": true}` per user, each user a fresh one with 10,000 unread items;",
+    `the raw baseline runs \`${markRead.raw.statement}\` for the same users on copies of the shard files taken before the Worker started (same schema and triggers).`,
+    "",
+    table(["user", "service ms", "raw SQLite ms", "rows"], rows),
+    "",
+    `Median: service ${fmt(service?.median_ms, 1)} ms, raw ${fmt(markRead.raw.median_ms, 1)} ms, ratio ${fmt(markRead.ratio, 2)}.`,
+  ].join("\n");
+}
+
+function ingestionSection(ingestion) {
+  const queue = ingestion.queue;
+  const sync = ingestion.one_per_transaction;
+  const lines = [];
+  if (queue) {
+    lines.push(
+      `Queue: ${queue.runs.length} rounds; producers POST ${queue.events_per_request} events per request in asynchronous mode (one \`batch_create\` message each, users on every shard);`,
+      "items/s counted from the first POST until every item is in the shard files.",
+      "",
+      table(
+        ["round", "events", "stored", "seconds", "enqueue s", "items/s", "consumer invocations", "messages handed back"],
+        queue.runs.map((run, index) => [index + 1, fmt(run.events, 0), fmt(run.stored, 0), fmt(run.seconds, 1), fmt(run.produce_seconds, 1), fmt(run.items_per_s, 0), run.invocations, run.messages_handed_back]),
+      ),
+      "",
+    );
+    const producerBound = queue.runs.filter((run) => run.produce_seconds > 0.8 * run.seconds).length;
+    if (producerBound > 0) {
+      lines.push(
+        `In ${producerBound} of ${queue.runs.length} rounds the items were stored within moments of the last POST: the consumer kept pace with the producers, so the queue figure is a lower bound of what the consumer can do.`,
+        "",
+      );
+    }
+  }
+  lines.push(
+    `Baseline: synchronous \`POST /api/internal/events/\` with one event per request (one D1 transaction each), autocannon: ${fmt(sync?.items_per_s, 0)} items/s (p50 ${fmt(sync?.p50_ms, 0)} ms).`,
+    `Ratio queue / one-per-transaction: ${fmt(ingestion.ratio, 2)}.`,
+  );
+  return lines.join("\n");
+}
+
+function retentionSection(retention) {
+  const describe = (name, { service, raw, slowdown }) => {
+    if (!service?.available) return `- ${name}: **not measured**: ${service?.reason ?? "the scenario failed (see errors)"}. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s.`;
+    const how = service.done ? `finished: ${fmt(service.rows, 0)} rows in ${fmt(service.seconds, 1)} s` : `stopped after ${fmt(service.seconds, 0)} s (time cap) with ${fmt(service.rows, 0)} of ${fmt(service.rows_to_process, 0)} rows; a full run would take about ${duration(service.rows_to_process / serviceRate(service))}`;
+    return (
+      `- ${name} (\`${JSON.stringify(service.body)}\`): ${how}; ${fmt(serviceRate(service), 0)} rows/s` +
+      (service.window_rows_per_s.length >= 3 ? ` (median of ${service.window_rows_per_s.length} windows; overall ${fmt(service.rows_per_s, 0)})` : "") +
+      `. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s. Slowdown ${fmt(slowdown, 1)}x.`
+    );
+  };
+  return [
+    describe("Archive", retention.archive),
+    describe("Cleanup", retention.cleanup),
+    `- After both: ${fmt(retention.after.file_bytes / 1e6, 0)} MB of shard files, ${fmt(retention.after.freelist_pages, 0)} free pages inside them (SQLite does not shrink files on DELETE).`,
+  ].join("\n");
+}
+
+function scaleSection(storage, scale) {
+  const a = scale.assumptions;
+  return [
+    `Measured: ${fmt(storage.file_bytes / 1e6, 0)} MB of shard files for ${fmt(storage.items, 0)} items and ${fmt(storage.events, 0)} events = **${fmt(storage.bytes_per_item, 0)} bytes per item** ` +
+      `(feed_items with its indexes and counters: ${fmt(storage.item_bytes_per_item, 0)} B/item; events with theirs: ${fmt(storage.event_bytes_per_event, 0)} B/event). The design assumed ${fmt(a.design_bytes_per_item, 0)} B/item.`,
+    "",
+    `Design: 1M users, ${fmt(a.items_per_year / 1e6, 0)}M items a year; default retention keeps ${fmt(scale.retained_items / 1e6, 2)}M items at any time (this dataset's type mix). D1 shards of ${fmt(a.d1_max_bytes / 1e9, 0)} GB:`,
+    "",
+    table(
+      ["year", "no retention", "default retention", "default retention, events never deleted (as now)"],
+      scale.years.map((y) => [y.year, `${fmt(y.no_retention.gb, 1)} GB → ${y.no_retention.shards}`, `${fmt(y.default_retention.gb, 1)} GB → ${y.default_retention.shards}`, `${fmt(y.default_retention_events_never_deleted.gb, 1)} GB → ${y.default_retention_events_never_deleted.shards}`]),
+    ),
+  ].join("\n");
+}
+
+export function toMarkdown(results) {
+  const targets = results.targets;
+  const s = results.settings;
+  return [
+    `# Benchmark results (${results.mode})`,
+    "",
+    `${results.started_at}, ${fmt(results.total_seconds, 0)} s. ${results.machine.cpus} CPUs, Node ${results.machine.node}, load generator on the same machine: only ratios within this run mean anything.`,
+    `Dataset: ${fmt(s.regularUsers, 0)} regular users, history users of ${s.historySizes.join(" / ")} items, ${s.markReadUsers} users with ${fmt(s.markReadItems, 0)} unread items, ${fmt(results.dataset.expired_rows, 0)} rows past retention (${fmt(results.dataset.archivable_rows, 0)} of them older than every retention); written in ${fmt(results.dataset.seconds, 0)} s.`,
+    `Direct SQLite access: ${results.machine.sqlite.driver} (SQLite ${results.machine.sqlite.version})${results.machine.sqlite.why ? `. Why not better-sqlite3: ${results.machine.sqlite.why}` : ""}`,
+    "",
+    "## Targets",
+    "",
+    table(["target", "measured", "target", "met"], targets.map((t) => [t.name, fmt(t.measured, 2), t.target, metText(t.met)])),
+    ...(results.errors.length ? ["", "## Errors", "", ...results.errors.map((e) => `- ${e.scenario}: ${e.error}`)] : []),
+    "",
+    "## 1–4. Floor, first page, depth, history size",
+    "",
+    readsSection(results.reads, s),
+    "",
+    "## 5. Mark all read",
+    "",
+    markReadSection(results.mark_read),
+    "",
+    "## 6. Ingestion",
+    "",
+    ingestionSection(results.ingestion),
+    "",
+    "## 7. Cleanup and archive",
+    "",
+    retentionSection(results.retention),
+    "",
+    "## 8. Scale on paper",
+    "",
+    scaleSection(results.storage, results.scale),
+    "",
+  ].join("\n");
+}
+
+export function writeReport(results, dir) {
+  mkdirSync(dir, { recursive: true });
+  const { mode, started_at, total_seconds, ...rest } = results;
+  const ordered = { mode, started_at, total_seconds, targets: targetsOf(results), ...rest };
+  const json = path.join(dir, "latest.json");
+  const markdown = path.join(dir, "latest.md");
+  writeFileSync(json, `${JSON.stringify(ordered, null, 2)}\n`);
+  writeFileSync(markdown, toMarkdown(ordered));
+  return [json, markdown];
+}

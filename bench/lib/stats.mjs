@@ -1,0 +1,22 @@
+// Small statistics helpers. Every reported figure is the median over runs.
+
+export function median(values) {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export const ratio = (numerator, denominator) =>
+  numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
+
+export const round = (value, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
+
+/** Wall time of `work` in milliseconds, and its result. */
+export async function timed(work) {
+  const started = performance.now();
+  const result = await work();
+  return { ms: performance.now() - started, result };
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// `npm run bench` (about 10 minutes) or `npm run bench -- --quick` (under 2).
+// Flags: --quick, --fresh (re-apply the migrations instead of reusing the
+// migrated template), --port N (default 8799).
+//
+//  0. a fresh local state under bench/.state (never .wrangler/state), the
+//     Worker bundled once, the dataset written straight into the shard files,
+//     storage measured, raw SQLite baselines run on copies of those files;
+//  1. the Worker in asynchronous mode: reads, mark-read, queue ingestion, archive;
+//  2. the Worker in synchronous mode: one-event-per-request ingestion, cleanup;
+//  3. bench/results/latest.json and latest.md.
+import { cpSync, mkdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT } from "../scripts/lib/project.mjs";
+import { randomSource } from "./lib/dataset.mjs";
+import { loadDataset, markReadUserIds } from "./lib/load-dataset.mjs";
+import { BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
+import { writeReport } from "./lib/report.mjs";
+import { buildWorker, startServer } from "./lib/server.mjs";
+import { openDatabase, sqliteDriver } from "./lib/sqlite.mjs";
+import { databaseBytes, prepareRunState, STATE_DIR } from "./lib/state.mjs";
+import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
+import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
+import { checkDataVisible, runReadScenarios } from "./scenarios/reads.mjs";
+import { archiveService, cleanupService, retentionRaw, retentionResult } from "./scenarios/retention.mjs";
+import { measureStorage, scaleOnPaper } from "./scenarios/scale.mjs";
+
+const { values: flags } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, fresh: { type: "boolean", default: false }, port: { type: "string", default: String(BENCH_PORT) } },
+});
+const mode = MODES[flags.quick ? "quick" : "full"];
+const runStarted = Date.now();
+const elapsed = () => `${((Date.now() - runStarted) / 1000).toFixed(0)} s`;
+const log = (line) => console.log(line);
+const phase = (title) => log(`\n[${elapsed()}] ${title}`);
+
+const results = {
+  mode: mode.name,
+  started_at: new Date(runStarted).toISOString(),
+  machine: { cpus: os.cpus().length, node: process.version, sqlite: { driver: sqliteDriver().name, version: sqliteDriver().version, why: sqliteDriver().reason ?? null } },
+  settings: mode,
+  phases: {},
+  errors: [],
+};
+
+/** Runs one scenario; a failure is recorded and the run goes on with the others. */
+async function attempt(name, work) {
+  const started = Date.now();
+  try {
+    return await work();
+  } catch (error) {
+    log(`  ! ${name} failed: ${error.stack ?? error}`);
+    results.errors.push({ scenario: name, error: String(error.message ?? error) });
+    return null;
+  } finally {
+    results.phases[name] = (Date.now() - started) / 1000;
+  }
+}
+
+function serverVars(asyncIngestion) {
+  return {
+    ENVIRONMENT: "production",
+    CORS_ALLOWED_ORIGINS: "https://bench.invalid",
+    JWT_SECRET: BENCH_JWT_SECRET,
+    USE_ASYNC_ACTIVITY_FEED: asyncIngestion ? "true" : "false",
+  };
+}
+
+/** Starts the Worker, runs `work`, always stops it. */
+async function withServer(name, asyncIngestion, work) {
+  const logFile = path.join(STATE_DIR, "logs", `wrangler-${name}.log`);
+  rmSync(logFile, { force: true });
+  const server = await startServer({ bundle, persistTo: state.persistTo, port: Number(flags.port), vars: serverVars(asyncIngestion), logFile });
+  log(`  wrangler dev ready on ${server.url} in ${server.startSeconds.toFixed(1)} s (USE_ASYNC_ACTIVITY_FEED=${asyncIngestion}; log ${path.relative(ROOT, logFile)})`);
+  try {
+    return await work({ baseUrl: server.url, logFile });
+  } finally {
+    await server.stop();
+  }
+}
+
+log(`Benchmark, ${mode.name} mode. SQLite driver for direct access: ${sqliteDriver().name} ${sqliteDriver().version}`);
+if (sqliteDriver().reason) log(`  (${sqliteDriver().reason})`);
+
+phase("Preparing a fresh state and bundling the Worker");
+mkdirSync(path.join(STATE_DIR, "logs"), { recursive: true });
+const state = await prepareRunState({ fresh: flags.fresh, log });
+const bundle = buildWorker(path.join(STATE_DIR, "build"));
+
+phase("Writing the dataset into the shard files");
+const loadedAt = Date.now();
+results.dataset = loadDataset({ shardFiles: state.shardFiles, mode, now: loadedAt, log });
+results.storage = measureStorage(state.shardFiles);
+log(`  ${results.storage.items.toLocaleString("en")} items, ${results.storage.events.toLocaleString("en")} events, ${(results.storage.file_bytes / 1e6).toFixed(0)} MB over ${state.shardFiles.length} shards`);
+
+phase("Raw SQLite baselines on copies of the shard files");
+const rawDir = path.join(STATE_DIR, "raw");
+rmSync(rawDir, { recursive: true, force: true });
+mkdirSync(rawDir, { recursive: true });
+const rawFiles = state.shardFiles.map((file, index) => {
+  const copy = path.join(rawDir, `shard-${index}.sqlite`);
+  cpSync(file, copy);
+  return copy;
+});
+const markReadUsers = markReadUserIds(mode);
+const rawMarkRead = markReadRaw({ rawFiles, userIds: markReadUsers });
+log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
+const rawRetention = retentionRaw({ rawFiles, now: Date.now() });
+log(`  archive, raw DELETE: ${rawRetention.archive.rows.toLocaleString("en")} rows, ${rawRetention.archive.rows_per_s.toFixed(0)} rows/s`);
+log(`  cleanup, raw DELETE: ${rawRetention.cleanup.rows.toLocaleString("en")} rows, ${rawRetention.cleanup.rows_per_s.toFixed(0)} rows/s`);
+rmSync(rawDir, { recursive: true, force: true });
+
+const shuffled = Array.from({ length: mode.regularUsers }, (_, index) => index + 1);
+const random = randomSource(9);
+for (let index = shuffled.length - 1; index > 0; index--) {
+  const other = Math.floor(random() * (index + 1));
+  [shuffled[index], shuffled[other]] = [shuffled[other], shuffled[index]];
+}
+
+let reads;
+let markRead;
+let queue;
+let archive;
+phase("Worker in asynchronous mode: reads, mark-read, queue ingestion, archive");
+await withServer("async", true, async ({ baseUrl, logFile }) => {
+  await checkDataVisible({ baseUrl, mode, markReadUserIds: markReadUsers });
+  log("  the Worker sees the loaded data (history and mark-read users' counts match)");
+  log("  scenarios 1-4: floor, first page, depth, history size");
+  reads = await attempt("reads", () => runReadScenarios({ baseUrl, mode, regularUserIds: shuffled, log }));
+  log("  scenario 5: mark all read");
+  markRead = await attempt("mark_read", () => markReadService({ baseUrl, userIds: markReadUsers, expected: mode.markReadItems }));
+  if (markRead) log(`    median ${markRead.median_ms.toFixed(1)} ms (${markRead.runs.map((run) => run.ms.toFixed(0)).join(", ")} ms)`);
+  log("  scenario 6: ingestion through the queue");
+  queue = await attempt("ingestion_queue", () => ingestViaQueue({ baseUrl, shardFiles: state.shardFiles, logFile, mode, log }));
+  log("  scenario 7: archive");
+  archive = await attempt("archive", () => archiveService({ baseUrl, mode, log }));
+});
+
+let sync;
+let cleanup;
+phase("Worker in synchronous mode: one event per request, cleanup");
+// A fresh start also drops whatever is left of a time-capped archive job (local queues live in memory).
+await withServer("sync", false, async ({ baseUrl }) => {
+  log("  scenario 6: baseline, one event per request (one transaction each)");
+  sync = await attempt("ingestion_sync", () => ingestOnePerRequest({ baseUrl, mode, log }));
+  log("  scenario 7: cleanup");
+  cleanup = await attempt("cleanup", () => cleanupService({ baseUrl, mode, log }));
+});
+
+const freelistPages = state.shardFiles.reduce((sum, file) => {
+  const db = openDatabase(file, { readOnly: true });
+  const pages = db.prepare("PRAGMA freelist_count").get().freelist_count;
+  db.close();
+  return sum + pages;
+}, 0);
+
+results.reads = reads;
+results.mark_read = markRead ? markReadResult(markRead, rawMarkRead) : { service: null, raw: rawMarkRead, ratio: null };
+results.ingestion = ingestionResult(queue, sync);
+results.retention = {
+  archive: retentionResult(archive, rawRetention.archive),
+  cleanup: retentionResult(cleanup, rawRetention.cleanup),
+  after: { file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0), freelist_pages: freelistPages },
+};
+results.scale = scaleOnPaper(results.storage);
+results.total_seconds = (Date.now() - runStarted) / 1000;
+
+phase("Report");
+const written = writeReport(results, path.join(ROOT, "bench", "results"));
+for (const file of written) log(`  ${path.relative(ROOT, file)} (${statSync(file).size} bytes)`);
+log(`\nDone in ${elapsed()}.`);
+process.exitCode = results.errors.length > 0 ? 1 : 0;

@@ -1,0 +1,117 @@
+// Scenario 7: cleanup and archive through the service's queued jobs (rows per
+// second, from the job's own progress), against a raw SQLite DELETE of the
+// same rows on copies of the shard files. The service runs archive first
+// (rows older than every retention), then cleanup (default retention), and the
+// raw baseline does the same in the same order.
+import { api, apiExpect } from "../lib/api.mjs";
+import { ACTIVITY_TYPE_NAMES, DAY, retentionDays } from "../lib/dataset.mjs";
+import { ARCHIVE_OLDER_THAN_DAYS } from "../lib/modes.mjs";
+import { openDatabase } from "../lib/sqlite.mjs";
+import { median, ratio, sleep } from "../lib/stats.mjs";
+
+function rawDelete(rawFiles, statements) {
+  let rows = 0;
+  let ms = 0;
+  for (const file of rawFiles) {
+    const db = openDatabase(file);
+    for (const [sql, ...params] of statements) {
+      const started = performance.now();
+      rows += Number(db.prepare(sql).run(...params).changes);
+      ms += performance.now() - started;
+    }
+    db.close();
+  }
+  return { rows, seconds: ms / 1000, rows_per_s: rows / (ms / 1000) };
+}
+
+/** The raw baselines, on copies of the shard files taken before the Worker starts. */
+export function retentionRaw({ rawFiles, now }) {
+  const archive = rawDelete(rawFiles, [["DELETE FROM feed_items WHERE created_at < ?", now - ARCHIVE_OLDER_THAN_DAYS * DAY]]);
+  const cleanup = rawDelete(
+    rawFiles,
+    ACTIVITY_TYPE_NAMES.map((type) => ["DELETE FROM feed_items WHERE activity_type = ? AND created_at < ?", type, now - retentionDays(type) * DAY]),
+  );
+  return {
+    archive: { ...archive, statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
+    cleanup: { ...cleanup, statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type" },
+  };
+}
+
+/** Rates over consecutive windows of the job's progress, and their median. */
+function windowRates(samples, windowSeconds) {
+  const rates = [];
+  let from = samples[0];
+  for (const sample of samples.slice(1)) {
+    if (sample.t - from.t >= windowSeconds) {
+      rates.push((sample.affected - from.affected) / (sample.t - from.t));
+      from = sample;
+    }
+  }
+  return rates;
+}
+
+/**
+ * Starts a job, follows GET /api/admin/jobs/{id}/ until it is done or
+ * `maxSeconds` have passed; `available: false` (and why) when the API lacks the endpoint.
+ */
+async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
+  // The first body the API accepts (e.g. `archive: false` only where cleanup has that switch).
+  let body;
+  let dryRun;
+  for (body of bodies) {
+    dryRun = await api(baseUrl, path, { method: "POST", staff: true, body: { ...body, dry_run: true } });
+    if (dryRun.status !== 400) break;
+  }
+  if (dryRun.status === 404) return { available: false, reason: `POST ${path} answered 404: not in this build` };
+  const started = performance.now();
+  const response = await api(baseUrl, path, { method: "POST", staff: true, body });
+  if (response.status !== 202 || !response.json?.job_id) return { available: false, reason: `POST ${path} answered ${response.status}: ${response.text.slice(0, 200)}` };
+  const jobId = response.json.job_id;
+  // Timed by our clock when each progress report arrives: the job's own
+  // updated_at is the start of the consumer invocation that committed the chunk
+  // (src/jobs/runner.ts passes the batch's `now`), not the commit.
+  const samples = [{ t: 0, affected: 0 }];
+  const polls = [];
+  let job;
+  for (let wait = 100; ; wait = Math.min(1_000, wait * 2)) {
+    await sleep(wait); // short at first, so that a quick job is not timed to the next second
+    const asked = performance.now();
+    job = await apiExpect(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
+    polls.push(performance.now() - asked);
+    samples.push({ t: (performance.now() - started) / 1000, affected: job.affected });
+    if (job.done || samples.at(-1).t >= maxSeconds) break;
+  }
+  const seconds = samples.at(-1).t;
+  const rates = windowRates(samples, Math.max(2, Math.min(10, maxSeconds / 6)));
+  log(`    ${path} ${JSON.stringify(body)}: ${job.done ? "done" : "stopped (time cap)"} — ${job.affected} of ${dryRun.json?.total ?? "?"} rows in ${seconds.toFixed(1)} s; slowest progress poll ${(Math.max(...polls) / 1000).toFixed(1)} s`);
+  return {
+    available: true,
+    body,
+    job_id: jobId,
+    rows_to_process: dryRun.json?.total ?? null,
+    rows: job.affected,
+    done: job.done,
+    seconds,
+    rows_per_s: job.affected / seconds,
+    window_rows_per_s: rates,
+    median_window_rows_per_s: median(rates),
+    slowest_poll_seconds: Math.max(...polls) / 1000,
+    detail: job.detail,
+  };
+}
+
+export async function archiveService({ baseUrl, mode, log }) {
+  return followJob({ baseUrl, path: "/api/admin/archive/", bodies: [{ older_than_days: ARCHIVE_OLDER_THAN_DAYS }], maxSeconds: mode.jobSeconds.archive, log });
+}
+
+/** Cleanup without archiving (a plain delete, like the baseline) when the API has the switch. */
+export async function cleanupService({ baseUrl, mode, log }) {
+  return followJob({ baseUrl, path: "/api/admin/cleanup/", bodies: [{ archive: false }, {}], maxSeconds: mode.jobSeconds.cleanup, log });
+}
+
+/** The service's rate: the median over windows when there are several, else the whole run. */
+export const serviceRate = (run) => (run?.available ? (run.window_rows_per_s.length >= 3 ? run.median_window_rows_per_s : run.rows_per_s) : null);
+
+export function retentionResult(service, raw) {
+  return { service, raw, slowdown: ratio(raw?.rows_per_s ?? null, serviceRate(service)) };
+}
