@@ -159,6 +159,21 @@ describe("retention cleanup", () => {
     }
   }, 60_000);
 
+  it("stored events past their type's retention go with their items; younger ones stay", async () => {
+    const user = freshUser();
+    await ingest([
+      { user_id: user, activity_type: "fast_reminder", event_id: "ev-old", occurred_at: daysAgo(45), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "milestone", event_id: "ev-kept", occurred_at: daysAgo(45), data: { fast_id: 1 } },
+      { user_id: user, activity_type: "fast_reminder", event_id: "ev-new", occurred_at: daysAgo(5), data: { fast_id: 1 } },
+    ]);
+    const run = await cleanup({ archive: false });
+    const job = await waitForJob(run.body.job_id);
+    expect(job.detail.events).toBeGreaterThanOrEqual(1);
+    const { results } = await shardOf(user).prepare("SELECT source_event_id AS id FROM events WHERE user_id = ? ORDER BY id").bind(user).all<{ id: string }>();
+    expect(results.map((row) => row.id).sort()).toEqual(["ev-kept", "ev-new"]);
+    expect(await itemCount(user)).toBe(2);
+  });
+
   it("bad options get 400 and non-staff get 403", async () => {
     expect((await cleanup({ activity_type: "nope" })).status).toBe(400);
     expect((await cleanup({ older_than_days: 0 })).status).toBe(400);

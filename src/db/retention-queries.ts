@@ -1,7 +1,7 @@
 import { and, asc, count, eq, lt, sql } from "drizzle-orm";
 import type { ActivityType } from "../feed/activity-types";
 import type { Shard } from "../shards/router";
-import { feedItems, type FeedItemRow } from "./schema";
+import { events, feedItems, type FeedItemRow } from "./schema";
 
 /**
  * Retention's reads and deletes. Each walks one type by age through the
@@ -52,4 +52,40 @@ export async function countExpired(shard: Shard, type: ActivityType, cutoff: num
 
 export function deleteItemsStatement(shard: Shard, localIds: readonly number[]): D1PreparedStatement {
   return shard.d1.prepare("DELETE FROM feed_items WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(localIds));
+}
+
+/**
+ * Stored events past their type's retention, oldest first: their items are
+ * gone or going, so they can no longer regenerate anything. One index range
+ * (events_occurred) up to the latest cutoff, filtered per type.
+ */
+export async function expiredEvents(
+  shard: Shard,
+  cutoffs: Readonly<Partial<Record<ActivityType, number>>>,
+  after: AgePosition | undefined,
+  limit: number,
+): Promise<{ id: number; occurredAt: number }[]> {
+  const entries = Object.entries(cutoffs) as [ActivityType, number][];
+  if (entries.length === 0) return [];
+  const latest = Math.max(...entries.map(([, cutoff]) => cutoff));
+  const perType = sql.join(
+    entries.map(([type, cutoff]) => sql`WHEN ${type} THEN ${cutoff}`),
+    sql` `,
+  );
+  return shard.db
+    .select({ id: events.id, occurredAt: events.occurredAt })
+    .from(events)
+    .where(
+      and(
+        lt(events.occurredAt, latest),
+        sql`${events.occurredAt} < CASE ${events.eventType} ${perType} ELSE 0 END`,
+        after ? sql`(${events.occurredAt}, ${events.id}) > (${after.createdAt}, ${after.id})` : undefined,
+      ),
+    )
+    .orderBy(asc(events.occurredAt), asc(events.id))
+    .limit(limit);
+}
+
+export function deleteEventsStatement(shard: Shard, ids: readonly number[]): D1PreparedStatement {
+  return shard.d1.prepare("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(ids));
 }

@@ -27,6 +27,8 @@ import { JOB_COSTS, workFor, type JobKind, type JobParams } from "./kinds";
 export interface Chunk {
   /** Writes of this chunk; `changes()` of the last one is the chunk's affected count. */
   readonly writes: D1PreparedStatement[];
+  /** Writes in the same batch that do not count as affected (e.g. housekeeping). */
+  readonly sideWrites?: D1PreparedStatement[];
   readonly cursor: string;
   readonly processed: number;
   /** Users whose unread count the writes may change. */
@@ -94,7 +96,8 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
     },
     now,
   );
-  const statements = [...chunk.writes, advance];
+  // The affected writes must come right before the advance (it reads their changes()).
+  const statements = [...(chunk.sideWrites ?? []), ...chunk.writes, advance];
   if (chunk.touchedUsers.length > 0) statements.push(unreadCountsStatement(shard, chunk.touchedUsers));
   const results = await shard.d1.batch(statements);
   const cacheOperations = chunk.touchedUsers.length > 0 ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1))) : 0;
@@ -113,7 +116,7 @@ async function refreshCachedCounts(env: Env, config: Config, shard: Shard, lastU
  * allows (always at least one). Says whether the shard's part is done, and
  * if not, which step comes next.
  */
-export async function runJobSteps(env: Env, config: Config, message: JobStepMessage, budget: InvocationBudget | undefined, now: number): Promise<StepOutcome> {
+export async function runJobSteps(env: Env, config: Config, message: JobStepMessage, budget: InvocationBudget | undefined): Promise<StepOutcome> {
   const shard = shardsOf(env).byIndex(message.shard);
   if (!shard) throw new Error(`job ${message.job_id}: shard ${message.shard} does not exist`);
   const row = await readJob(shard, message.job_id);
@@ -135,6 +138,8 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
   for (let first = true; ; first = false) {
     // The consumer charged the first chunk when it admitted the message.
     if (!first && budget && !budget.take(worstCase)) return { status: "continue", step: state.step };
+    // Each chunk's own time: progress rows say when it committed, archives when they were written.
+    const now = Date.now();
     const chunk = await work({ shard, cursor: state.cursor, step: state.step, jobId: row.jobId, detail: state.detail, now });
     let used: number;
     try {
@@ -178,7 +183,7 @@ export async function runJobInline(
   await Promise.all(
     job.shards.map(async (shard) => {
       let outcome: StepOutcome = { status: "continue", step: 0 };
-      while (outcome.status === "continue") outcome = await runJobSteps(env, config, stepMessage(job.jobId, kind, shard, outcome.step), undefined, now);
+      while (outcome.status === "continue") outcome = await runJobSteps(env, config, stepMessage(job.jobId, kind, shard, outcome.step), undefined);
     }),
   );
   return job;

@@ -156,7 +156,7 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
       return;
     }
     case "job_step": {
-      const outcome = await runJobSteps(env, config, body, budget, now);
+      const outcome = await runJobSteps(env, config, body, budget);
       if (outcome.status === "continue") await env.FEED_QUEUE.send(stepMessage(body.job_id, body.job_kind, body.shard, outcome.step));
       return;
     }

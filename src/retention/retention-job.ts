@@ -1,10 +1,20 @@
 import { writeArchive } from "../archive/archive-store";
 import { toArchivedRow } from "../archive/ndjson";
-import { countExpired, deleteItemsStatement, expiredKeys, expiredRows, type AgePosition, type ExpiredKey } from "../db/retention-queries";
+import {
+  countExpired,
+  deleteEventsStatement,
+  deleteItemsStatement,
+  expiredEvents,
+  expiredKeys,
+  expiredRows,
+  type AgePosition,
+  type ExpiredKey,
+} from "../db/retention-queries";
 import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
 import type { ActivityType } from "../feed/activity-types";
-import type { ChunkWork } from "../jobs/runner";
+import type { Chunk, ChunkWork } from "../jobs/runner";
+import type { Shard } from "../shards/router";
 import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
@@ -16,6 +26,9 @@ import type { RetentionPlan } from "./policy";
  * the same step delete it, so a crash in between leaves the rows in place and
  * the redelivered step rewrites the same object (its key is fixed by the
  * step) before deleting.
+ *
+ * After the items, the stored events past their type's retention go too (not
+ * archived: they can no longer regenerate an item the policy would keep).
  */
 
 export interface RetentionJobParams {
@@ -56,9 +69,7 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, after, RETENTION_CHUNK_ROWS);
       if (rows.length > 0) break;
     }
-    if (rows.length === 0 || type === undefined) {
-      return { writes: [], cursor: JSON.stringify({ typeIndex: types.length }), processed: 0, touchedUsers: [], done: true };
-    }
+    if (rows.length === 0 || type === undefined) return expiredEventsChunk(shard, params, after, detail);
     const selected = rows.length;
     rows = cutToUnreadOwners(rows, RETENTION_CHUNK_UNREAD_OWNERS);
     const last = rows.at(-1)!;
@@ -72,7 +83,8 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       // Only unread rows change a cached unread count.
       touchedUsers: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
       detail: updated,
-      done: typeFinished && typeIndex + 1 >= types.length,
+      // The events phase follows the last type.
+      done: false,
       ...(params.archive
         ? {
             externalOperations: 2,
@@ -80,6 +92,23 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
           }
         : {}),
     };
+  };
+}
+
+async function expiredEventsChunk(shard: Shard, params: RetentionJobParams, after: AgePosition | undefined, detail: Record<string, number>): Promise<Chunk> {
+  const types = Object.keys(params.plan.cutoffs);
+  const expired = await expiredEvents(shard, params.plan.cutoffs, after, RETENTION_CHUNK_ROWS);
+  const last = expired.at(-1);
+  return {
+    // changes() of this delete would count events, not items: the job's
+    // `affected` stays the items deleted; events go to detail.events.
+    writes: [],
+    ...(expired.length > 0 ? { sideWrites: [deleteEventsStatement(shard, expired.map((event) => event.id))] } : {}),
+    cursor: JSON.stringify({ typeIndex: types.length, ...(last ? { after: { createdAt: last.occurredAt, id: last.id } } : after ? { after } : {}) }),
+    processed: 0,
+    touchedUsers: [],
+    detail: { ...detail, events: (detail.events ?? 0) + expired.length },
+    done: expired.length < RETENTION_CHUNK_ROWS,
   };
 }
 
