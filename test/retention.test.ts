@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
+import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { asUser, call, freshUser, ingest, staffToken } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
@@ -133,11 +133,12 @@ describe("retention cleanup", () => {
     }
   }, 60_000);
 
-  it("a chunk stops where the owners of its unread rows would exceed what one invocation may write to the cache", async () => {
-    // 600 users on one shard, each with one old unread row: more owners than one chunk may touch.
+  it("a chunk stops where the owners of its unread rows with a cached count reach what one invocation may write", async () => {
+    // 600 users on one shard, each with one old unread row and a cached count:
+    // more cache writes than one chunk may make.
     const owners: number[] = [];
     let next = freshUser();
-    for (let count = 0; count < RETENTION_CHUNK_UNREAD_OWNERS + 100; count++) owners.push((next = userOnShard(3, next + 1)));
+    for (let count = 0; count < RETENTION_CHUNK_CACHED_OWNERS + 100; count++) owners.push((next = userOnShard(3, next + 1)));
     const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 400 * DAY - index }));
     await shardOf(owners[0]!)
       .prepare(
@@ -146,17 +147,36 @@ describe("retention cleanup", () => {
       )
       .bind(JSON.stringify(rows))
       .run();
-    const watched = [owners[0]!, owners[RETENTION_CHUNK_UNREAD_OWNERS + 50]!];
-    for (const user of watched) await asUser(user, "GET", "/api/events/activity-feed/unread-count/");
+    // As if each had opened the app (what the badge endpoint would have cached).
+    await Promise.all(owners.map((user) => env.UNREAD_CACHE.put(`unread:${user}`, "1")));
 
     const run = await cleanup({ activity_type: "devotional_available", older_than_days: 365, archive: false });
     const job = await waitForJob(run.body.job_id);
-    expect(job.shards.find((entry: { shard: number }) => entry.shard === 3).step).toBeGreaterThanOrEqual(2);
-    for (const user of owners.slice(0, 50)) expect(await itemCount(user)).toBe(0);
-    for (const user of watched) {
+    // Two chunks of items (cut at the cache-write bound), then the events chunk.
+    expect(job.shards.find((entry: { shard: number }) => entry.shard === 3).step).toBeGreaterThanOrEqual(3);
+    for (const user of [owners[0]!, owners[RETENTION_CHUNK_CACHED_OWNERS - 1]!, owners[RETENTION_CHUNK_CACHED_OWNERS]!, owners.at(-1)!]) {
+      expect(await itemCount(user)).toBe(0);
       expect(await cachedUnread(user)).toBe(0);
       expect(await counters(user)).toEqual(await recount(user));
     }
+  }, 60_000);
+
+  it("a chunk fills up from one type after the other and resumes inside the type where it stopped", async () => {
+    const user = userOnShard(1, freshUser());
+    const perType = Math.ceil(RETENTION_CHUNK_ROWS * 0.6);
+    await loadOldItems(user, "fast_start", perType, 500);
+    await loadOldItems(user, "fast_leave", perType, 500);
+    await loadOldItems(user, "fast_leave", 3, 10);
+    const run = await cleanup({ older_than_days: 400, archive: true });
+    const job = await waitForJob(run.body.job_id);
+    expect(job.detail.fast_start).toBeGreaterThanOrEqual(perType);
+    expect(job.detail.fast_leave).toBeGreaterThanOrEqual(perType);
+    expect(await itemCount(user)).toBe(3);
+    const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token: await staffToken() });
+    const mine = listing.body.results.filter((entry: { shard: number }) => entry.shard === 1);
+    // 2 × 0.6 chunks of rows: one full object spanning both types, then the rest.
+    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(RETENTION_CHUNK_ROWS);
+    expect(await counters(user)).toEqual(await recount(user));
   }, 60_000);
 
   it("stored events past their type's retention go with their items; younger ones stay", async () => {
@@ -213,9 +233,10 @@ describe("archive to R2 and restore", () => {
     const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token: await staffToken() });
     expect(listing.status).toBe(200);
     expect(listing.body.total_rows).toBe(job.detail.archived);
-    // One object per type chunk: the milestone and the join are in two.
+    // Types with few expired rows share a chunk: the milestone and the join are in one object.
     const archives = listing.body.results.filter((entry: { shard: number }) => entry.shard === shardIndexForUser(user, SHARD_COUNT));
-    expect(archives.length).toBeGreaterThanOrEqual(2);
+    expect(archives.length).toBeGreaterThanOrEqual(1);
+    expect(archives.reduce((sum: number, archive: { rows: number }) => sum + archive.rows, 0)).toBeGreaterThanOrEqual(2);
     for (const archive of archives) {
       expect(archive.key).toMatch(new RegExp(`^archives/${run.body.job_id}/shard-\\d+/\\d{6}_\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}\\.ndjson\\.gz$`));
       const manifest = await env.ARCHIVE.get(archive.key.replace(".ndjson.gz", ".manifest.json"));

@@ -53,7 +53,7 @@ async function unreadFromD1(env: Env, userIds: readonly number[]): Promise<Map<n
 }
 
 /** The users among these whose unread count is cached now, and the KV operations that took. */
-async function cachedAmong(kv: KVNamespace, userIds: readonly number[]): Promise<{ cached: number[]; operations: number }> {
+export async function cachedAmong(kv: KVNamespace, userIds: readonly number[]): Promise<{ cached: number[]; operations: number }> {
   const cached: number[] = [];
   let operations = 0;
   for (let start = 0; start < userIds.length; start += BULK_READ_KEYS) {

@@ -50,7 +50,7 @@ export const feedItems = sqliteTable(
   (table) => [
     index("feed_items_user_created").on(table.userId, table.createdAt),
     index("feed_items_user_type").on(table.userId, table.activityType, table.createdAt),
-    index("feed_items_type_created").on(table.activityType, table.createdAt),
+    index("feed_items_type_created").on(table.activityType, table.createdAt, table.id, table.isRead, table.userId),
     uniqueIndex("feed_items_user_dedupe").on(table.userId, table.dedupeKey),
   ],
 );

@@ -15,7 +15,8 @@ import type { Env } from "../env";
 import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
 import type { Shard } from "../shards/router";
-import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
+import { cachedAmong } from "../cache/unread-cache";
+import { RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -43,53 +44,73 @@ interface RetentionCursor {
 
 const decodeCursor = (cursor: string): RetentionCursor => (cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor));
 
-/** The longest prefix whose unread rows have at most `maxOwners` owners (each may cost a cache write). */
-function cutToUnreadOwners<T extends ExpiredKey>(rows: T[], maxOwners: number): T[] {
-  const owners = new Set<number>();
+/**
+ * The longest prefix of `rows` in which the owners of unread rows whose count
+ * is cached number at most `maxOwners`: each costs one KV write after the
+ * commit. Returns the prefix and the KV reads the check used.
+ */
+async function cutToCachedOwners<T extends ExpiredKey>(kv: KVNamespace, rows: T[], maxOwners: number): Promise<{ rows: T[]; operations: number }> {
+  const unreadOwners = [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))];
+  if (unreadOwners.length <= maxOwners) return { rows, operations: 0 };
+  const { cached, operations } = await cachedAmong(kv, unreadOwners);
+  const cachedOwners = new Set(cached);
+  const counted = new Set<number>();
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!;
-    if (row.isRead || owners.has(row.userId)) continue;
-    if (owners.size === maxOwners) return rows.slice(0, index);
-    owners.add(row.userId);
+    if (row.isRead || !cachedOwners.has(row.userId) || counted.has(row.userId)) continue;
+    if (counted.size === maxOwners) return { rows: rows.slice(0, index), operations };
+    counted.add(row.userId);
   }
-  return rows;
+  return { rows, operations };
 }
+
+type ExpiredRow = ExpiredKey | FeedItemRow;
 
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
+  // Archiving needs every column; deleting only needs the keys.
+  const read = params.archive ? expiredRows : expiredKeys;
   return async ({ shard, cursor, step, jobId, detail, now }) => {
-    let { typeIndex, after } = decodeCursor(cursor);
-    // Archiving needs every column; deleting only needs the keys.
-    let rows: (ExpiredKey | FeedItemRow)[] = [];
-    let type: ActivityType | undefined;
-    // Skip past types with nothing (left) to remove, inside one chunk.
-    for (; typeIndex < types.length; typeIndex++, after = undefined) {
-      type = types[typeIndex]!;
-      const read = params.archive ? expiredRows : expiredKeys;
-      rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, after, RETENTION_CHUNK_ROWS);
-      if (rows.length > 0) break;
+    const start = decodeCursor(cursor);
+    if (start.typeIndex >= types.length) return expiredEventsChunk(shard, params, start.after, detail);
+
+    // Fill the chunk from one type after the other, so that types with few
+    // expired rows share a chunk (and an archive object) instead of each
+    // costing one.
+    const collected: { type: ActivityType; row: ExpiredRow }[] = [];
+    let position: RetentionCursor = start;
+    while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS) {
+      const type = types[position.typeIndex]!;
+      const room = RETENTION_CHUNK_ROWS - collected.length;
+      const rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, position.after, room);
+      for (const row of rows) collected.push({ type, row });
+      const last = rows.at(-1);
+      position = rows.length < room || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     }
-    if (rows.length === 0 || type === undefined) return expiredEventsChunk(shard, params, after, detail);
-    const selected = rows.length;
-    rows = cutToUnreadOwners(rows, RETENTION_CHUNK_UNREAD_OWNERS);
-    const last = rows.at(-1)!;
-    const typeFinished = selected < RETENTION_CHUNK_ROWS && rows.length === selected;
-    const next: RetentionCursor = typeFinished ? { typeIndex: typeIndex + 1 } : { typeIndex, after: { createdAt: last.createdAt, id: last.id } };
-    const updated = { ...detail, [type]: (detail[type] ?? 0) + rows.length, ...(params.archive ? { archived: (detail.archived ?? 0) + rows.length } : {}) };
+    if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail);
+
+    const cut = await cutToCachedOwners(env.UNREAD_CACHE, collected.map((entry) => entry.row), RETENTION_CHUNK_CACHED_OWNERS);
+    const kept = collected.slice(0, cut.rows.length);
+    if (kept.length < collected.length) {
+      const last = kept.at(-1)!;
+      position = { typeIndex: types.indexOf(last.type), after: { createdAt: last.row.createdAt, id: last.row.id } };
+    }
+    const rows = kept.map((entry) => entry.row);
+    const updated = { ...detail };
+    for (const { type } of kept) updated[type] = (updated[type] ?? 0) + 1;
+    if (params.archive) updated.archived = (updated.archived ?? 0) + rows.length;
     return {
       writes: [deleteItemsStatement(shard, rows.map((row) => row.id))],
-      cursor: JSON.stringify(next),
+      cursor: JSON.stringify(position),
       processed: rows.length,
       // Only unread rows change a cached unread count.
       touchedUsers: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
       detail: updated,
       // The events phase follows the last type.
       done: false,
+      externalOperations: cut.operations + (params.archive ? 2 : 0),
       ...(params.archive
-        ? {
-            externalOperations: 2,
-            beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, (rows as FeedItemRow[]).map(toArchivedRow), now)),
-          }
+        ? { beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, (rows as FeedItemRow[]).map(toArchivedRow), now)) }
         : {}),
     };
   };
