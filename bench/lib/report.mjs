@@ -118,7 +118,7 @@ function scaleSection(storage, scale) {
     `Design: 1M users, ${fmt(a.items_per_year / 1e6, 0)}M items a year; default retention keeps ${fmt(scale.retained_items / 1e6, 2)}M items at any time (this dataset's type mix). D1 shards of ${fmt(a.d1_max_bytes / 1e9, 0)} GB:`,
     "",
     table(
-      ["year", "no retention", "default retention", "default retention, events never deleted (as now)"],
+      ["year", "no retention", "default retention", "default retention, if stored events were never deleted"],
       scale.years.map((y) => [y.year, `${fmt(y.no_retention.gb, 1)} GB → ${y.no_retention.shards}`, `${fmt(y.default_retention.gb, 1)} GB → ${y.default_retention.shards}`, `${fmt(y.default_retention_events_never_deleted.gb, 1)} GB → ${y.default_retention_events_never_deleted.shards}`]),
     ),
   ].join("\n");

@@ -47,7 +47,8 @@ export function scaleOnPaper(storage) {
   const years = [1, 2, 3].map((year) => {
     const noRetention = year * ITEMS_PER_YEAR * storage.bytes_per_item;
     const withRetention = retained * storage.bytes_per_item;
-    // As the service stands, retention deletes feed_items only: the events behind them stay.
+    // What-if: retention deleting feed_items only and keeping every stored event
+    // (the service deletes events past their type's retention too).
     const eventsKept = retained * storage.item_bytes_per_item + year * eventsPerYear * storage.event_bytes_per_event;
     return {
       year,

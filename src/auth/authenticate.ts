@@ -12,11 +12,22 @@ function userIdFromSubject(subject: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
+/** The HMAC key, imported once per secret rather than on every request. */
+const keys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export async function principalFromToken(token: string, secret: string): Promise<Principal | undefined> {
   let payload: Record<string, unknown>;
   try {
     // verify() checks the HS256 signature and the exp / nbf / iat claims.
-    payload = (await verify(token, secret, "HS256")) as Record<string, unknown>;
+    payload = (await verify(token, await hmacKey(secret), "HS256")) as Record<string, unknown>;
   } catch {
     return undefined;
   }
