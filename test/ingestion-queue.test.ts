@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOn
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { FeedMessage } from "../src/queue/messages";
-import { asUser, BASE, call, freshUser, ingest, staffToken } from "./support/http";
+import { asUser, BASE, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, shardOf, userOnShard } from "./support/db";
 
 let messageSeq = 0;
@@ -267,7 +267,7 @@ describe("reminder fan-out", () => {
     expect(response.body).toMatchObject({ targeted_users: 920, status: "queued" });
     const jobId = response.body.job_id as string;
 
-    const job = await waitForJob(jobId, token);
+    const job = await waitForJob(jobId);
     expect(job.affected).toBe(920);
     expect(job.processed).toBe(920);
     // Every shard needed more than one chunk.
@@ -285,7 +285,7 @@ describe("reminder fan-out", () => {
     }
 
     const again = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });
-    const repeat = await waitForJob(again.body.job_id, token);
+    const repeat = await waitForJob(again.body.job_id);
     expect(repeat.affected).toBe(0);
     expect(repeat.processed).toBe(920);
   }, 60_000);
@@ -299,7 +299,7 @@ describe("reminder fan-out", () => {
     expect(queued.explicitAcks).toHaveLength(1);
     const jobs = await call("GET", "/api/admin/jobs/?limit=5", { token });
     const job = jobs.body.results.find((candidate: { params: { request: { fast_id: number } } }) => candidate.params.request?.fast_id === fastId);
-    const done = await waitForJob(job.job_id, token);
+    const done = await waitForJob(job.job_id);
     expect(done.affected).toBe(5);
     // The queue redelivers the first step on shard 1 after it completed.
     const redelivery = await deliver([{ v: 1, kind: "job_step", job_id: job.job_id, job_kind: "reminder", shard: 1, step: 0 }]);
@@ -321,16 +321,6 @@ describe("reminder fan-out", () => {
     expect(user.status).toBe(403);
   });
 });
-
-async function waitForJob(jobId: string, token: string) {
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const response = await call("GET", `/api/admin/jobs/${jobId}/`, { token });
-    if (response.status === 200 && response.body.done) return response.body;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(response.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe("generate and populate from stored events", () => {
   it("generate recreates missing items from stored events and never duplicates existing ones", async () => {
@@ -380,7 +370,7 @@ describe("generate and populate from stored events", () => {
 
     const run = await call("POST", "/api/admin/populate/", { token, body: { days_back: 1 } });
     expect(run.status).toBe(202);
-    await waitForJob(run.body.job_id, token);
+    await waitForJob(run.body.job_id);
     for (const user of users) {
       expect(await itemCount(user)).toBe(1);
       expect(await cachedUnread(user)).toBe(1);
@@ -415,7 +405,7 @@ describe("stalled jobs", () => {
     const resumed = await call("POST", `/api/admin/jobs/${job.jobId}/resume/`, { token });
     expect(resumed.status).toBe(202);
     expect(resumed.body.resumed_shards).toEqual([0, 1, 2, 3]);
-    const done = await waitForJob(job.jobId, token);
+    const done = await waitForJob(job.jobId);
     expect(done.affected).toBe(4);
     for (const user of users) expect(await itemCount(user, "activity_type = 'fast_reminder'")).toBe(1);
 

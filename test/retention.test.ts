@@ -3,22 +3,11 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
-import { asUser, call, freshUser, ingest, staffToken } from "./support/http";
+import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
-
-async function waitForJob(jobId: string) {
-  const token = await staffToken();
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const response = await call("GET", `/api/admin/jobs/${jobId}/`, { token });
-    if (response.status === 200 && response.body.done) return response.body;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(response.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
 
 async function cleanup(body: Record<string, unknown>) {
   return call("POST", "/api/admin/cleanup/", { token: await staffToken(), body });

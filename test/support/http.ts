@@ -62,3 +62,15 @@ export function freshUser(): number {
   nextUser += 1 + Math.floor(Math.random() * 50);
   return nextUser + Math.floor(Math.random() * 1_000_000) * 1000;
 }
+
+/** Polls a queued job until every shard is done; its progress body. */
+export async function waitForJob(jobId: string, timeoutMs = 45_000) {
+  const token = await staffToken();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await call("GET", `/api/admin/jobs/${jobId}/`, { token });
+    if (response.status === 200 && response.body.done) return response.body;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(response.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
