@@ -106,6 +106,3 @@ export function isActivityType(value: string): value is ActivityType {
 export function activityTypeDisplay(type: string): string {
   return isActivityType(type) ? ACTIVITY_TYPES[type].display : type;
 }
-
-/** Types whose items say who takes part in a fast. */
-export const PARTICIPATION_TYPES = { join: "fast_join", leave: "fast_leave" } as const;
