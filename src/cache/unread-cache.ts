@@ -54,26 +54,25 @@ async function unreadFromD1(env: Env, userIds: readonly number[]): Promise<Map<n
 
 /** The users among these whose unread count is cached now, and the KV operations that took. */
 export async function cachedAmong(kv: KVNamespace, userIds: readonly number[]): Promise<{ cached: number[]; operations: number }> {
-  const cached: number[] = [];
-  let operations = 0;
-  for (let start = 0; start < userIds.length; start += BULK_READ_KEYS) {
-    const batch = userIds.slice(start, start + BULK_READ_KEYS);
-    const found = await kv.get(batch.map(keyFor), "text");
-    operations += 1;
-    for (const userId of batch) if (found.get(keyFor(userId)) != null) cached.push(userId);
-  }
-  return { cached, operations };
+  const batches: number[][] = [];
+  for (let start = 0; start < userIds.length; start += BULK_READ_KEYS) batches.push(userIds.slice(start, start + BULK_READ_KEYS));
+  const found = await Promise.all(batches.map((batch) => kv.get(batch.map(keyFor), "text")));
+  const cached = batches.flatMap((batch, index) => batch.filter((userId) => found[index]!.get(keyFor(userId)) != null));
+  return { cached, operations: batches.length };
 }
 
 /**
  * Brings the cache in line with counts just committed to D1. Returns the KV
  * operations it used, for the caller's invocation budget.
  */
-export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<number, number>): Promise<number> {
+export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<number, number>, knownCached?: ReadonlySet<number>): Promise<number> {
   let operations = 0;
   let toWrite = counts;
-  // One user (the request's own) is simply written: a read first would cost as much.
-  if (counts.size > 1) {
+  if (knownCached) {
+    // The caller looked them up moments ago (retention cuts its chunks by them).
+    toWrite = new Map([...counts].filter(([userId]) => knownCached.has(userId)));
+  } else if (counts.size > 1) {
+    // One user (the request's own) is simply written: a read first would cost as much.
     const lookup = await cachedAmong(env.UNREAD_CACHE, [...counts.keys()]);
     operations += lookup.operations;
     toWrite = new Map(lookup.cached.map((userId) => [userId, counts.get(userId)!]));

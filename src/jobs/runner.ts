@@ -33,6 +33,8 @@ export interface Chunk {
   readonly processed: number;
   /** Users whose unread count the writes may change. */
   readonly touchedUsers: readonly number[];
+  /** Which of them have a cached count, when the chunk already looked it up. */
+  readonly cachedUsers?: ReadonlySet<number>;
   readonly detail?: Record<string, number>;
   readonly done: boolean;
   /** Side effects that must finish before the commit (e.g. the R2 archive object). */
@@ -100,7 +102,8 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
   const statements = [...(chunk.sideWrites ?? []), ...chunk.writes, advance];
   if (chunk.touchedUsers.length > 0) statements.push(unreadCountsStatement(shard, chunk.touchedUsers));
   const results = await shard.d1.batch(statements);
-  const cacheOperations = chunk.touchedUsers.length > 0 ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1))) : 0;
+  const cacheOperations =
+    chunk.touchedUsers.length > 0 ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1)), chunk.cachedUsers) : 0;
   return cacheOperations + (chunk.externalOperations ?? 0);
 }
 

@@ -47,9 +47,14 @@ const decodeCursor = (cursor: string): RetentionCursor => (cursor === "" ? { typ
 /**
  * The longest prefix of `rows` in which the owners of unread rows whose count
  * is cached number at most `maxOwners`: each costs one KV write after the
- * commit. Returns the prefix and the KV reads the check used.
+ * commit. Returns the prefix, the cached owners when it looked them up (the
+ * commit then need not look again), and the KV reads it used.
  */
-async function cutToCachedOwners<T extends ExpiredKey>(kv: KVNamespace, rows: T[], maxOwners: number): Promise<{ rows: T[]; operations: number }> {
+async function cutToCachedOwners<T extends ExpiredKey>(
+  kv: KVNamespace,
+  rows: T[],
+  maxOwners: number,
+): Promise<{ rows: T[]; cachedOwners?: ReadonlySet<number>; operations: number }> {
   const unreadOwners = [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))];
   if (unreadOwners.length <= maxOwners) return { rows, operations: 0 };
   const { cached, operations } = await cachedAmong(kv, unreadOwners);
@@ -58,10 +63,10 @@ async function cutToCachedOwners<T extends ExpiredKey>(kv: KVNamespace, rows: T[
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!;
     if (row.isRead || !cachedOwners.has(row.userId) || counted.has(row.userId)) continue;
-    if (counted.size === maxOwners) return { rows: rows.slice(0, index), operations };
+    if (counted.size === maxOwners) return { rows: rows.slice(0, index), cachedOwners, operations };
     counted.add(row.userId);
   }
-  return { rows, operations };
+  return { rows, cachedOwners, operations };
 }
 
 type ExpiredRow = ExpiredKey | FeedItemRow;
@@ -105,6 +110,7 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       processed: rows.length,
       // Only unread rows change a cached unread count.
       touchedUsers: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
+      ...(cut.cachedOwners ? { cachedUsers: cut.cachedOwners } : {}),
       detail: updated,
       // The events phase follows the last type.
       done: false,
