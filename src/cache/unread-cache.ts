@@ -90,5 +90,10 @@ export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<
   return operations;
 }
 
+/** Reads these users' counts from D1 and brings the cache in line with them. */
+export async function refreshUnread(env: Env, config: Config, userIds: readonly number[]): Promise<number> {
+  return userIds.length === 0 ? 0 : writeUnread(env, config, await unreadFromD1(env, userIds));
+}
+
 /** Worst-case KV operations of writeUnread for this many users. */
 export const unreadWriteCost = (users: number) => (users <= 1 ? users : Math.ceil(users / BULK_READ_KEYS) + users);

@@ -1,24 +1,25 @@
 import { readCachedUnread, writeUnread } from "../cache/unread-cache";
 import type { Config } from "../config";
-import { countersQuery, recentItemsQuery } from "../db/feed-queries";
+import { countersQuery, recentItemsQuery, type TypeCounter } from "../db/feed-queries";
 import type { Env } from "../env";
 import { shardsOf } from "../shards/router";
 import { toFeedItemView, type FeedItemView } from "./feed-item";
 
 export const RECENT_ACTIVITY_SIZE = 5;
 
-export interface FeedSummary {
+export interface FeedTotals {
   total_items: number;
   unread_count: number;
   read_count: number;
   activity_types: Record<string, number>;
+}
+
+export interface FeedSummary extends FeedTotals {
   recent_activity: FeedItemView[];
 }
 
-/** Totals from the per-user counters (never a scan of history) and the newest items. */
-export async function feedSummary(env: Env, userId: number, now: number): Promise<FeedSummary> {
-  const shard = shardsOf(env).forUser(userId);
-  const [counters, recent] = await shard.db.batch([countersQuery(shard, userId), recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE)]);
+/** A user's totals from their per-type counters (the design's get_user_feed_stats). */
+export function feedTotals(counters: readonly TypeCounter[]): FeedTotals {
   let total = 0;
   let unread = 0;
   const perType: Record<string, number> = {};
@@ -28,13 +29,14 @@ export async function feedSummary(env: Env, userId: number, now: number): Promis
     unread += counter.unread;
     perType[counter.activityType] = counter.total;
   }
-  return {
-    total_items: total,
-    unread_count: unread,
-    read_count: total - unread,
-    activity_types: perType,
-    recent_activity: recent.map((row) => toFeedItemView(row, shard.index, now)),
-  };
+  return { total_items: total, unread_count: unread, read_count: total - unread, activity_types: perType };
+}
+
+/** Totals from the per-user counters (never a scan of history) and the newest items. */
+export async function feedSummary(env: Env, userId: number, now: number): Promise<FeedSummary> {
+  const shard = shardsOf(env).forUser(userId);
+  const [counters, recent] = await shard.db.batch([countersQuery(shard, userId), recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE)]);
+  return { ...feedTotals(counters), recent_activity: recent.map((row) => toFeedItemView(row, shard.index, now)) };
 }
 
 /**

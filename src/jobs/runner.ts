@@ -1,4 +1,4 @@
-import { writeUnread } from "../cache/unread-cache";
+import { refreshUnread, writeUnread } from "../cache/unread-cache";
 import type { Config } from "../config";
 import { unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import { advanceJobStatement, isStepConflict, readJob, startJobStatement } from "../db/jobs";
@@ -107,13 +107,6 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
   return cacheOperations + (chunk.externalOperations ?? 0);
 }
 
-async function refreshCachedCounts(env: Env, config: Config, shard: Shard, lastUsers: string) {
-  const users = JSON.parse(lastUsers) as number[];
-  if (users.length === 0) return;
-  const result = await unreadCountsStatement(shard, users).all();
-  await writeUnread(env, config, unreadMapFrom(users, result));
-}
-
 /**
  * Runs chunks of one job on one shard, starting at `step`, while `budget`
  * allows (always at least one). Says whether the shard's part is done, and
@@ -128,7 +121,7 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
   if (row.done || row.step > step + 1) return { status: "duplicate" };
   if (row.step === step + 1) {
     // This step committed earlier but its follow-up may never have run.
-    await refreshCachedCounts(env, config, shard, row.lastUsers);
+    await refreshUnread(env, config, JSON.parse(row.lastUsers) as number[]);
     return { status: "continue", step: row.step };
   }
   if (row.step < step) throw new Error(`job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`);

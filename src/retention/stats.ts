@@ -2,6 +2,7 @@ import { readShardStats, type ShardStats } from "../db/shard-stats";
 import { readCounters } from "../db/feed-queries";
 import type { Env } from "../env";
 import { isoTime } from "../feed/feed-item";
+import { feedTotals } from "../feed/summary";
 import { shardsOf } from "../shards/router";
 
 /** Monitoring: table growth per shard and in total, and one user's stats. */
@@ -40,15 +41,6 @@ export async function deploymentStats(env: Env) {
 
 /** The design's get_user_feed_stats, from the counters. */
 export async function userFeedStats(env: Env, userId: number) {
-  const counters = await readCounters(shardsOf(env).forUser(userId), userId);
-  const perType: Record<string, number> = {};
-  let total = 0;
-  let unread = 0;
-  for (const counter of counters) {
-    if (counter.total <= 0) continue;
-    perType[counter.activityType] = counter.total;
-    total += counter.total;
-    unread += counter.unread;
-  }
-  return { user_id: userId, shard: shardsOf(env).forUser(userId).index, total_items: total, unread_count: unread, read_count: total - unread, activity_types: perType };
+  const shard = shardsOf(env).forUser(userId);
+  return { user_id: userId, shard: shard.index, ...feedTotals(await readCounters(shard, userId)) };
 }
