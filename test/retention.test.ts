@@ -1,7 +1,8 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { RETENTION_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS } from "../src/queue/limits";
+import { createJob, stepMessage } from "../src/jobs/runner";
+import { ARCHIVE_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
@@ -150,9 +151,53 @@ describe("retention cleanup", () => {
     }
   }, 60_000);
 
+  it("a chunk stops where the owners of its unread rows reach how many one chunk may look up in the cache", async () => {
+    const owners: number[] = [];
+    let next = freshUser();
+    for (let count = 0; count < RETENTION_CHUNK_UNREAD_OWNERS + 100; count++) owners.push((next = userOnShard(2, next + 1)));
+    const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 400 * DAY - index }));
+    await shardOf(owners[0]!)
+      .prepare(
+        `INSERT INTO feed_items (user_id, activity_type, title, created_at)
+         SELECT r.value ->> 'user_id', 'devotional_reminder', 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
+      )
+      .bind(JSON.stringify(rows))
+      .run();
+    await env.UNREAD_CACHE.put(`unread:${owners.at(-1)}`, "1");
+
+    const run = await cleanup({ activity_type: "devotional_reminder", older_than_days: 365, archive: false });
+    const job = await waitForJob(run.body.job_id);
+    // Two chunks of items (the first cut at the lookup bound), then the events chunk.
+    expect(job.shards.find((entry: { shard: number }) => entry.shard === 2).step).toBeGreaterThanOrEqual(3);
+    expect(job.affected).toBeGreaterThanOrEqual(owners.length);
+    for (const user of [owners[0]!, owners[RETENTION_CHUNK_UNREAD_OWNERS - 1]!, owners[RETENTION_CHUNK_UNREAD_OWNERS]!, owners.at(-1)!]) {
+      expect(await itemCount(user)).toBe(0);
+      expect(await counters(user)).toEqual(await recount(user));
+    }
+    expect(await cachedUnread(owners.at(-1)!)).toBe(0);
+  }, 60_000);
+
+  it("a batch holding a job's steps for every shard runs all of them in that invocation; none is handed back", async () => {
+    const users = Array.from({ length: SHARD_COUNT }, (_, shard) => userOnShard(shard, freshUser()));
+    for (const user of users) await loadOldItems(user, "event", 50, 500, true);
+    const now = Date.now();
+    const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: true }, now);
+    const batch = createMessageBatch(
+      "activity-feed-work",
+      job.shards.map((shard) => ({ id: `parallel-step-${shard}`, timestamp: new Date(), attempts: 1, body: stepMessage(job.jobId, "retention", shard, 0) })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(SHARD_COUNT);
+    // A step handed back would still be waiting in the queue: its shard not done yet.
+    const status = await call("GET", `/api/admin/jobs/${job.jobId}/`, { token: await staffToken() });
+    expect(status.body.shards.map((entry: { done: boolean }) => entry.done)).toEqual(Array(SHARD_COUNT).fill(true));
+    for (const user of users) expect(await itemCount(user)).toBe(0);
+  });
+
   it("a chunk fills up from one type after the other and resumes inside the type where it stopped", async () => {
     const user = userOnShard(1, freshUser());
-    const perType = Math.ceil(RETENTION_CHUNK_ROWS * 0.6);
+    const perType = Math.ceil(ARCHIVE_CHUNK_ROWS * 0.6);
     await loadOldItems(user, "fast_start", perType, 500);
     await loadOldItems(user, "fast_leave", perType, 500);
     await loadOldItems(user, "fast_leave", 3, 10);
@@ -164,7 +209,7 @@ describe("retention cleanup", () => {
     const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token: await staffToken() });
     const mine = listing.body.results.filter((entry: { shard: number }) => entry.shard === 1);
     // 2 × 0.6 chunks of rows: one full object spanning both types, then the rest.
-    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(RETENTION_CHUNK_ROWS);
+    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(ARCHIVE_CHUNK_ROWS);
     expect(await counters(user)).toEqual(await recount(user));
   }, 60_000);
 
@@ -289,6 +334,33 @@ describe("archive to R2 and restore", () => {
     expect(await allRows(user)).toEqual(original);
     expect(await counters(user)).toEqual(await recount(user));
   }, 120_000);
+
+  it("a full chunk of long, non-ASCII rows restores exactly, bound in parts within one batch", async () => {
+    const user = userOnShard(0, freshUser());
+    const title = "Великий піст — ".repeat(12);
+    const rows = Array.from({ length: ARCHIVE_CHUNK_ROWS }, (_, index) => ({ title: `${title}${index}`, created_at: Date.now() - 600 * DAY - index * 1000 }));
+    await shardOf(user)
+      .prepare(
+        `INSERT INTO feed_items (user_id, activity_type, title, data, created_at)
+         SELECT ?2, 'milestone', r.value ->> 'title', '{"fast_id":7,"milestone":30}', r.value ->> 'created_at' FROM json_each(?1) AS r`,
+      )
+      .bind(JSON.stringify(rows), user)
+      .run();
+    const original = await allRows(user);
+    const token = await staffToken();
+    const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 550 } });
+    await waitForJob(run.body.job_id);
+    expect(await itemCount(user)).toBe(0);
+
+    const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
+    let restored = 0;
+    for (const { key } of listing.body.results.filter((entry: { shard: number }) => entry.shard === 0)) {
+      restored += (await call("POST", "/api/admin/archive/restore/", { token, body: { key } })).body.restored;
+    }
+    expect(restored).toBeGreaterThanOrEqual(ARCHIVE_CHUNK_ROWS);
+    expect(await allRows(user)).toEqual(original);
+    expect(await counters(user)).toEqual(await recount(user));
+  }, 60_000);
 
   it("restore of a missing key is 404", async () => {
     const response = await call("POST", "/api/admin/archive/restore/", { token: await staffToken(), body: { key: "archives/none/shard-0/000000_x.ndjson.gz" } });

@@ -23,7 +23,7 @@ import { shardsOf } from "../shards/router";
  */
 const keyFor = (userId: number) => `unread:${userId}`;
 const RETRY_AFTER_MS = 1_100;
-const BULK_READ_KEYS = 100;
+export const BULK_READ_KEYS = 100;
 
 export async function readCachedUnread(kv: KVNamespace, userId: number): Promise<number | null> {
   const raw = await kv.get(keyFor(userId));

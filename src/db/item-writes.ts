@@ -98,22 +98,42 @@ export function insertItemsStatement(shard: Shard, items: readonly (ItemDraft & 
 }
 
 /**
- * Puts archived rows back exactly as they were, ids included. A row that is
- * already there (same id, or same dedupe key) is left alone, so restoring an
- * archive twice, or one whose rows were never deleted, changes nothing.
+ * JSON characters one statement's rows may bind: D1 caps one bound value at
+ * 1 MB (2 MB in newer limits), and an archived chunk of 5,000 rows with their
+ * data can pass it, so a restore binds them in parts. At most 3 UTF-8 bytes
+ * per character keeps a part under 768 KB.
  */
-export function insertArchivedRowsStatement(shard: Shard, rows: readonly Record<string, unknown>[]): D1PreparedStatement {
-  return shard.d1
-    .prepare(
-      `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at)
-       SELECT r.value ->> 'id', r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'event_id', r.value ->> 'target_type',
-              r.value ->> 'target_id', r.value ->> 'title', r.value ->> 'description', r.value ->> 'created_at', r.value ->> 'data',
-              r.value ->> 'dedupe_key', r.value ->> 'is_read', r.value ->> 'read_at'
-       FROM json_each(?1) AS r WHERE true
-       ON CONFLICT DO NOTHING
-       RETURNING id, user_id AS userId`,
-    )
-    .bind(JSON.stringify(rows));
+const ARCHIVED_ROWS_PER_PARAMETER_CHARS = 256 * 1024;
+
+/**
+ * Puts archived rows back exactly as they were, ids included, as one or more
+ * statements for a single batch. A row that is already there (same id, or
+ * same dedupe key) is left alone, so restoring an archive twice, or one whose
+ * rows were never deleted, changes nothing. Each statement returns the rows
+ * it inserted.
+ */
+export function insertArchivedRowsStatements(shard: Shard, rows: readonly Record<string, unknown>[]): D1PreparedStatement[] {
+  const statement = shard.d1.prepare(
+    `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at)
+     SELECT r.value ->> 'id', r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'event_id', r.value ->> 'target_type',
+            r.value ->> 'target_id', r.value ->> 'title', r.value ->> 'description', r.value ->> 'created_at', r.value ->> 'data',
+            r.value ->> 'dedupe_key', r.value ->> 'is_read', r.value ->> 'read_at'
+     FROM json_each(?1) AS r WHERE true
+     ON CONFLICT DO NOTHING
+     RETURNING id, user_id AS userId`,
+  );
+  const parts: string[][] = [[]];
+  let chars = 0;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (chars + json.length + 1 > ARCHIVED_ROWS_PER_PARAMETER_CHARS && parts.at(-1)!.length > 0) {
+      parts.push([]);
+      chars = 0;
+    }
+    parts.at(-1)!.push(json);
+    chars += json.length + 1;
+  }
+  return parts.map((part) => statement.bind(`[${part.join(",")}]`));
 }
 
 /** The unread counts of these users, as the last statement of a write batch. */

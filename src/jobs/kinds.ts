@@ -1,9 +1,9 @@
-import { unreadWriteCost } from "../cache/unread-cache";
+import { BULK_READ_KEYS, unreadWriteCost } from "../cache/unread-cache";
 import type { Config } from "../config";
 import type { Env } from "../env";
 import { populateChunk, type PopulateJobParams } from "../feed/populate";
 import { reminderChunk, type ReminderPlan } from "../feed/reminders";
-import { FANOUT_CHUNK_USERS, POPULATE_CHUNK_EVENTS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS } from "../queue/limits";
+import { FANOUT_CHUNK_USERS, JOB_STEP_KV_BUDGET, POPULATE_CHUNK_EVENTS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { retentionChunk, type RetentionJobParams } from "../retention/retention-job";
 import type { JobKind } from "./job-kinds";
 import type { ChunkWork } from "./runner";
@@ -11,7 +11,6 @@ import type { ChunkWork } from "./runner";
 export type { JobKind } from "./job-kinds";
 
 /** The kinds of chunked jobs, what one chunk costs, and the work of a chunk. */
-
 
 export type JobParams = ReminderPlan | PopulateJobParams | RetentionJobParams;
 
@@ -21,8 +20,16 @@ export const JOB_COSTS: Record<JobKind, { kv: number; d1: number }> = {
   populate: { kv: unreadWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
   // Plus the chunk's own bulk reads of who is cached, and two R2 writes when archiving.
   // A chunk may read one range per type (8) before it is full.
-  retention: { kv: unreadWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_ROWS / 100) + 2, d1: 11 },
+  retention: {
+    kv: unreadWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_UNREAD_OWNERS / BULK_READ_KEYS) + 2,
+    d1: 11,
+  },
 };
+
+// A chunk kind over the per-step budget would quietly serialise the shards of every job.
+for (const [kind, cost] of Object.entries(JOB_COSTS)) {
+  if (cost.kv > JOB_STEP_KV_BUDGET) throw new Error(`a ${kind} chunk may cost ${cost.kv} KV operations, over JOB_STEP_KV_BUDGET (${JOB_STEP_KV_BUDGET})`);
+}
 
 export function workFor(kind: JobKind, params: JobParams, env: Env, _config: Config): ChunkWork {
   switch (kind) {

@@ -16,7 +16,7 @@ import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
 import type { Shard } from "../shards/router";
 import { cachedAmong } from "../cache/unread-cache";
-import { RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS } from "../queue/limits";
+import { ARCHIVE_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -45,28 +45,34 @@ interface RetentionCursor {
 const decodeCursor = (cursor: string): RetentionCursor => (cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor));
 
 /**
- * The longest prefix of `rows` in which the owners of unread rows whose count
- * is cached number at most `maxOwners`: each costs one KV write after the
- * commit. Returns the prefix, the cached owners when it looked them up (the
- * commit then need not look again), and the KV reads it used.
+ * The longest prefix of `rows` whose unread rows have at most `max` distinct
+ * owners among those `counted` accepts.
  */
-async function cutToCachedOwners<T extends ExpiredKey>(
-  kv: KVNamespace,
-  rows: T[],
-  maxOwners: number,
-): Promise<{ rows: T[]; cachedOwners?: ReadonlySet<number>; operations: number }> {
-  const unreadOwners = [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))];
-  if (unreadOwners.length <= maxOwners) return { rows, operations: 0 };
-  const { cached, operations } = await cachedAmong(kv, unreadOwners);
-  const cachedOwners = new Set(cached);
-  const counted = new Set<number>();
+function prefixWithinOwners<T extends ExpiredKey>(rows: T[], max: number, counted: (userId: number) => boolean): T[] {
+  const owners = new Set<number>();
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!;
-    if (row.isRead || !cachedOwners.has(row.userId) || counted.has(row.userId)) continue;
-    if (counted.size === maxOwners) return { rows: rows.slice(0, index), cachedOwners, operations };
-    counted.add(row.userId);
+    if (row.isRead || owners.has(row.userId) || !counted(row.userId)) continue;
+    if (owners.size === max) return rows.slice(0, index);
+    owners.add(row.userId);
   }
-  return { rows, cachedOwners, operations };
+  return rows;
+}
+
+/**
+ * Cuts a chunk to what its cache upkeep may cost (src/queue/limits.ts): at
+ * most RETENTION_CHUNK_UNREAD_OWNERS owners of unread rows to look up, and of
+ * those at most RETENTION_CHUNK_CACHED_OWNERS with a cached count, each one KV
+ * write after the commit. Returns the prefix, the cached owners when it looked
+ * them up (the commit then need not look again), and the KV reads it used.
+ */
+async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]): Promise<{ rows: T[]; cachedOwners?: ReadonlySet<number>; operations: number }> {
+  const lookedUp = prefixWithinOwners(rows, RETENTION_CHUNK_UNREAD_OWNERS, () => true);
+  const unreadOwners = [...new Set(lookedUp.filter((row) => !row.isRead).map((row) => row.userId))];
+  if (unreadOwners.length <= RETENTION_CHUNK_CACHED_OWNERS) return { rows: lookedUp, operations: 0 };
+  const { cached, operations } = await cachedAmong(kv, unreadOwners);
+  const cachedOwners = new Set(cached);
+  return { rows: prefixWithinOwners(lookedUp, RETENTION_CHUNK_CACHED_OWNERS, (userId) => cachedOwners.has(userId)), cachedOwners, operations };
 }
 
 type ExpiredRow = ExpiredKey | FeedItemRow;
@@ -75,6 +81,7 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   // Archiving needs every column; deleting only needs the keys.
   const read = params.archive ? expiredRows : expiredKeys;
+  const chunkRows = params.archive ? ARCHIVE_CHUNK_ROWS : RETENTION_CHUNK_ROWS;
   return async ({ shard, cursor, step, jobId, detail, now }) => {
     const start = decodeCursor(cursor);
     if (start.typeIndex >= types.length) return expiredEventsChunk(shard, params, start.after, detail);
@@ -84,9 +91,9 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     // costing one.
     const collected: { type: ActivityType; row: ExpiredRow }[] = [];
     let position: RetentionCursor = start;
-    while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS) {
+    while (position.typeIndex < types.length && collected.length < chunkRows) {
       const type = types[position.typeIndex]!;
-      const room = RETENTION_CHUNK_ROWS - collected.length;
+      const room = chunkRows - collected.length;
       const rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, position.after, room);
       for (const row of rows) collected.push({ type, row });
       const last = rows.at(-1);
@@ -94,7 +101,7 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     }
     if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail);
 
-    const cut = await cutToCachedOwners(env.UNREAD_CACHE, collected.map((entry) => entry.row), RETENTION_CHUNK_CACHED_OWNERS);
+    const cut = await cutToCacheBudget(env.UNREAD_CACHE, collected.map((entry) => entry.row));
     const kept = collected.slice(0, cut.rows.length);
     if (kept.length < collected.length) {
       const last = kept.at(-1)!;

@@ -1,7 +1,7 @@
 import { writeUnread } from "../cache/unread-cache";
 import { listArchives, readArchive } from "../archive/archive-store";
 import type { Config } from "../config";
-import { insertArchivedRowsStatement, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import { insertArchivedRowsStatements, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import type { Env } from "../env";
 import { NotFoundError } from "../feed/errors";
 import { enqueueJob } from "../jobs/runner";
@@ -48,9 +48,10 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
   const shard = shardsOf(env).byIndex(archive.manifest.shard);
   if (!shard) throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
-  const [inserted, counts] = await shard.d1.batch([insertArchivedRowsStatement(shard, archive.rows), unreadCountsStatement(shard, users)]);
-  await writeUnread(env, config, unreadMapFrom(users, counts));
-  const restored = inserted?.results.length ?? 0;
+  // One batch: the parts go back together or not at all.
+  const results = await shard.d1.batch([...insertArchivedRowsStatements(shard, archive.rows), unreadCountsStatement(shard, users)]);
+  await writeUnread(env, config, unreadMapFrom(users, results.at(-1)));
+  const restored = results.slice(0, -1).reduce((sum, inserted) => sum + inserted.results.length, 0);
   return { key: archive.manifest.key, shard: shard.index, rows: archive.rows.length, restored, skipped: archive.rows.length - restored };
 }
 
