@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench` (about 10 minutes) or `npm run bench -- --quick` (under 2).
 // Flags: --quick, --fresh (re-apply the migrations instead of reusing the
-// migrated template), --port N (default 8799).
+// migrated template), --port N (default 8799), --only reads,mark_read,
+// ingestion,retention (some scenarios; the report then goes to
+// bench/.state/results, not bench/results).
 //
 //  0. a fresh local state under bench/.state (never .wrangler/state), the
 //     Worker bundled once, the dataset written straight into the shard files,
@@ -28,8 +30,21 @@ import { archiveService, cleanupService, retentionRaw, retentionResult } from ".
 import { measureStorage, scaleOnPaper } from "./scenarios/scale.mjs";
 
 const { values: flags } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, fresh: { type: "boolean", default: false }, port: { type: "string", default: String(BENCH_PORT) } },
+  options: {
+    quick: { type: "boolean", default: false },
+    fresh: { type: "boolean", default: false },
+    port: { type: "string", default: String(BENCH_PORT) },
+    only: { type: "string" },
+  },
 });
+const SCENARIOS = ["reads", "mark_read", "ingestion", "retention"];
+const only = flags.only ? flags.only.split(",").map((name) => name.trim()) : SCENARIOS;
+const unknown = only.filter((name) => !SCENARIOS.includes(name));
+if (unknown.length > 0) {
+  console.error(`--only: unknown scenario(s) ${unknown.join(", ")}; choose from ${SCENARIOS.join(", ")}`);
+  process.exit(2);
+}
+const runs = (scenario) => only.includes(scenario);
 const mode = MODES[flags.quick ? "quick" : "full"];
 const runStarted = Date.now();
 const elapsed = () => `${((Date.now() - runStarted) / 1000).toFixed(0)} s`;
@@ -105,11 +120,17 @@ const rawFiles = state.shardFiles.map((file, index) => {
   return copy;
 });
 const markReadUsers = markReadUserIds(mode);
-const rawMarkRead = markReadRaw({ rawFiles, userIds: markReadUsers });
-log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
-const rawRetention = retentionRaw({ rawFiles, now: Date.now() });
-log(`  archive, raw DELETE: ${rawRetention.archive.rows.toLocaleString("en")} rows, ${rawRetention.archive.rows_per_s.toFixed(0)} rows/s`);
-log(`  cleanup, raw DELETE: ${rawRetention.cleanup.rows.toLocaleString("en")} rows, ${rawRetention.cleanup.rows_per_s.toFixed(0)} rows/s`);
+let rawMarkRead;
+if (runs("mark_read")) {
+  rawMarkRead = markReadRaw({ rawFiles, userIds: markReadUsers });
+  log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
+}
+let rawRetention;
+if (runs("retention")) {
+  rawRetention = retentionRaw({ rawFiles, now: Date.now() });
+  log(`  archive, raw DELETE: ${rawRetention.archive.rows.toLocaleString("en")} rows, ${rawRetention.archive.rows_per_s.toFixed(0)} rows/s`);
+  log(`  cleanup, raw DELETE: ${rawRetention.cleanup.rows.toLocaleString("en")} rows, ${rawRetention.cleanup.rows_per_s.toFixed(0)} rows/s`);
+}
 rmSync(rawDir, { recursive: true, force: true });
 
 const shuffled = Array.from({ length: mode.regularUsers }, (_, index) => index + 1);
@@ -123,31 +144,47 @@ let reads;
 let markRead;
 let queue;
 let archive;
-phase("Worker in asynchronous mode: reads, mark-read, queue ingestion, archive");
-await withServer("async", true, async ({ baseUrl, logFile }) => {
-  await checkDataVisible({ baseUrl, mode, markReadUserIds: markReadUsers });
-  log("  the Worker sees the loaded data (history and mark-read users' counts match)");
-  log("  scenarios 1-4: floor, first page, depth, history size");
-  reads = await attempt("reads", () => runReadScenarios({ baseUrl, mode, regularUserIds: shuffled, log }));
-  log("  scenario 5: mark all read");
-  markRead = await attempt("mark_read", () => markReadService({ baseUrl, userIds: markReadUsers, expected: mode.markReadItems }));
-  if (markRead) log(`    median ${markRead.median_ms.toFixed(1)} ms (${markRead.runs.map((run) => run.ms.toFixed(0)).join(", ")} ms)`);
-  log("  scenario 6: ingestion through the queue");
-  queue = await attempt("ingestion_queue", () => ingestViaQueue({ baseUrl, shardFiles: state.shardFiles, logFile, mode, log }));
-  log("  scenario 7: archive");
-  archive = await attempt("archive", () => archiveService({ baseUrl, mode, log }));
-});
+if (runs("reads") || runs("mark_read") || runs("ingestion") || runs("retention")) {
+  phase("Worker in asynchronous mode: reads, mark-read, queue ingestion, archive");
+  await withServer("async", true, async ({ baseUrl, logFile }) => {
+    await checkDataVisible({ baseUrl, mode, markReadUserIds: markReadUsers });
+    log("  the Worker sees the loaded data (history and mark-read users' counts match)");
+    if (runs("reads")) {
+      log("  scenarios 1-4: floor, first page, depth, history size");
+      reads = await attempt("reads", () => runReadScenarios({ baseUrl, mode, regularUserIds: shuffled, log }));
+    }
+    if (runs("mark_read")) {
+      log("  scenario 5: mark all read");
+      markRead = await attempt("mark_read", () => markReadService({ baseUrl, userIds: markReadUsers, expected: mode.markReadItems }));
+      if (markRead) log(`    median ${markRead.median_ms.toFixed(1)} ms (${markRead.runs.map((run) => run.ms.toFixed(0)).join(", ")} ms)`);
+    }
+    if (runs("ingestion")) {
+      log("  scenario 6: ingestion through the queue");
+      queue = await attempt("ingestion_queue", () => ingestViaQueue({ baseUrl, shardFiles: state.shardFiles, logFile, mode, log }));
+    }
+    if (runs("retention")) {
+      log("  scenario 7: archive");
+      archive = await attempt("archive", () => archiveService({ baseUrl, mode, log }));
+    }
+  });
+}
 
 let sync;
 let cleanup;
-phase("Worker in synchronous mode: one event per request, cleanup");
-// A fresh start also drops whatever is left of a time-capped archive job (local queues live in memory).
-await withServer("sync", false, async ({ baseUrl }) => {
-  log("  scenario 6: baseline, one event per request (one transaction each)");
-  sync = await attempt("ingestion_sync", () => ingestOnePerRequest({ baseUrl, mode, log }));
-  log("  scenario 7: cleanup");
-  cleanup = await attempt("cleanup", () => cleanupService({ baseUrl, mode, log }));
-});
+if (runs("ingestion") || runs("retention")) {
+  phase("Worker in synchronous mode: one event per request, cleanup");
+  // A fresh start also drops whatever is left of a time-capped archive job (local queues live in memory).
+  await withServer("sync", false, async ({ baseUrl }) => {
+    if (runs("ingestion")) {
+      log("  scenario 6: baseline, one event per request (one transaction each)");
+      sync = await attempt("ingestion_sync", () => ingestOnePerRequest({ baseUrl, mode, log }));
+    }
+    if (runs("retention")) {
+      log("  scenario 7: cleanup");
+      cleanup = await attempt("cleanup", () => cleanupService({ baseUrl, mode, log }));
+    }
+  });
+}
 
 const freelistPages = state.shardFiles.reduce((sum, file) => {
   const db = openDatabase(file, { readOnly: true });
@@ -156,19 +193,23 @@ const freelistPages = state.shardFiles.reduce((sum, file) => {
   return sum + pages;
 }, 0);
 
-results.reads = reads;
-results.mark_read = markRead ? markReadResult(markRead, rawMarkRead) : { service: null, raw: rawMarkRead, ratio: null };
-results.ingestion = ingestionResult(queue, sync);
-results.retention = {
-  archive: retentionResult(archive, rawRetention.archive),
-  cleanup: retentionResult(cleanup, rawRetention.cleanup),
-  after: { file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0), freelist_pages: freelistPages },
-};
+results.scenarios = only;
+if (runs("reads")) results.reads = reads;
+if (runs("mark_read")) results.mark_read = markRead ? markReadResult(markRead, rawMarkRead) : { service: null, raw: rawMarkRead, ratio: null };
+if (runs("ingestion")) results.ingestion = ingestionResult(queue, sync);
+if (runs("retention")) {
+  results.retention = {
+    archive: retentionResult(archive, rawRetention.archive),
+    cleanup: retentionResult(cleanup, rawRetention.cleanup),
+    after: { file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0), freelist_pages: freelistPages },
+  };
+}
 results.scale = scaleOnPaper(results.storage);
 results.total_seconds = (Date.now() - runStarted) / 1000;
 
 phase("Report");
-const written = writeReport(results, path.join(ROOT, "bench", "results"));
+// Only a run of every scenario replaces the committed results.
+const written = writeReport(results, flags.only ? path.join(STATE_DIR, "results") : path.join(ROOT, "bench", "results"));
 for (const file of written) log(`  ${path.relative(ROOT, file)} (${statSync(file).size} bytes)`);
 log(`\nDone in ${elapsed()}.`);
 process.exitCode = results.errors.length > 0 ? 1 : 0;

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { createJob, stepMessage } from "../src/jobs/runner";
-import { ARCHIVE_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
+import { RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
@@ -197,7 +197,7 @@ describe("retention cleanup", () => {
 
   it("a chunk fills up from one type after the other and resumes inside the type where it stopped", async () => {
     const user = userOnShard(1, freshUser());
-    const perType = Math.ceil(ARCHIVE_CHUNK_ROWS * 0.6);
+    const perType = Math.ceil(RETENTION_CHUNK_ROWS * 0.6);
     await loadOldItems(user, "fast_start", perType, 500);
     await loadOldItems(user, "fast_leave", perType, 500);
     await loadOldItems(user, "fast_leave", 3, 10);
@@ -209,7 +209,7 @@ describe("retention cleanup", () => {
     const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token: await staffToken() });
     const mine = listing.body.results.filter((entry: { shard: number }) => entry.shard === 1);
     // 2 × 0.6 chunks of rows: one full object spanning both types, then the rest.
-    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(ARCHIVE_CHUNK_ROWS);
+    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(RETENTION_CHUNK_ROWS);
     expect(await counters(user)).toEqual(await recount(user));
   }, 60_000);
 
@@ -335,10 +335,11 @@ describe("archive to R2 and restore", () => {
     expect(await counters(user)).toEqual(await recount(user));
   }, 120_000);
 
-  it("a full chunk of long, non-ASCII rows restores exactly, bound in parts within one batch", async () => {
+  it("an archive too long for one bound value (long, non-ASCII rows) restores exactly, in parts within one batch", async () => {
     const user = userOnShard(0, freshUser());
     const title = "Великий піст — ".repeat(12);
-    const rows = Array.from({ length: ARCHIVE_CHUNK_ROWS }, (_, index) => ({ title: `${title}${index}`, created_at: Date.now() - 600 * DAY - index * 1000 }));
+    const rowCount = 2_000; // ~1M characters of JSON: four parts
+    const rows = Array.from({ length: rowCount }, (_, index) => ({ title: `${title}${index}`, created_at: Date.now() - 600 * DAY - index * 1000 }));
     await shardOf(user)
       .prepare(
         `INSERT INTO feed_items (user_id, activity_type, title, data, created_at)
@@ -357,7 +358,7 @@ describe("archive to R2 and restore", () => {
     for (const { key } of listing.body.results.filter((entry: { shard: number }) => entry.shard === 0)) {
       restored += (await call("POST", "/api/admin/archive/restore/", { token, body: { key } })).body.restored;
     }
-    expect(restored).toBeGreaterThanOrEqual(ARCHIVE_CHUNK_ROWS);
+    expect(restored).toBeGreaterThanOrEqual(rowCount);
     expect(await allRows(user)).toEqual(original);
     expect(await counters(user)).toEqual(await recount(user));
   }, 60_000);

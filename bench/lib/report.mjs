@@ -124,9 +124,12 @@ function scaleSection(storage, scale) {
   ].join("\n");
 }
 
+const NOT_RUN = "Not run in this run (`--only`).";
+
 export function toMarkdown(results) {
   const targets = results.targets;
   const s = results.settings;
+  const section = (value, render) => (value === undefined ? NOT_RUN : render(value));
   return [
     `# Benchmark results (${results.mode})`,
     "",
@@ -141,19 +144,19 @@ export function toMarkdown(results) {
     "",
     "## 1–4. Floor, first page, depth, history size",
     "",
-    readsSection(results.reads, s),
+    results.scenarios.includes("reads") ? readsSection(results.reads, s) : NOT_RUN,
     "",
     "## 5. Mark all read",
     "",
-    markReadSection(results.mark_read),
+    section(results.mark_read, markReadSection),
     "",
     "## 6. Ingestion",
     "",
-    ingestionSection(results.ingestion),
+    section(results.ingestion, ingestionSection),
     "",
     "## 7. Cleanup and archive",
     "",
-    retentionSection(results.retention),
+    section(results.retention, retentionSection),
     "",
     "## 8. Scale on paper",
     "",

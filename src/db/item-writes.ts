@@ -99,7 +99,7 @@ export function insertItemsStatement(shard: Shard, items: readonly (ItemDraft & 
 
 /**
  * JSON characters one statement's rows may bind: D1 caps one bound value at
- * 1 MB (2 MB in newer limits), and an archived chunk of 5,000 rows with their
+ * 1 MB (2 MB in newer limits), and an archived chunk of 20,000 rows with their
  * data can pass it, so a restore binds them in parts. At most 3 UTF-8 bytes
  * per character keeps a part under 768 KB.
  */

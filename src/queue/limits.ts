@@ -44,10 +44,9 @@ export const POPULATE_CHUNK_EVENTS = 145;
  * Retention chunks. A DELETE costs mostly the index pages it dirties and its
  * commit, so fewer, larger transactions delete faster (raw SQLite on a bench
  * shard: 1,000-row chunks 7k rows/s, 5,000 13k, 20,000 20k, one unbounded
- * DELETE 19-23k). A plain delete takes up to 20,000 rows; their ids travel as
- * one JSON parameter (at most ~300 KB, under D1's 1 MB value limit). An
- * archived chunk takes 5,000: one R2 object (~300 KB gzip) that a restore
- * inserts in a few statements.
+ * DELETE 19-23k). A chunk takes up to 20,000 rows; their ids travel as one
+ * JSON parameter (at most ~300 KB, under D1's 1 MB value limit). An archived
+ * chunk is one R2 object (~1.2 MB gzip) that a restore inserts in parts.
  *
  * Only deleting an unread row changes a cached count, and only owners whose
  * count is cached get a KV write. Which owners are cached is checked with bulk
@@ -57,7 +56,6 @@ export const POPULATE_CHUNK_EVENTS = 145;
  * Usually a chunk is whole.
  */
 export const RETENTION_CHUNK_ROWS = 20_000;
-export const ARCHIVE_CHUNK_ROWS = 5_000;
 export const RETENTION_CHUNK_UNREAD_OWNERS = 5_000;
 export const RETENTION_CHUNK_CACHED_OWNERS = 96;
 

@@ -16,7 +16,7 @@ import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
 import type { Shard } from "../shards/router";
 import { cachedAmong } from "../cache/unread-cache";
-import { ARCHIVE_CHUNK_ROWS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
+import { RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -81,7 +81,6 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   // Archiving needs every column; deleting only needs the keys.
   const read = params.archive ? expiredRows : expiredKeys;
-  const chunkRows = params.archive ? ARCHIVE_CHUNK_ROWS : RETENTION_CHUNK_ROWS;
   return async ({ shard, cursor, step, jobId, detail, now }) => {
     const start = decodeCursor(cursor);
     if (start.typeIndex >= types.length) return expiredEventsChunk(shard, params, start.after, detail);
@@ -91,9 +90,9 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     // costing one.
     const collected: { type: ActivityType; row: ExpiredRow }[] = [];
     let position: RetentionCursor = start;
-    while (position.typeIndex < types.length && collected.length < chunkRows) {
+    while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS) {
       const type = types[position.typeIndex]!;
-      const room = chunkRows - collected.length;
+      const room = RETENTION_CHUNK_ROWS - collected.length;
       const rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, position.after, room);
       for (const row of rows) collected.push({ type, row });
       const last = rows.at(-1);
