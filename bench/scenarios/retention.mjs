@@ -24,18 +24,31 @@ function rawDelete(rawFiles, statements) {
   return { rows, seconds: ms / 1000, rows_per_s: rows / (ms / 1000) };
 }
 
-/** The raw baselines, on copies of the shard files taken before the Worker starts. */
+/**
+ * The raw baselines, on copies of the shard files taken before the Worker
+ * starts: the target's DELETE of the items, then (for comparison only) the
+ * stored events the service deletes in the same job.
+ */
 export function retentionRaw({ rawFiles, now }) {
-  const archive = rawDelete(rawFiles, [["DELETE FROM feed_items WHERE created_at < ?", now - ARCHIVE_OLDER_THAN_DAYS * DAY]]);
+  const archiveCutoff = now - ARCHIVE_OLDER_THAN_DAYS * DAY;
+  const archive = rawDelete(rawFiles, [["DELETE FROM feed_items WHERE created_at < ?", archiveCutoff]]);
+  const archiveEvents = rawDelete(rawFiles, [["DELETE FROM events WHERE occurred_at < ?", archiveCutoff]]);
   const cleanup = rawDelete(
     rawFiles,
     ACTIVITY_TYPE_NAMES.map((type) => ["DELETE FROM feed_items WHERE activity_type = ? AND created_at < ?", type, now - retentionDays(type) * DAY]),
   );
+  const cleanupEvents = rawDelete(
+    rawFiles,
+    ACTIVITY_TYPE_NAMES.map((type) => ["DELETE FROM events WHERE event_type = ? AND occurred_at < ?", type, now - retentionDays(type) * DAY]),
+  );
   return {
-    archive: { ...archive, statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
-    cleanup: { ...cleanup, statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type" },
+    archive: { ...archive, events: eventsBaseline(archive, archiveEvents), statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
+    cleanup: { ...cleanup, events: eventsBaseline(cleanup, cleanupEvents), statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type" },
   };
 }
+
+/** Items and events together: rows/s counted in items, time for both, like the service's job. */
+const eventsBaseline = (items, events) => ({ rows: events.rows, seconds: events.seconds, items_rows_per_s: items.rows / (items.seconds + events.seconds) });
 
 /** Rates over consecutive windows of the job's progress, and their median. */
 function windowRates(samples, windowSeconds) {
@@ -113,5 +126,10 @@ export async function cleanupService({ baseUrl, mode, log }) {
 export const serviceRate = (run) => (run?.available ? (run.window_rows_per_s.length >= 3 ? run.median_window_rows_per_s : run.rows_per_s) : null);
 
 export function retentionResult(service, raw) {
-  return { service, raw, slowdown: ratio(raw?.rows_per_s ?? null, serviceRate(service)) };
+  return {
+    service,
+    raw,
+    slowdown: ratio(raw?.rows_per_s ?? null, serviceRate(service)),
+    slowdown_with_events: ratio(raw?.events?.items_rows_per_s ?? null, serviceRate(service)),
+  };
 }
