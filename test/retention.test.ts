@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { createJob, stepMessage } from "../src/jobs/runner";
-import { RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
+import { RESTORE_CACHE_USERS_IN_REQUEST, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
@@ -361,6 +361,43 @@ describe("archive to R2 and restore", () => {
     expect(restored).toBeGreaterThanOrEqual(rowCount);
     expect(await allRows(user)).toEqual(original);
     expect(await counters(user)).toEqual(await recount(user));
+  }, 60_000);
+
+  it("a restore with more owners than one request may write refreshes the rest of their cached counts through the queue", async () => {
+    const owners: number[] = [];
+    let next = freshUser();
+    for (let count = 0; count < RESTORE_CACHE_USERS_IN_REQUEST + 60; count++) owners.push((next = userOnShard(1, next + 1)));
+    const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 700 * DAY - index }));
+    await shardOf(owners[0]!)
+      .prepare(
+        `INSERT INTO feed_items (user_id, activity_type, title, created_at)
+         SELECT r.value ->> 'user_id', 'milestone', 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
+      )
+      .bind(JSON.stringify(rows))
+      .run();
+    const token = await staffToken();
+    const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 650 } });
+    await waitForJob(run.body.job_id);
+    // Every owner opens the app after the archive: a badge of 0 is cached.
+    await Promise.all(owners.map((user) => env.UNREAD_CACHE.put(`unread:${user}`, "0")));
+
+    const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
+    let queued = 0;
+    for (const { key } of listing.body.results.filter((entry: { shard: number }) => entry.shard === 1)) {
+      const restore = await call("POST", "/api/admin/archive/restore/", { token, body: { key } });
+      expect(restore.status).toBe(200);
+      queued += restore.body.cache_refresh_queued;
+    }
+    expect(queued).toBeGreaterThanOrEqual(60);
+    // The oldest rows' owners come first: refreshed inside the request.
+    expect(await cachedUnread(owners.at(-1)!)).toBe(1);
+    const deadline = Date.now() + 15_000;
+    let stale = owners;
+    while (stale.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      stale = (await Promise.all(owners.map(async (user) => ((await cachedUnread(user)) === 1 ? null : user)))).filter((user) => user !== null);
+    }
+    expect(stale).toEqual([]);
   }, 60_000);
 
   it("restore of a missing key is 404", async () => {

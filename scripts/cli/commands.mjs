@@ -97,6 +97,8 @@ export async function restore(api, options, out, target) {
   const restored = results.reduce((sum, result) => sum + result.restored, 0);
   const skipped = results.reduce((sum, result) => sum + result.skipped, 0);
   out.line(`Restored ${restored} items from ${keys.length} archive(s); ${skipped} were already present.`);
+  const queued = results.reduce((sum, result) => sum + (result.cache_refresh_queued ?? 0), 0);
+  if (queued > 0) out.line(`The cached unread counts of ${queued} users are refreshed by the queue in a moment.`);
 }
 
 export async function archives(api, options, out) {

@@ -1,4 +1,4 @@
-import { unreadWriteCost } from "../cache/unread-cache";
+import { refreshUnread, unreadWriteCost } from "../cache/unread-cache";
 import { configFor, type Config } from "../config";
 import type { Env } from "../env";
 import { eventRecordFrom, type EventRecord } from "../feed/build-item";
@@ -119,6 +119,7 @@ async function writeEventMessages(env: Env, config: Config, eventMessages: Event
 
 function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
   if (body.kind === "job_step") return JOB_COSTS[body.job_kind];
+  if (body.kind === "refresh_unread") return { kv: unreadWriteCost(body.user_ids.length), d1: 16 };
   // Planning messages count participants or create progress rows on every shard.
   return { kv: 1, d1: 16 };
 }
@@ -155,6 +156,9 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
       );
       return;
     }
+    case "refresh_unread":
+      await refreshUnread(env, config, body.user_ids);
+      return;
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget);
       if (outcome.status === "continue") await env.FEED_QUEUE.send(stepMessage(body.job_id, body.job_kind, body.shard, outcome.step));

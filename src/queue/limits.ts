@@ -59,6 +59,15 @@ export const RETENTION_CHUNK_ROWS = 20_000;
 export const RETENTION_CHUNK_UNREAD_OWNERS = 5_000;
 export const RETENTION_CHUNK_CACHED_OWNERS = 96;
 
+/**
+ * Users whose cached unread count a restore refreshes inside its request (at
+ * most 4 bulk reads and 400 writes of the request's 1,000 subrequests); the
+ * rest go to the queue as refresh_unread messages of 145 users, each within
+ * JOB_STEP_KV_BUDGET.
+ */
+export const RESTORE_CACHE_USERS_IN_REQUEST = 400;
+export const CACHE_REFRESH_MESSAGE_USERS = 145;
+
 /** Wall time one invocation allows itself before handing work back (CPU limit: 30 s). */
 export const INVOCATION_TIME_BUDGET_MS = 20_000;
 

@@ -3,12 +3,14 @@ import { JOB_KINDS } from "../jobs/job-kinds";
 import { PositiveIdSchema } from "../schemas/common";
 import { EventSchema } from "../schemas/events";
 import { CleanupOptionsSchema } from "../schemas/retention";
+import { CACHE_REFRESH_MESSAGE_USERS } from "./limits";
 import { ReminderRequestSchema } from "../schemas/reminders";
 
 /**
  * The queue's message contract, version 1. Other Workers may send the producer
- * kinds straight to the queue (see README "Queue messages"); `job_step` is
- * internal: one chunk of a job that runs as a chain of messages per shard.
+ * kinds straight to the queue (see README "Queue messages"); `job_step` (one
+ * chunk of a job that runs as a chain of messages per shard) and
+ * `refresh_unread` are internal.
  * Every message is validated on receipt; one that does not parse goes to the
  * dead-letter queue at once instead of being retried.
  */
@@ -51,6 +53,11 @@ export const JobStepSchema = z.object({
   step: z.number().int().nonnegative(),
 });
 
+/** Users whose cached unread count must be brought in line with D1 (internal: after a big restore). */
+export const RefreshUnreadSchema = z
+  .object({ v: version, kind: z.literal("refresh_unread"), user_ids: z.array(PositiveIdSchema).min(1).max(CACHE_REFRESH_MESSAGE_USERS) })
+  .strict();
+
 export const FeedMessageSchema = z.discriminatedUnion("kind", [
   CreateItemMessageSchema,
   BatchCreateMessageSchema,
@@ -60,6 +67,7 @@ export const FeedMessageSchema = z.discriminatedUnion("kind", [
   PopulateAllMessageSchema,
   CleanupMessageSchema,
   JobStepSchema,
+  RefreshUnreadSchema,
 ]);
 
 /** What producers send (wire form: ISO strings, snake_case). */

@@ -5,6 +5,9 @@ import { insertArchivedRowsStatements, unreadCountsStatement, unreadMapFrom } fr
 import type { Env } from "../env";
 import { NotFoundError } from "../feed/errors";
 import { enqueueJob } from "../jobs/runner";
+import { CACHE_REFRESH_MESSAGE_USERS, RESTORE_CACHE_USERS_IN_REQUEST } from "../queue/limits";
+import { MESSAGE_VERSION, type FeedMessage } from "../queue/messages";
+import { sendMessages } from "../queue/producer";
 import { shardsOf } from "../shards/router";
 import { planArchive, planRetention, type RetentionPlan } from "./policy";
 import { countRetentionCandidates } from "./retention-job";
@@ -50,9 +53,33 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
   // One batch: the parts go back together or not at all.
   const results = await shard.d1.batch([...insertArchivedRowsStatements(shard, archive.rows), unreadCountsStatement(shard, users)]);
-  await writeUnread(env, config, unreadMapFrom(users, results.at(-1)));
+  const queued = await bringCacheInLine(env, config, unreadMapFrom(users, results.at(-1)));
   const restored = results.slice(0, -1).reduce((sum, inserted) => sum + inserted.results.length, 0);
-  return { key: archive.manifest.key, shard: shard.index, rows: archive.rows.length, restored, skipped: archive.rows.length - restored };
+  return {
+    key: archive.manifest.key,
+    shard: shard.index,
+    rows: archive.rows.length,
+    restored,
+    skipped: archive.rows.length - restored,
+    cache_refresh_queued: queued,
+  };
+}
+
+/**
+ * An archive of 20,000 rows can have as many owners, more cache writes than
+ * one request may make: the first ones are written now, the rest refreshed
+ * from D1 by the queue. Returns how many users were queued.
+ */
+async function bringCacheInLine(env: Env, config: Config, counts: ReadonlyMap<number, number>): Promise<number> {
+  const entries = [...counts];
+  await writeUnread(env, config, new Map(entries.slice(0, RESTORE_CACHE_USERS_IN_REQUEST)));
+  const later = entries.slice(RESTORE_CACHE_USERS_IN_REQUEST).map(([userId]) => userId);
+  const messages: FeedMessage[] = [];
+  for (let start = 0; start < later.length; start += CACHE_REFRESH_MESSAGE_USERS) {
+    messages.push({ v: MESSAGE_VERSION, kind: "refresh_unread", user_ids: later.slice(start, start + CACHE_REFRESH_MESSAGE_USERS) });
+  }
+  await sendMessages(env.FEED_QUEUE, messages);
+  return later.length;
 }
 
 export { listArchives };

@@ -42,7 +42,14 @@ export const RestoreRequestSchema = z
   .openapi("RestoreRequest");
 
 export const RestoreResponseSchema = z
-  .object({ key: z.string(), shard: z.number().int(), rows: z.number().int(), restored: z.number().int(), skipped: z.number().int() })
+  .object({
+    key: z.string(),
+    shard: z.number().int(),
+    rows: z.number().int(),
+    restored: z.number().int(),
+    skipped: z.number().int(),
+    cache_refresh_queued: z.number().int().openapi({ description: "Owners whose cached unread count the queue refreshes shortly (big archives)" }),
+  })
   .openapi("RestoreResponse");
 
 const ArchiveEntrySchema = z.object({
