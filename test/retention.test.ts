@@ -1,9 +1,11 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
+import { insertArchivedRowsStatements } from "../src/db/item-writes";
 import { createJob, stepMessage } from "../src/jobs/runner";
-import { RESTORE_CACHE_USERS_IN_REQUEST, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
+import { ARCHIVE_READ_ROWS, RESTORE_CACHE_USERS_IN_REQUEST, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
+import { shardsOf } from "../src/shards/router";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
 
@@ -32,6 +34,15 @@ async function loadOldItems(userId: number, type: string, count: number, ageDays
     )
     .bind(JSON.stringify(rows))
     .run();
+}
+
+/** Rows per archive object of a run on one shard, in step order. */
+async function archivedChunkRows(runId: string, shard: number): Promise<number[]> {
+  const listing = await call("GET", `/api/admin/archives/?run_id=${runId}`, { token: await staffToken() });
+  return listing.body.results
+    .filter((entry: { shard: number }) => entry.shard === shard)
+    .sort((a: { step: number }, b: { step: number }) => a.step - b.step)
+    .map((entry: { rows: number }) => entry.rows);
 }
 
 describe("retention cleanup", () => {
@@ -124,8 +135,8 @@ describe("retention cleanup", () => {
   }, 60_000);
 
   it("a chunk stops where the owners of its unread rows with a cached count reach what one invocation may write", async () => {
-    // 600 users on one shard, each with one old unread row and a cached count:
-    // more cache writes than one chunk may make.
+    // More users on one shard than one chunk may write cache entries for, each
+    // with one old unread row and a cached count.
     const owners: number[] = [];
     let next = freshUser();
     for (let count = 0; count < RETENTION_CHUNK_CACHED_OWNERS + 100; count++) owners.push((next = userOnShard(3, next + 1)));
@@ -140,10 +151,12 @@ describe("retention cleanup", () => {
     // As if each had opened the app (what the badge endpoint would have cached).
     await Promise.all(owners.map((user) => env.UNREAD_CACHE.put(`unread:${user}`, "1")));
 
-    const run = await cleanup({ activity_type: "devotional_available", older_than_days: 365, archive: false });
-    const job = await waitForJob(run.body.job_id);
-    // Two chunks of items (cut at the cache-write bound), then the events chunk.
-    expect(job.shards.find((entry: { shard: number }) => entry.shard === 3).step).toBeGreaterThanOrEqual(3);
+    // Archived, so that each chunk's rows are visible as one object.
+    const run = await cleanup({ activity_type: "devotional_available", older_than_days: 365, archive: true });
+    await waitForJob(run.body.job_id);
+    const chunks = await archivedChunkRows(run.body.job_id, 3);
+    expect(chunks[0]).toBe(RETENTION_CHUNK_CACHED_OWNERS);
+    expect(chunks.reduce((sum, rows) => sum + rows, 0)).toBe(owners.length);
     for (const user of [owners[0]!, owners[RETENTION_CHUNK_CACHED_OWNERS - 1]!, owners[RETENTION_CHUNK_CACHED_OWNERS]!, owners.at(-1)!]) {
       expect(await itemCount(user)).toBe(0);
       expect(await cachedUnread(user)).toBe(0);
@@ -165,11 +178,10 @@ describe("retention cleanup", () => {
       .run();
     await env.UNREAD_CACHE.put(`unread:${owners.at(-1)}`, "1");
 
-    const run = await cleanup({ activity_type: "devotional_reminder", older_than_days: 365, archive: false });
+    const run = await cleanup({ activity_type: "devotional_reminder", older_than_days: 365, archive: true });
     const job = await waitForJob(run.body.job_id);
-    // Two chunks of items (the first cut at the lookup bound), then the events chunk.
-    expect(job.shards.find((entry: { shard: number }) => entry.shard === 2).step).toBeGreaterThanOrEqual(3);
-    expect(job.affected).toBeGreaterThanOrEqual(owners.length);
+    expect(await archivedChunkRows(run.body.job_id, 2)).toEqual([RETENTION_CHUNK_UNREAD_OWNERS, 100]);
+    expect(job.affected).toBe(owners.length);
     for (const user of [owners[0]!, owners[RETENTION_CHUNK_UNREAD_OWNERS - 1]!, owners[RETENTION_CHUNK_UNREAD_OWNERS]!, owners.at(-1)!]) {
       expect(await itemCount(user)).toBe(0);
       expect(await counters(user)).toEqual(await recount(user));
@@ -186,10 +198,19 @@ describe("retention cleanup", () => {
       "activity-feed-work",
       job.shards.map((shard) => ({ id: `parallel-step-${shard}`, timestamp: new Date(), attempts: 1, body: stepMessage(job.jobId, "retention", shard, 0) })),
     );
+    // The real queue, watched: a step handed back or continued later is a send.
+    const sent: unknown[] = [];
+    const watchedQueue = {
+      send: (body: unknown, options?: QueueSendOptions) => (sent.push(body), env.FEED_QUEUE.send(body as never, options)),
+      sendBatch: (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
+        for (const message of messages) sent.push(message.body);
+        return env.FEED_QUEUE.sendBatch(messages as never, options);
+      },
+    };
     const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
+    await worker.queue(batch, { ...env, FEED_QUEUE: watchedQueue as never }, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(SHARD_COUNT);
-    // A step handed back would still be waiting in the queue: its shard not done yet.
+    expect(sent).toEqual([]);
     const status = await call("GET", `/api/admin/jobs/${job.jobId}/`, { token: await staffToken() });
     expect(status.body.shards.map((entry: { done: boolean }) => entry.done)).toEqual(Array(SHARD_COUNT).fill(true));
     for (const user of users) expect(await itemCount(user)).toBe(0);
@@ -211,6 +232,24 @@ describe("retention cleanup", () => {
     // 2 × 0.6 chunks of rows: one full object spanning both types, then the rest.
     expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(RETENTION_CHUNK_ROWS);
     expect(await counters(user)).toEqual(await recount(user));
+  }, 60_000);
+
+  it("an archived chunk stops once its rows' text passes what one object may hold", async () => {
+    const user = userOnShard(3, freshUser());
+    const data = JSON.stringify({ note: "x".repeat(12_000) });
+    const rows = Array.from({ length: 1_500 }, (_, index) => ({ created_at: Date.now() - 900 * DAY - index * 1000 }));
+    await shardOf(user)
+      .prepare(
+        `INSERT INTO feed_items (user_id, activity_type, title, data, created_at)
+         SELECT ?2, 'fast_join', 'heavy', ?3, r.value ->> 'created_at' FROM json_each(?1) AS r`,
+      )
+      .bind(JSON.stringify(rows), user, data)
+      .run();
+    const run = await call("POST", "/api/admin/archive/", { token: await staffToken(), body: { older_than_days: 850 } });
+    await waitForJob(run.body.job_id);
+    // 1,000 rows of 12 KB pass ARCHIVE_CHUNK_TEXT_CHARS: the chunk ends with that read.
+    expect(await archivedChunkRows(run.body.job_id, 3)).toEqual([ARCHIVE_READ_ROWS, 500]);
+    expect(await itemCount(user)).toBe(0);
   }, 60_000);
 
   it("stored events past their type's retention go with their items; younger ones stay", async () => {
@@ -338,7 +377,7 @@ describe("archive to R2 and restore", () => {
   it("an archive too long for one bound value (long, non-ASCII rows) restores exactly, in parts within one batch", async () => {
     const user = userOnShard(0, freshUser());
     const title = "Великий піст — ".repeat(12);
-    const rowCount = 2_000; // ~1M characters of JSON: four parts
+    const rowCount = 2_000; // ~0.8M characters of JSON
     const rows = Array.from({ length: rowCount }, (_, index) => ({ title: `${title}${index}`, created_at: Date.now() - 600 * DAY - index * 1000 }));
     await shardOf(user)
       .prepare(
@@ -348,12 +387,22 @@ describe("archive to R2 and restore", () => {
       .bind(JSON.stringify(rows), user)
       .run();
     const original = await allRows(user);
+    // The same rows as archived lines (every column under its database name) need several parameters.
+    expect(insertArchivedRowsStatements(shardsOf(env as never).byIndex(0)!, original as Record<string, unknown>[]).length).toBeGreaterThanOrEqual(3);
     const token = await staffToken();
     const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 550 } });
     await waitForJob(run.body.job_id);
     expect(await itemCount(user)).toBe(0);
 
     const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
+    // All or nothing: a refused row in the last part leaves none of the earlier parts behind.
+    const guard = `refuse_restore_${user}`;
+    await shardOf(user).prepare(`CREATE TRIGGER ${guard} BEFORE INSERT ON feed_items WHEN NEW.title = '${title}0' BEGIN SELECT RAISE(ABORT, 'refused'); END`).run();
+    for (const { key } of listing.body.results.filter((entry: { shard: number }) => entry.shard === 0)) {
+      expect((await call("POST", "/api/admin/archive/restore/", { token, body: { key } })).status).toBe(500);
+    }
+    expect(await itemCount(user)).toBe(0);
+    await shardOf(user).prepare(`DROP TRIGGER ${guard}`).run();
     let restored = 0;
     for (const { key } of listing.body.results.filter((entry: { shard: number }) => entry.shard === 0)) {
       restored += (await call("POST", "/api/admin/archive/restore/", { token, body: { key } })).body.restored;

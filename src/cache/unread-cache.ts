@@ -90,6 +90,24 @@ export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<
   return operations;
 }
 
+/**
+ * Brings the cached counts among these users in line with D1, writing at most
+ * as many as `grant(cachedCount)` allows. Returns the KV operations used and
+ * the cached users it had no room for.
+ */
+export async function refreshCachedUnread(
+  env: Env,
+  config: Config,
+  userIds: readonly number[],
+  grant: (writes: number) => number,
+): Promise<{ operations: number; left: number[] }> {
+  const { cached, operations } = await cachedAmong(env.UNREAD_CACHE, userIds);
+  const room = cached.length === 0 ? 0 : grant(cached.length);
+  const now = cached.slice(0, room);
+  const written = now.length === 0 ? 0 : await writeUnread(env, config, await unreadFromD1(env, now), new Set(now));
+  return { operations: operations + written, left: cached.slice(room) };
+}
+
 /** Reads these users' counts from D1 and brings the cache in line with them. */
 export async function refreshUnread(env: Env, config: Config, userIds: readonly number[]): Promise<number> {
   return userIds.length === 0 ? 0 : writeUnread(env, config, await unreadFromD1(env, userIds));

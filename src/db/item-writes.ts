@@ -120,7 +120,7 @@ export function insertArchivedRowsStatements(shard: Shard, rows: readonly Record
             r.value ->> 'dedupe_key', r.value ->> 'is_read', r.value ->> 'read_at'
      FROM json_each(?1) AS r WHERE true
      ON CONFLICT DO NOTHING
-     RETURNING id, user_id AS userId`,
+     RETURNING id, user_id AS userId, is_read AS isRead`,
   );
   const parts: string[][] = [[]];
   let chars = 0;

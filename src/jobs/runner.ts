@@ -121,7 +121,8 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
   if (row.done || row.step > step + 1) return { status: "duplicate" };
   if (row.step === step + 1) {
     // This step committed earlier but its follow-up may never have run.
-    await refreshUnread(env, config, JSON.parse(row.lastUsers) as number[]);
+    const used = await refreshUnread(env, config, JSON.parse(row.lastUsers) as number[]);
+    budget?.refund({ kv: JOB_COSTS[message.job_kind].kv - used, d1: 0 });
     return { status: "continue", step: row.step };
   }
   if (row.step < step) throw new Error(`job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`);

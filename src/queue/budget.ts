@@ -34,8 +34,16 @@ export class InvocationBudget {
     return true;
   }
 
+  /** Takes up to `kv` operations, as many as remain; says how many it took. */
+  takeUpTo(kv: number): number {
+    const granted = Math.max(0, Math.min(kv, this.kv));
+    this.kv -= granted;
+    return granted;
+  }
+
+  /** Gives back what a reservation did not use; a negative amount charges an overrun. */
   refund(cost: Cost): void {
-    this.kv += Math.max(0, cost.kv);
-    this.d1 += Math.max(0, cost.d1);
+    this.kv += cost.kv;
+    this.d1 += cost.d1;
   }
 }

@@ -1,4 +1,4 @@
-import { refreshUnread, unreadWriteCost } from "../cache/unread-cache";
+import { BULK_READ_KEYS, refreshCachedUnread, unreadWriteCost } from "../cache/unread-cache";
 import { configFor, type Config } from "../config";
 import type { Env } from "../env";
 import { eventRecordFrom, type EventRecord } from "../feed/build-item";
@@ -10,7 +10,7 @@ import { JOB_COSTS } from "../jobs/kinds";
 import { startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { InvocationBudget } from "./budget";
-import { FeedMessageSchema, type FeedMessage, type ParsedFeedMessage } from "./messages";
+import { FeedMessageSchema, MESSAGE_VERSION, type FeedMessage, type ParsedFeedMessage } from "./messages";
 import { sendMessages } from "./producer";
 
 /**
@@ -119,7 +119,8 @@ async function writeEventMessages(env: Env, config: Config, eventMessages: Event
 
 function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
   if (body.kind === "job_step") return JOB_COSTS[body.job_kind];
-  if (body.kind === "refresh_unread") return { kv: unreadWriteCost(body.user_ids.length), d1: 16 };
+  // Only the lookups: the writes are taken from what the invocation has left (handleWorkMessage).
+  if (body.kind === "refresh_unread") return { kv: Math.ceil(body.user_ids.length / BULK_READ_KEYS), d1: 16 };
   // Planning messages count participants or create progress rows on every shard.
   return { kv: 1, d1: 16 };
 }
@@ -156,9 +157,14 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
       );
       return;
     }
-    case "refresh_unread":
-      await refreshUnread(env, config, body.user_ids);
+    case "refresh_unread": {
+      // Writes for the cached users this invocation has room for; the rest in a new message.
+      let granted = 0;
+      const { operations, left } = await refreshCachedUnread(env, config, body.user_ids, (writes) => (granted = budget.takeUpTo(writes)));
+      budget.refund({ kv: costOf(body).kv + granted - operations, d1: 0 });
+      if (left.length > 0) await env.FEED_QUEUE.send({ v: MESSAGE_VERSION, kind: "refresh_unread", user_ids: left });
       return;
+    }
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget);
       if (outcome.status === "continue") await env.FEED_QUEUE.send(stepMessage(body.job_id, body.job_kind, body.shard, outcome.step));

@@ -46,7 +46,8 @@ export const POPULATE_CHUNK_EVENTS = 145;
  * shard: 1,000-row chunks 7k rows/s, 5,000 13k, 20,000 20k, one unbounded
  * DELETE 19-23k). A chunk takes up to 20,000 rows; their ids travel as one
  * JSON parameter (at most ~300 KB, under D1's 1 MB value limit). An archived
- * chunk is one R2 object (~1.2 MB gzip) that a restore inserts in parts.
+ * chunk is one R2 object (~1.2 MB gzip at typical rows) that a restore
+ * inserts in parts.
  *
  * Only deleting an unread row changes a cached count, and only owners whose
  * count is cached get a KV write. Which owners are cached is checked with bulk
@@ -56,6 +57,16 @@ export const POPULATE_CHUNK_EVENTS = 145;
  * Usually a chunk is whole.
  */
 export const RETENTION_CHUNK_ROWS = 20_000;
+
+/**
+ * An archived chunk holds every column, and one row may carry ~18 KB (16 KB
+ * of data, a 2,000-character description), so archiving reads 1,000 rows at a
+ * time and stops once the chunk's text passes 8 MB: the rows, their NDJSON and
+ * gzip copies, and a later restore's parsed rows stay far below a Worker's
+ * 128 MB. At the measured ~600 bytes a row, a chunk is still 20,000 rows.
+ */
+export const ARCHIVE_READ_ROWS = 1_000;
+export const ARCHIVE_CHUNK_TEXT_CHARS = 8 * 1024 * 1024;
 export const RETENTION_CHUNK_UNREAD_OWNERS = 5_000;
 export const RETENTION_CHUNK_CACHED_OWNERS = 96;
 

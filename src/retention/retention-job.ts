@@ -16,7 +16,7 @@ import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
 import type { Shard } from "../shards/router";
 import { cachedAmong } from "../cache/unread-cache";
-import { RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
+import { ARCHIVE_CHUNK_TEXT_CHARS, ARCHIVE_READ_ROWS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -77,6 +77,10 @@ async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]
 
 type ExpiredRow = ExpiredKey | FeedItemRow;
 
+/** Roughly what a row weighs in memory and in its archive line. */
+const textLength = (row: FeedItemRow) =>
+  200 + row.data.length + (row.title?.length ?? 0) + (row.description?.length ?? 0) + (row.dedupeKey?.length ?? 0) + (row.targetType?.length ?? 0);
+
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   // Archiving needs every column; deleting only needs the keys.
@@ -90,11 +94,13 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     // costing one.
     const collected: { type: ActivityType; row: ExpiredRow }[] = [];
     let position: RetentionCursor = start;
-    while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS) {
+    let text = 0;
+    while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS && text < ARCHIVE_CHUNK_TEXT_CHARS) {
       const type = types[position.typeIndex]!;
-      const room = RETENTION_CHUNK_ROWS - collected.length;
+      const room = Math.min(RETENTION_CHUNK_ROWS - collected.length, params.archive ? ARCHIVE_READ_ROWS : Infinity);
       const rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, position.after, room);
       for (const row of rows) collected.push({ type, row });
+      if (params.archive) text += (rows as FeedItemRow[]).reduce((sum, row) => sum + textLength(row), 0);
       const last = rows.at(-1);
       position = rows.length < room || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     }

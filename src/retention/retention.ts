@@ -53,8 +53,12 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
   // One batch: the parts go back together or not at all.
   const results = await shard.d1.batch([...insertArchivedRowsStatements(shard, archive.rows), unreadCountsStatement(shard, users)]);
-  const queued = await bringCacheInLine(env, config, unreadMapFrom(users, results.at(-1)));
-  const restored = results.slice(0, -1).reduce((sum, inserted) => sum + inserted.results.length, 0);
+  const inserted = results.slice(0, -1).flatMap((result) => result.results as { userId: number; isRead: number }[]);
+  // Only restored unread rows change a count; restoring twice refreshes nothing.
+  const changed = new Set(inserted.filter((row) => row.isRead === 0).map((row) => row.userId));
+  const counts = unreadMapFrom(users, results.at(-1));
+  const queued = await bringCacheInLine(env, config, new Map([...counts].filter(([userId]) => changed.has(userId))));
+  const restored = inserted.length;
   return {
     key: archive.manifest.key,
     shard: shard.index,
@@ -72,13 +76,14 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
  */
 async function bringCacheInLine(env: Env, config: Config, counts: ReadonlyMap<number, number>): Promise<number> {
   const entries = [...counts];
-  await writeUnread(env, config, new Map(entries.slice(0, RESTORE_CACHE_USERS_IN_REQUEST)));
   const later = entries.slice(RESTORE_CACHE_USERS_IN_REQUEST).map(([userId]) => userId);
   const messages: FeedMessage[] = [];
   for (let start = 0; start < later.length; start += CACHE_REFRESH_MESSAGE_USERS) {
     messages.push({ v: MESSAGE_VERSION, kind: "refresh_unread", user_ids: later.slice(start, start + CACHE_REFRESH_MESSAGE_USERS) });
   }
+  // Queued first: should a write below fail, the rest are still refreshed.
   await sendMessages(env.FEED_QUEUE, messages);
+  await writeUnread(env, config, new Map(entries.slice(0, RESTORE_CACHE_USERS_IN_REQUEST)));
   return later.length;
 }
 
