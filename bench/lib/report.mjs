@@ -98,7 +98,7 @@ function retentionSection(retention) {
     const how = service.done ? `finished: ${fmt(service.rows, 0)} rows in ${fmt(service.seconds, 1)} s` : `stopped after ${fmt(service.seconds, 0)} s (time cap) with ${fmt(service.rows, 0)} of ${fmt(service.rows_to_process, 0)} rows; a full run would take about ${duration(service.rows_to_process / serviceRate(service))}`;
     return (
       `- ${name} (\`${JSON.stringify(service.body)}\`): ${how}; ${fmt(serviceRate(service), 0)} rows/s` +
-      (service.window_rows_per_s.length >= 3 ? ` (median of ${service.window_rows_per_s.length} windows; overall ${fmt(service.rows_per_s, 0)})` : "") +
+      (!service.done && service.window_rows_per_s.length >= 3 ? ` (median of ${service.window_rows_per_s.length} windows; overall ${fmt(service.rows_per_s, 0)})` : " over the whole job") +
       `. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s. Slowdown ${fmt(slowdown, 1)}x.` +
       (raw.events
         ? ` The job also deleted ${fmt(service.detail?.events, 0)} stored events past retention; raw SQLite deletes ${fmt(raw.events.rows, 0)} in ${fmt(raw.events.seconds, 1)} s, and against items and events together the slowdown is ${fmt(withEvents, 1)}x.`

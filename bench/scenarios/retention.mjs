@@ -122,8 +122,13 @@ export async function cleanupService({ baseUrl, mode, log }) {
   return followJob({ baseUrl, path: "/api/admin/cleanup/", bodies: [{ archive: false }, {}], maxSeconds: mode.jobSeconds.cleanup, log });
 }
 
-/** The service's rate: the median over windows when there are several, else the whole run. */
-export const serviceRate = (run) => (run?.available ? (run.window_rows_per_s.length >= 3 ? run.median_window_rows_per_s : run.rows_per_s) : null);
+/**
+ * The service's rate: a finished job's rows over its whole time (start-up and
+ * the stored-events phase included); for a job stopped at the time cap, the
+ * median over windows of its progress when there are several.
+ */
+export const serviceRate = (run) =>
+  run?.available ? (!run.done && run.window_rows_per_s.length >= 3 ? run.median_window_rows_per_s : run.rows_per_s) : null;
 
 export function retentionResult(service, raw) {
   return {

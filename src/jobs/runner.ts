@@ -41,6 +41,8 @@ export interface Chunk {
   readonly beforeCommit?: () => Promise<void>;
   /** Operations on other services (R2) the chunk used besides its cache writes. */
   readonly externalOperations?: number;
+  /** D1 queries the chunk's reads made, when it counted them (else its kind's worst case stays charged). */
+  readonly readQueries?: number;
 }
 
 export interface ChunkContext {
@@ -81,8 +83,8 @@ export async function enqueueJob(env: Env, kind: JobKind, params: JobParams, now
 
 type StepOutcome = { readonly status: "done" | "duplicate" } | { readonly status: "continue"; readonly step: number };
 
-/** Commits a chunk; returns the KV and R2 operations it used. */
-async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string, fromStep: number, chunk: Chunk, now: number): Promise<number> {
+/** Commits a chunk; returns the KV and R2 operations and the D1 statements it used. */
+async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string, fromStep: number, chunk: Chunk, now: number): Promise<{ kv: number; d1: number }> {
   await chunk.beforeCommit?.();
   const advance = advanceJobStatement(
     shard,
@@ -104,7 +106,7 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
   const results = await shard.d1.batch(statements);
   const cacheOperations =
     chunk.touchedUsers.length > 0 ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1)), chunk.cachedUsers) : 0;
-  return cacheOperations + (chunk.externalOperations ?? 0);
+  return { kv: cacheOperations + (chunk.externalOperations ?? 0), d1: statements.length };
 }
 
 /**
@@ -138,7 +140,7 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
     // Each chunk's own time: progress rows say when it committed, archives when they were written.
     const now = Date.now();
     const chunk = await work({ shard, cursor: state.cursor, step: state.step, jobId: row.jobId, detail: state.detail, now });
-    let used: number;
+    let used: { kv: number; d1: number };
     try {
       used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now);
     } catch (error) {
@@ -146,7 +148,7 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
       throw error;
     }
     // Charged the worst case; give back what the chunk did not use.
-    budget?.refund({ kv: worstCase.kv - used, d1: 0 });
+    budget?.refund({ kv: worstCase.kv - used.kv, d1: chunk.readQueries === undefined ? 0 : worstCase.d1 - chunk.readQueries - used.d1 });
     if (chunk.done) return { status: "done" };
     state = { step: state.step + 1, cursor: chunk.cursor, detail: chunk.detail ?? state.detail };
   }

@@ -95,16 +95,18 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     const collected: { type: ActivityType; row: ExpiredRow }[] = [];
     let position: RetentionCursor = start;
     let text = 0;
+    let readQueries = 0;
     while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS && text < ARCHIVE_CHUNK_TEXT_CHARS) {
       const type = types[position.typeIndex]!;
       const room = Math.min(RETENTION_CHUNK_ROWS - collected.length, params.archive ? ARCHIVE_READ_ROWS : Infinity);
       const rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, position.after, room);
+      readQueries += 1;
       for (const row of rows) collected.push({ type, row });
       if (params.archive) text += (rows as FeedItemRow[]).reduce((sum, row) => sum + textLength(row), 0);
       const last = rows.at(-1);
       position = rows.length < room || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     }
-    if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail);
+    if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail, readQueries);
 
     const cut = await cutToCacheBudget(env.UNREAD_CACHE, collected.map((entry) => entry.row));
     const kept = collected.slice(0, cut.rows.length);
@@ -127,6 +129,7 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       // The events phase follows the last type.
       done: false,
       externalOperations: cut.operations + (params.archive ? 2 : 0),
+      readQueries,
       ...(params.archive
         ? { beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, (rows as FeedItemRow[]).map(toArchivedRow), now)) }
         : {}),
@@ -134,7 +137,13 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
   };
 }
 
-async function expiredEventsChunk(shard: Shard, params: RetentionJobParams, after: AgePosition | undefined, detail: Record<string, number>): Promise<Chunk> {
+async function expiredEventsChunk(
+  shard: Shard,
+  params: RetentionJobParams,
+  after: AgePosition | undefined,
+  detail: Record<string, number>,
+  readQueriesBefore = 0,
+): Promise<Chunk> {
   const types = Object.keys(params.plan.cutoffs);
   const expired = await expiredEvents(shard, params.plan.cutoffs, after, RETENTION_CHUNK_ROWS);
   const last = expired.at(-1);
@@ -148,6 +157,7 @@ async function expiredEventsChunk(shard: Shard, params: RetentionJobParams, afte
     touchedUsers: [],
     detail: { ...detail, events: (detail.events ?? 0) + expired.length },
     done: expired.length < RETENTION_CHUNK_ROWS,
+    readQueries: readQueriesBefore + 1,
   };
 }
 
