@@ -45,6 +45,24 @@ export async function expiredKeys(shard: Shard, type: ActivityType, cutoff: numb
     .limit(limit);
 }
 
+/**
+ * The next expired rows' sizes, roughly what each weighs as an archive line
+ * (its text plus 200 for the rest): lets an archived chunk decide how many
+ * full rows to read before it reads them.
+ */
+export async function expiredSizes(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<number[]> {
+  const rows = await shard.db
+    .select({
+      size: sql<number>`200 + length(${feedItems.data}) + coalesce(length(${feedItems.title}), 0) + coalesce(length(${feedItems.description}), 0)
+        + coalesce(length(${feedItems.dedupeKey}), 0) + coalesce(length(${feedItems.targetType}), 0)`,
+    })
+    .from(feedItems)
+    .where(expiredConditions(type, cutoff, onlyRead, after))
+    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
+    .limit(limit);
+  return rows.map((row) => row.size);
+}
+
 export async function countExpired(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean): Promise<number> {
   const [row] = await shard.db.select({ value: count() }).from(feedItems).where(expiredConditions(type, cutoff, onlyRead));
   return row?.value ?? 0;

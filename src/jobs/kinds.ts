@@ -3,7 +3,7 @@ import type { Config } from "../config";
 import type { Env } from "../env";
 import { populateChunk, type PopulateJobParams } from "../feed/populate";
 import { reminderChunk, type ReminderPlan } from "../feed/reminders";
-import { ARCHIVE_READ_ROWS, FANOUT_CHUNK_USERS, JOB_STEP_KV_BUDGET, POPULATE_CHUNK_EVENTS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
+import { FANOUT_CHUNK_USERS, JOB_STEP_KV_BUDGET, POPULATE_CHUNK_EVENTS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { retentionChunk, type RetentionJobParams } from "../retention/retention-job";
 import type { JobKind } from "./job-kinds";
 import type { ChunkWork } from "./runner";
@@ -19,10 +19,10 @@ export const JOB_COSTS: Record<JobKind, { kv: number; d1: number }> = {
   reminder: { kv: unreadWriteCost(FANOUT_CHUNK_USERS), d1: 3 },
   populate: { kv: unreadWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
   // Plus the chunk's own bulk reads of who is cached, and two R2 writes when archiving.
-  // A chunk reads one range per type (8), archiving in pages of ARCHIVE_READ_ROWS.
+  // A chunk reads one range per type (8; archiving: sizes, then rows).
   retention: {
     kv: unreadWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_UNREAD_OWNERS / BULK_READ_KEYS) + 2,
-    d1: Math.ceil(RETENTION_CHUNK_ROWS / ARCHIVE_READ_ROWS) + 8 + 3,
+    d1: 2 * 8 + 3,
   },
 };
 

@@ -60,12 +60,12 @@ export const RETENTION_CHUNK_ROWS = 20_000;
 
 /**
  * An archived chunk holds every column, and one row may carry ~18 KB (16 KB
- * of data, a 2,000-character description), so archiving reads 1,000 rows at a
- * time and stops once the chunk's text passes 8 MB: the rows, their NDJSON and
- * gzip copies, and a later restore's parsed rows stay far below a Worker's
- * 128 MB. At the measured ~600 bytes a row, a chunk is still 20,000 rows.
+ * of data, a 2,000-character description), so archiving first reads the next
+ * rows' sizes and then only as many full rows as fit in 8 MB of text: the
+ * rows, their NDJSON and gzip copies, and a later restore's parsed rows stay
+ * far below a Worker's 128 MB. At the measured ~600 bytes a row, a chunk is
+ * still 20,000 rows.
  */
-export const ARCHIVE_READ_ROWS = 1_000;
 export const ARCHIVE_CHUNK_TEXT_CHARS = 8 * 1024 * 1024;
 export const RETENTION_CHUNK_UNREAD_OWNERS = 5_000;
 export const RETENTION_CHUNK_CACHED_OWNERS = 96;

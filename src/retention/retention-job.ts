@@ -7,6 +7,7 @@ import {
   expiredEvents,
   expiredKeys,
   expiredRows,
+  expiredSizes,
   type AgePosition,
   type ExpiredKey,
 } from "../db/retention-queries";
@@ -16,7 +17,7 @@ import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
 import type { Shard } from "../shards/router";
 import { cachedAmong } from "../cache/unread-cache";
-import { ARCHIVE_CHUNK_TEXT_CHARS, ARCHIVE_READ_ROWS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
+import { ARCHIVE_CHUNK_TEXT_CHARS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -77,9 +78,15 @@ async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]
 
 type ExpiredRow = ExpiredKey | FeedItemRow;
 
-/** Roughly what a row weighs in memory and in its archive line. */
-const textLength = (row: FeedItemRow) =>
-  200 + row.data.length + (row.title?.length ?? 0) + (row.description?.length ?? 0) + (row.dedupeKey?.length ?? 0) + (row.targetType?.length ?? 0);
+/** How many of these sizes, from the first, fit in `budget` (at least one, so that a chunk always moves on). */
+function countWithin(sizes: readonly number[], budget: number): number {
+  let total = 0;
+  for (let index = 0; index < sizes.length; index++) {
+    total += sizes[index]!;
+    if (total > budget) return Math.max(1, index);
+  }
+  return sizes.length;
+}
 
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
@@ -98,11 +105,19 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     let readQueries = 0;
     while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS && text < ARCHIVE_CHUNK_TEXT_CHARS) {
       const type = types[position.typeIndex]!;
-      const room = Math.min(RETENTION_CHUNK_ROWS - collected.length, params.archive ? ARCHIVE_READ_ROWS : Infinity);
-      const rows = await read(shard, type, params.plan.cutoffs[type]!, params.plan.onlyRead, position.after, room);
+      const cutoff = params.plan.cutoffs[type]!;
+      let room = RETENTION_CHUNK_ROWS - collected.length;
+      if (params.archive) {
+        // Sizes first (a small result), so that the full rows read stay within the chunk's text budget.
+        const sizes = await expiredSizes(shard, type, cutoff, params.plan.onlyRead, position.after, room);
+        readQueries += 1;
+        const fit = countWithin(sizes, ARCHIVE_CHUNK_TEXT_CHARS - text);
+        if (fit < sizes.length) room = fit;
+        text += sizes.slice(0, fit).reduce((sum, size) => sum + size, 0);
+      }
+      const rows = await read(shard, type, cutoff, params.plan.onlyRead, position.after, room);
       readQueries += 1;
       for (const row of rows) collected.push({ type, row });
-      if (params.archive) text += (rows as FeedItemRow[]).reduce((sum, row) => sum + textLength(row), 0);
       const last = rows.at(-1);
       position = rows.length < room || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     }
