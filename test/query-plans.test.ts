@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { beforeAll, describe, expect, it } from "vitest";
 import { countersQuery, readFeedPage, recentItemsQuery, type FeedFilters, type PageWindow } from "../src/db/feed-queries";
 import { markItemsRead, type MarkReadTarget } from "../src/db/read-state";
-import { deleteItemsStatement, expiredRows } from "../src/db/retention-queries";
+import { deleteItemsStatement, expiredArchiveLines, expiredKeys } from "../src/db/retention-queries";
 import { schema } from "../src/db/schema";
 import type { Shard } from "../src/shards/router";
 
@@ -204,12 +204,16 @@ describe("query plans of the hot paths", () => {
       ["resumed after a position", false, true],
     ])("the cleanup scan of one type by age (%s) uses feed_items_type_created without sorting", async (_name, onlyRead, keyset) => {
       const { shard, issued } = recordingShard();
-      await expiredRows(shard, "fast_reminder", 1_700_000_600_000, onlyRead, keyset ? { createdAt: 1_700_000_000_000, id: 10 } : undefined, 500);
-      const scan = issued.find((statement) => /from "feed_items"/i.test(statement.sql));
-      expect(scan).toBeDefined();
-      const plan = (await planOf(scan!)).join(" | ");
-      expect(plan, plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_type_created \(activity_type=\? AND created_at/);
-      expect(plan, plan).not.toContain("USE TEMP B-TREE");
+      const after = keyset ? { createdAt: 1_700_000_000_000, id: 10 } : undefined;
+      await expiredKeys(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
+      await expiredArchiveLines(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
+      const scans = issued.filter((statement) => /from "feed_items"/i.test(statement.sql));
+      expect(scans).toHaveLength(2);
+      for (const scan of scans) {
+        const plan = (await planOf(scan)).join(" | ");
+        expect(plan, plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_type_created \(activity_type=\? AND created_at/);
+        expect(plan, plan).not.toContain("USE TEMP B-TREE");
+      }
     });
 
     it("the cleanup delete looks its ids up by primary key", async () => {

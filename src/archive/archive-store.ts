@@ -35,8 +35,7 @@ export interface ArchiveManifest {
 
 const day = (epochMs: number) => isoTime(epochMs).slice(0, 10);
 
-export function archiveKey(runId: string, shard: number, step: number, rows: readonly ArchivedRow[]): string {
-  const times = rows.map((row) => Number(row.created_at));
+export function archiveKey(runId: string, shard: number, step: number, times: readonly number[]): string {
   return `${ARCHIVE_PREFIX}${runId}/shard-${shard}/${String(step).padStart(6, "0")}_${day(Math.min(...times))}_${day(Math.max(...times))}${OBJECT_SUFFIX}`;
 }
 
@@ -45,11 +44,18 @@ export function archiveKey(runId: string, shard: number, step: number, rows: rea
  * what it stored (the put fails otherwise), and the stored size is compared
  * too, so when this returns the rows are safely archived.
  */
-export async function writeArchive(bucket: R2Bucket, runId: string, shard: number, step: number, rows: readonly ArchivedRow[], now: number): Promise<ArchiveManifest> {
-  const key = archiveKey(runId, shard, step, rows);
-  const body = await gzip(encodeNdjson(rows));
+export async function writeArchive(
+  bucket: R2Bucket,
+  runId: string,
+  shard: number,
+  step: number,
+  rows: readonly { readonly line: string; readonly createdAt: number }[],
+  now: number,
+): Promise<ArchiveManifest> {
+  const times = rows.map((row) => row.createdAt);
+  const key = archiveKey(runId, shard, step, times);
+  const body = await gzip(encodeNdjson(rows.map((row) => row.line)));
   const sha256 = await sha256Hex(body);
-  const times = rows.map((row) => Number(row.created_at));
   const manifest: ArchiveManifest = {
     key,
     format: "ndjson+gzip",

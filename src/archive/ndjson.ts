@@ -1,5 +1,3 @@
-import type { FeedItemRow } from "../db/schema";
-
 /**
  * The archive format: one feed_items row per line, every column under its
  * database name, values exactly as stored (is_read 0/1, times in epoch ms,
@@ -25,26 +23,9 @@ export const ARCHIVE_COLUMNS = [
 
 export type ArchivedRow = Record<(typeof ARCHIVE_COLUMNS)[number], string | number | null>;
 
-export function toArchivedRow(row: FeedItemRow): ArchivedRow {
-  return {
-    id: row.id,
-    user_id: row.userId,
-    activity_type: row.activityType,
-    event_id: row.eventId,
-    target_type: row.targetType,
-    target_id: row.targetId,
-    title: row.title,
-    description: row.description,
-    is_read: row.isRead ? 1 : 0,
-    read_at: row.readAt,
-    created_at: row.createdAt,
-    data: row.data,
-    dedupe_key: row.dedupeKey,
-  };
-}
-
-export function encodeNdjson(rows: readonly ArchivedRow[]): string {
-  return rows.map((row) => `${JSON.stringify(row)}\n`).join("");
+/** Lines are built by SQLite (json_object over ARCHIVE_COLUMNS, src/db/retention-queries.ts). */
+export function encodeNdjson(lines: readonly string[]): string {
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
 export function decodeNdjson(text: string): ArchivedRow[] {

@@ -1,17 +1,15 @@
 import { writeArchive } from "../archive/archive-store";
-import { toArchivedRow } from "../archive/ndjson";
 import {
   countExpired,
   deleteEventsStatement,
   deleteItemsStatement,
   expiredEvents,
+  expiredArchiveLines,
   expiredKeys,
-  expiredRows,
   expiredSizes,
   type AgePosition,
   type ExpiredKey,
 } from "../db/retention-queries";
-import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
 import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
@@ -76,7 +74,8 @@ async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]
   return { rows: prefixWithinOwners(lookedUp, RETENTION_CHUNK_CACHED_OWNERS, (userId) => cachedOwners.has(userId)), cachedOwners, operations };
 }
 
-type ExpiredRow = ExpiredKey | FeedItemRow;
+type ArchiveLineRow = ExpiredKey & { line: string };
+type ExpiredRow = ExpiredKey | ArchiveLineRow;
 
 /** How many of these sizes, from the first, fit in `budget` (at least one, so that a chunk always moves on). */
 function countWithin(sizes: readonly number[], budget: number): number {
@@ -91,7 +90,7 @@ function countWithin(sizes: readonly number[], budget: number): number {
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   // Archiving needs every column; deleting only needs the keys.
-  const read = params.archive ? expiredRows : expiredKeys;
+  const read = params.archive ? expiredArchiveLines : expiredKeys;
   return async ({ shard, cursor, step, jobId, detail, now }) => {
     const start = decodeCursor(cursor);
     if (start.typeIndex >= types.length) return expiredEventsChunk(shard, params, start.after, detail);
@@ -146,7 +145,7 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       externalOperations: cut.operations + (params.archive ? 2 : 0),
       readQueries,
       ...(params.archive
-        ? { beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, (rows as FeedItemRow[]).map(toArchivedRow), now)) }
+        ? { beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, rows as ArchiveLineRow[], now)) }
         : {}),
     };
   };
