@@ -206,15 +206,13 @@ describe("query plans of the hot paths", () => {
       const { shard, issued } = recordingShard();
       const after = keyset ? { createdAt: 1_700_000_000_000, id: 10 } : undefined;
       await expiredKeys(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
-      await expiredArchiveLines(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500, 8_000_000);
+      await expiredArchiveLines(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
       const scans = issued.filter((statement) => /from "feed_items"/i.test(statement.sql));
       expect(scans).toHaveLength(2);
       for (const scan of scans) {
         const plan = (await planOf(scan)).join(" | ");
-        // The range itself, in index order (the archive read wraps it in a running sum and a join by id).
-        expect(plan, plan).toMatch(/SEARCH feed_items USING (COVERING )?INDEX feed_items_type_created \(activity_type=\? AND created_at/);
-        expect(plan, plan).not.toMatch(/SCAN feed_items|SCAN f\b/);
-        expect(plan.split("USE TEMP B-TREE").length - 1, plan).toBeLessThanOrEqual(scan === scans[0] ? 0 : 1);
+        expect(plan, plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_type_created \(activity_type=\? AND created_at/);
+        expect(plan, plan).not.toContain("USE TEMP B-TREE");
       }
     });
 

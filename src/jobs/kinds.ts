@@ -19,10 +19,10 @@ export const JOB_COSTS: Record<JobKind, { kv: number; d1: number }> = {
   reminder: { kv: unreadWriteCost(FANOUT_CHUNK_USERS), d1: 3 },
   populate: { kv: unreadWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
   // Plus the chunk's own bulk reads of who is cached, and two R2 writes when archiving.
-  // A chunk reads one range per type (8) before it is full.
+  // A chunk reads one range per type (8; archiving: sizes, then rows).
   retention: {
     kv: unreadWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_UNREAD_OWNERS / BULK_READ_KEYS) + 2,
-    d1: 8 + 3,
+    d1: 2 * 8 + 3,
   },
 };
 

@@ -6,8 +6,8 @@ import {
   expiredEvents,
   expiredArchiveLines,
   expiredKeys,
+  expiredSizes,
   type AgePosition,
-  type ArchiveLineRow,
   type ExpiredKey,
 } from "../db/retention-queries";
 import type { Env } from "../env";
@@ -74,10 +74,23 @@ async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]
   return { rows: prefixWithinOwners(lookedUp, RETENTION_CHUNK_CACHED_OWNERS, (userId) => cachedOwners.has(userId)), cachedOwners, operations };
 }
 
+type ArchiveLineRow = ExpiredKey & { line: string };
 type ExpiredRow = ExpiredKey | ArchiveLineRow;
+
+/** How many of these sizes, from the first, fit in `budget` (at least one, so that a chunk always moves on). */
+function countWithin(sizes: readonly number[], budget: number): number {
+  let total = 0;
+  for (let index = 0; index < sizes.length; index++) {
+    total += sizes[index]!;
+    if (total > budget) return Math.max(1, index);
+  }
+  return sizes.length;
+}
 
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
   const types = Object.keys(params.plan.cutoffs) as ActivityType[];
+  // Archiving needs every column; deleting only needs the keys.
+  const read = params.archive ? expiredArchiveLines : expiredKeys;
   return async ({ shard, cursor, step, jobId, detail, now }) => {
     const start = decodeCursor(cursor);
     if (start.typeIndex >= types.length) return expiredEventsChunk(shard, params, start.after, detail);
@@ -92,19 +105,20 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS && text < ARCHIVE_CHUNK_TEXT_CHARS) {
       const type = types[position.typeIndex]!;
       const cutoff = params.plan.cutoffs[type]!;
-      const room = RETENTION_CHUNK_ROWS - collected.length;
-      // Archiving needs every column (as archive lines, within the chunk's text budget); deleting only the keys.
-      const rows: ExpiredRow[] = params.archive
-        ? await expiredArchiveLines(shard, type, cutoff, params.plan.onlyRead, position.after, room, ARCHIVE_CHUNK_TEXT_CHARS - text)
-        : await expiredKeys(shard, type, cutoff, params.plan.onlyRead, position.after, room);
+      let room = RETENTION_CHUNK_ROWS - collected.length;
+      if (params.archive) {
+        // Sizes first (a small result), so that the full rows read stay within the chunk's text budget.
+        const sizes = await expiredSizes(shard, type, cutoff, params.plan.onlyRead, position.after, room);
+        readQueries += 1;
+        const fit = countWithin(sizes, ARCHIVE_CHUNK_TEXT_CHARS - text);
+        if (fit < sizes.length) room = fit;
+        text += sizes.slice(0, fit).reduce((sum, size) => sum + size, 0);
+      }
+      const rows = await read(shard, type, cutoff, params.plan.onlyRead, position.after, room);
       readQueries += 1;
       for (const row of rows) collected.push({ type, row });
       const last = rows.at(-1);
-      const textBefore = text;
-      if (params.archive && last) text += (last as ArchiveLineRow).running;
-      // The type is done when the read came back short for want of rows, not of text budget.
-      const exhausted = rows.length < room && text - textBefore < ARCHIVE_CHUNK_TEXT_CHARS - textBefore;
-      position = exhausted || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
+      position = rows.length < room || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     }
     if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail, readQueries);
 
