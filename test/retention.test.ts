@@ -36,6 +36,22 @@ async function loadOldItems(userId: number, type: string, count: number, ageDays
     .run();
 }
 
+/** `count` fresh users on one shard, each with one unread item of `type`, `ageDays` old (the first one newest). */
+async function ownersWithOneOldUnreadItem(shard: number, count: number, type: string, ageDays: number): Promise<number[]> {
+  const owners: number[] = [];
+  let next = freshUser();
+  for (let index = 0; index < count; index++) owners.push((next = userOnShard(shard, next + 1)));
+  const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - ageDays * DAY - index }));
+  await shardOf(owners[0]!)
+    .prepare(
+      `INSERT INTO feed_items (user_id, activity_type, title, created_at)
+       SELECT r.value ->> 'user_id', ?2, 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
+    )
+    .bind(JSON.stringify(rows), type)
+    .run();
+  return owners;
+}
+
 /** Rows per archive object of a run on one shard, in step order. */
 async function archivedChunkRows(runId: string, shard: number): Promise<number[]> {
   const listing = await call("GET", `/api/admin/archives/?run_id=${runId}`, { token: await staffToken() });
@@ -137,17 +153,7 @@ describe("retention cleanup", () => {
   it("a chunk stops where the owners of its unread rows with a cached count reach what one invocation may write", async () => {
     // More users on one shard than one chunk may write cache entries for, each
     // with one old unread row and a cached count.
-    const owners: number[] = [];
-    let next = freshUser();
-    for (let count = 0; count < RETENTION_CHUNK_CACHED_OWNERS + 100; count++) owners.push((next = userOnShard(3, next + 1)));
-    const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 400 * DAY - index }));
-    await shardOf(owners[0]!)
-      .prepare(
-        `INSERT INTO feed_items (user_id, activity_type, title, created_at)
-         SELECT r.value ->> 'user_id', 'devotional_available', 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
-      )
-      .bind(JSON.stringify(rows))
-      .run();
+    const owners = await ownersWithOneOldUnreadItem(3, RETENTION_CHUNK_CACHED_OWNERS + 100, "devotional_available", 400);
     // As if each had opened the app (what the badge endpoint would have cached).
     await Promise.all(owners.map((user) => env.UNREAD_CACHE.put(`unread:${user}`, "1")));
 
@@ -165,17 +171,7 @@ describe("retention cleanup", () => {
   }, 60_000);
 
   it("a chunk stops where the owners of its unread rows reach how many one chunk may look up in the cache", async () => {
-    const owners: number[] = [];
-    let next = freshUser();
-    for (let count = 0; count < RETENTION_CHUNK_UNREAD_OWNERS + 100; count++) owners.push((next = userOnShard(2, next + 1)));
-    const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 400 * DAY - index }));
-    await shardOf(owners[0]!)
-      .prepare(
-        `INSERT INTO feed_items (user_id, activity_type, title, created_at)
-         SELECT r.value ->> 'user_id', 'devotional_reminder', 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
-      )
-      .bind(JSON.stringify(rows))
-      .run();
+    const owners = await ownersWithOneOldUnreadItem(2, RETENTION_CHUNK_UNREAD_OWNERS + 100, "devotional_reminder", 400);
     await env.UNREAD_CACHE.put(`unread:${owners.at(-1)}`, "1");
 
     const run = await cleanup({ activity_type: "devotional_reminder", older_than_days: 365, archive: true });
@@ -416,17 +412,7 @@ describe("archive to R2 and restore", () => {
   }, 60_000);
 
   it("a restore with more owners than one request may write refreshes the rest of their cached counts through the queue", async () => {
-    const owners: number[] = [];
-    let next = freshUser();
-    for (let count = 0; count < RESTORE_CACHE_USERS_IN_REQUEST + 60; count++) owners.push((next = userOnShard(1, next + 1)));
-    const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - 700 * DAY - index }));
-    await shardOf(owners[0]!)
-      .prepare(
-        `INSERT INTO feed_items (user_id, activity_type, title, created_at)
-         SELECT r.value ->> 'user_id', 'milestone', 'old', r.value ->> 'created_at' FROM json_each(?1) AS r`,
-      )
-      .bind(JSON.stringify(rows))
-      .run();
+    const owners = await ownersWithOneOldUnreadItem(1, RESTORE_CACHE_USERS_IN_REQUEST + 60, "milestone", 700);
     const token = await staffToken();
     const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 650 } });
     await waitForJob(run.body.job_id);
