@@ -92,6 +92,9 @@ function ingestionSection(ingestion) {
   return lines.join("\n");
 }
 
+/** The raw rate's passes, when there were several (each on fresh copies of the shard files). */
+const rawPasses = (raw) => (raw.passes_rows_per_s?.length > 1 ? ` (median of ${raw.passes_rows_per_s.length} passes on fresh copies: ${raw.passes_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")})` : "");
+
 function retentionSection(retention) {
   const describe = (name, { service, raw, slowdown, slowdown_with_events: withEvents }) => {
     if (!service?.available) return `- ${name}: **not measured**: ${service?.reason ?? "the scenario failed (see errors)"}. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s.`;
@@ -99,9 +102,9 @@ function retentionSection(retention) {
     return (
       `- ${name} (\`${JSON.stringify(service.body)}\`): ${how}; ${fmt(serviceRate(service), 0)} rows/s` +
       (!service.done && service.window_rows_per_s.length >= 3 ? ` (median of ${service.window_rows_per_s.length} windows; overall ${fmt(service.rows_per_s, 0)})` : " over the whole job") +
-      `. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s. Slowdown ${fmt(slowdown, 1)}x.` +
+      `. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s${rawPasses(raw)}. Slowdown ${fmt(slowdown, 2)}x.` +
       (raw.events
-        ? ` The job also deleted ${fmt(service.detail?.events, 0)} stored events past retention; raw SQLite deletes ${fmt(raw.events.rows, 0)} in ${fmt(raw.events.seconds, 1)} s, and against items and events together the slowdown is ${fmt(withEvents, 1)}x.`
+        ? ` The job also deleted ${fmt(service.detail?.events, 0)} stored events past retention; raw SQLite deletes ${fmt(raw.events.rows, 0)} in ${fmt(raw.events.seconds, 1)} s, and against items and events together the slowdown is ${fmt(withEvents, 2)}x.`
         : "")
     );
   };
