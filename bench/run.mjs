@@ -213,7 +213,7 @@ results.total_seconds = (Date.now() - runStarted) / 1000;
 
 phase("Report");
 // Only a run of every scenario replaces the committed results.
-const written = writeReport(results, flags.only ? path.join(STATE_DIR, "results") : path.join(ROOT, "bench", "results"));
+const written = await writeReport(results, flags.only ? path.join(STATE_DIR, "results") : path.join(ROOT, "bench", "results"));
 for (const file of written) log(`  ${path.relative(ROOT, file)} (${statSync(file).size} bytes)`);
 log(`\nDone in ${elapsed()}.`);
 process.exitCode = results.errors.length > 0 ? 1 : 0;

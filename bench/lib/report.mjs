@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DEPTH_PAGE } from "./modes.mjs";
+import { writeHistoryPlot } from "./plot.mjs";
 import { round } from "./stats.mjs";
 import { serviceRate } from "../scenarios/retention.mjs";
 
@@ -33,7 +34,7 @@ const table = (header, rows) => [`| ${header.join(" | ")} |`, `| ${header.map(()
 const duration = (seconds) => (!Number.isFinite(seconds) ? "—" : seconds < 120 ? `${fmt(seconds, 0)} s` : `${fmt(seconds / 60, 0)} min`);
 const metText = (met) => (met === null ? "not measured" : met ? "yes" : "**no**");
 
-function readsSection(reads, settings) {
+function readsSection(reads, settings, plot) {
   if (!reads) return "Not measured (see errors).";
   const rows = Object.values(reads.measurements).map((m) => [m.label, fmt(m.p50_ms, 0), fmt(m.p99_ms, 0), fmt(m.rps, 0), fmt(m.requests, 0), m.non2xx || m.errors ? `${m.non2xx} / ${m.errors}` : "0"]);
   const r = reads.ratios;
@@ -46,6 +47,8 @@ function readsSection(reads, settings) {
     `- Depth, cursor: page ${DEPTH_PAGE} p50 is ${fmt(r.cursor_depth_p50, 2)}x page 1's. Page numbers (\`?page=${DEPTH_PAGE}\`, OFFSET) cost ${fmt(r.page_number_depth_p50, 2)}x page 1's.` +
       ` (The cursor of page ${DEPTH_PAGE} was found by walking the chain first, in ${fmt(reads.depth_walk_seconds, 1)} s, outside the timed runs.)`,
     `- History size, ${reads.sizes.big} vs ${reads.sizes.small} items: summary p50 ${fmt(r.summary_history_p50, 2)}x, first page p50 ${fmt(r.first_page_history_p50, 2)}x.`,
+    ...(plot.png || plot.svg ? ["", `![Latency against history size](${plot.png ?? plot.svg})`] : []),
+    ...(plot.noPng ? ["", `(SVG only: ${plot.noPng}.)`] : []),
   ].join("\n");
 }
 
@@ -132,7 +135,7 @@ function scaleSection(storage, scale) {
 
 const NOT_RUN = "Not run in this run (`--only`).";
 
-export function toMarkdown(results) {
+export function toMarkdown(results, plot = { files: [] }) {
   const targets = results.targets;
   const s = results.settings;
   const section = (value, render) => (value === undefined ? NOT_RUN : render(value));
@@ -150,7 +153,7 @@ export function toMarkdown(results) {
     "",
     "## 1–4. Floor, first page, depth, history size",
     "",
-    results.scenarios.includes("reads") ? readsSection(results.reads, s) : NOT_RUN,
+    results.scenarios.includes("reads") ? readsSection(results.reads, s, plot) : NOT_RUN,
     "",
     "## 5. Mark all read",
     "",
@@ -171,13 +174,14 @@ export function toMarkdown(results) {
   ].join("\n");
 }
 
-export function writeReport(results, dir) {
+export async function writeReport(results, dir) {
   mkdirSync(dir, { recursive: true });
   const { mode, started_at, total_seconds, ...rest } = results;
   const ordered = { mode, started_at, total_seconds, targets: targetsOf(results), ...rest };
   const json = path.join(dir, "latest.json");
   const markdown = path.join(dir, "latest.md");
+  const plot = await writeHistoryPlot(results.reads, results.settings, dir);
   writeFileSync(json, `${JSON.stringify(ordered, null, 2)}\n`);
-  writeFileSync(markdown, toMarkdown(ordered));
-  return [json, markdown];
+  writeFileSync(markdown, toMarkdown(ordered, plot));
+  return [json, markdown, ...plot.files];
 }
