@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { insertArchivedRowsStatements } from "../src/db/item-writes";
 import { createJob, stepMessage } from "../src/jobs/runner";
-import { ARCHIVE_CHUNK_TEXT_CHARS, RESTORE_CACHE_USERS_IN_REQUEST, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../src/queue/limits";
+import {
+  ARCHIVE_CHUNK_TEXT_CHARS,
+  RESTORE_CACHE_USERS_IN_REQUEST,
+  RETENTION_CHUNK_CACHED_OWNERS,
+  RETENTION_CHUNK_ROWS,
+  RETENTION_CHUNK_UNREAD_OWNERS,
+  RETENTION_EVENTS_CHUNK_ROWS,
+} from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { shardsOf } from "../src/shards/router";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
@@ -265,6 +272,27 @@ describe("retention cleanup", () => {
     expect(results.map((row) => row.id).sort()).toEqual(["ev-kept", "ev-new"]);
     expect(await itemCount(user)).toBe(2);
   });
+
+  it("stored events past retention beyond one chunk are all deleted, chunk after chunk; the user's younger events stay", async () => {
+    const user = freshUser();
+    await ingest({ user_id: user, activity_type: "fast_reminder", event_id: "ev-young", occurred_at: daysAgo(5), data: { fast_id: 1 } });
+    // Straight into the shard: more old events than one events chunk takes.
+    const old = RETENTION_EVENTS_CHUNK_ROWS + 120;
+    await shardOf(user)
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+         INSERT INTO events (user_id, event_type, source_event_id, occurred_at, received_at, ingest_id)
+         SELECT ?1, 'fast_reminder', 'ev-old-' || i, ?3 - i * 1000, ?3, 'test' FROM n`,
+      )
+      .bind(user, old, Date.now() - 45 * DAY)
+      .run();
+
+    const run = await cleanup({ archive: false });
+    const job = await waitForJob(run.body.job_id);
+    expect(job.detail.events).toBeGreaterThanOrEqual(old);
+    const { results } = await shardOf(user).prepare("SELECT source_event_id AS id FROM events WHERE user_id = ?").bind(user).all<{ id: string }>();
+    expect(results.map((row) => row.id)).toEqual(["ev-young"]);
+  }, 60_000);
 
   it("bad options get 400 and non-staff get 403", async () => {
     expect((await cleanup({ activity_type: "nope" })).status).toBe(400);

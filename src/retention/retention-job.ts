@@ -15,7 +15,7 @@ import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
 import type { Shard } from "../shards/router";
 import { cachedAmong } from "../cache/unread-cache";
-import { ARCHIVE_CHUNK_TEXT_CHARS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
+import { ARCHIVE_CHUNK_TEXT_CHARS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS, RETENTION_EVENTS_CHUNK_ROWS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -159,7 +159,7 @@ async function expiredEventsChunk(
   readQueriesBefore = 0,
 ): Promise<Chunk> {
   const types = Object.keys(params.plan.cutoffs);
-  const expired = await expiredEvents(shard, params.plan.cutoffs, after, RETENTION_CHUNK_ROWS);
+  const expired = await expiredEvents(shard, params.plan.cutoffs, after, RETENTION_EVENTS_CHUNK_ROWS);
   const last = expired.at(-1);
   return {
     // changes() of this delete would count events, not items: the job's
@@ -170,7 +170,7 @@ async function expiredEventsChunk(
     processed: 0,
     touchedUsers: [],
     detail: { ...detail, events: (detail.events ?? 0) + expired.length },
-    done: expired.length < RETENTION_CHUNK_ROWS,
+    done: expired.length < RETENTION_EVENTS_CHUNK_ROWS,
     readQueries: readQueriesBefore + 1,
   };
 }
