@@ -24,13 +24,26 @@ if (!existsSync(path.join(ROOT, ".dev.vars"))) {
 console.log("Applying migrations to every local shard:");
 migrateLocalShards();
 
-const wrangler = spawn("npx", ["wrangler", "dev", "--port", values.port, "--test-scheduled", "--show-interactive-dev-session=false"], {
-  cwd: ROOT,
-  stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+// wrangler runs in a process group of its own (with the workerd processes it
+// starts), and a signal to this script stops the whole group: wrangler's own
+// launcher does not pass SIGTERM on, which left workerd holding the port.
+const wrangler = spawn(
+  process.execPath,
+  [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--port", values.port, "--test-scheduled", "--show-interactive-dev-session=false"],
+  { cwd: ROOT, stdio: "inherit", detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+);
+const stopWrangler = (signal) => {
+  try {
+    process.kill(-wrangler.pid, signal);
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stopWrangler(signal));
+wrangler.on("exit", (code, signal) => {
+  stopWrangler("SIGTERM"); // any workerd left behind by a crashed wrangler
+  process.exit(code ?? (signal ? 0 : 1));
 });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
-wrangler.on("exit", (code) => process.exit(code ?? 0));
 
 async function waitForHealth(timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
