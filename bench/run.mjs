@@ -11,7 +11,7 @@
 //  1. the Worker in asynchronous mode: reads, mark-read, queue ingestion, archive;
 //  2. the Worker in synchronous mode: one-event-per-request ingestion, cleanup;
 //  3. bench/results/latest.json and latest.md.
-import { cpSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, cpSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -112,13 +112,20 @@ log(`  ${results.storage.items.toLocaleString("en")} items, ${results.storage.ev
 
 phase("Raw SQLite baselines on copies of the shard files");
 const rawDir = path.join(STATE_DIR, "raw");
-/** Copies of the shard files as loaded, for a raw baseline to change. */
+/**
+ * Copies of the shard files as loaded, for a raw baseline to change. Each is
+ * flushed to disk before it is used: otherwise the first commit timed on it
+ * would also pay for writing out the whole freshly copied file.
+ */
 function freshCopies() {
   rmSync(rawDir, { recursive: true, force: true });
   mkdirSync(rawDir, { recursive: true });
   return state.shardFiles.map((file, index) => {
     const copy = path.join(rawDir, `shard-${index}.sqlite`);
     cpSync(file, copy);
+    const descriptor = openSync(copy, "r+");
+    fsyncSync(descriptor);
+    closeSync(descriptor);
     return copy;
   });
 }
@@ -129,13 +136,17 @@ if (runs("mark_read")) {
   log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
 }
 let rawRetention;
-if (runs("retention")) {
-  rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now() });
-  const passes = (raw) => (raw.passes_rows_per_s.length > 1 ? ` (median of ${raw.passes_rows_per_s.join(", ")})` : "");
-  log(`  archive, raw DELETE: ${rawRetention.archive.rows.toLocaleString("en")} rows, ${rawRetention.archive.rows_per_s.toFixed(0)} rows/s${passes(rawRetention.archive)}`);
-  log(`  cleanup, raw DELETE: ${rawRetention.cleanup.rows.toLocaleString("en")} rows, ${rawRetention.cleanup.rows_per_s.toFixed(0)} rows/s${passes(rawRetention.cleanup)}`);
+try {
+  if (runs("retention")) {
+    rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now() });
+    for (const name of ["archive", "cleanup"]) {
+      const raw = rawRetention[name];
+      log(`  ${name}, raw DELETE: ${raw.rows.toLocaleString("en")} rows, ${raw.rows_per_s.toFixed(0)} rows/s (passes: ${raw.passes_rows_per_s.join(", ")})`);
+    }
+  }
+} finally {
+  rmSync(rawDir, { recursive: true, force: true });
 }
-rmSync(rawDir, { recursive: true, force: true });
 
 const shuffled = Array.from({ length: mode.regularUsers }, (_, index) => index + 1);
 const random = randomSource(9);

@@ -7,6 +7,7 @@
 // Flags: --no-seed skips the demo data; --port N (default 8787).
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { migrateLocalShards } from "./migrate-local.mjs";
@@ -27,22 +28,30 @@ migrateLocalShards();
 // wrangler runs in a process group of its own (with the workerd processes it
 // starts), and a signal to this script stops the whole group: wrangler's own
 // launcher does not pass SIGTERM on, which left workerd holding the port.
+// Outside the terminal's foreground group it must never read stdin (it would
+// be stopped), which --show-interactive-dev-session=false ensures; stdin stays
+// inherited because wrangler fails with EPIPE when it is closed.
 const wrangler = spawn(
   process.execPath,
   [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--port", values.port, "--test-scheduled", "--show-interactive-dev-session=false"],
   { cwd: ROOT, stdio: "inherit", detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
 );
 const stopWrangler = (signal) => {
+  if (wrangler.pid === undefined) return;
   try {
     process.kill(-wrangler.pid, signal);
-  } catch {
-    // already gone
+  } catch (error) {
+    if (error.code !== "ESRCH") throw error; // ESRCH: the group is already gone
   }
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stopWrangler(signal));
+wrangler.on("error", (error) => {
+  console.error(`dev: could not start wrangler: ${error.message}`);
+  process.exit(1);
+});
 wrangler.on("exit", (code, signal) => {
   stopWrangler("SIGTERM"); // any workerd left behind by a crashed wrangler
-  process.exit(code ?? (signal ? 0 : 1));
+  process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0));
 });
 
 async function waitForHealth(timeoutMs = 60_000) {

@@ -66,7 +66,8 @@ export function historyPlotSvg(reads, settings) {
   }
   for (const series of SERIES) {
     for (const [stat, dash] of [["p50_ms", ""], ["p99_ms", "6 4"]]) {
-      const points = sizes.map((size) => [x(size), y(at(series.key, size)?.[stat] ?? 0)]);
+      // A size without a measurement is left out rather than drawn at 0 ms.
+      const points = sizes.filter((size) => Number.isFinite(at(series.key, size)?.[stat])).map((size) => [x(size), y(at(series.key, size)[stat])]);
       parts.push(`<polyline points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ")}" fill="none" stroke="${series.colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
       for (const [px, py] of points) parts.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3.5" fill="${series.colour}"/>`);
       legend.push({ label: `${series.label} ${stat.replace("_ms", "")}`, colour: series.colour, dash });
