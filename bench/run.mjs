@@ -2,8 +2,10 @@
 // `npm run bench` (about 10 minutes) or `npm run bench -- --quick` (under 2).
 // Flags: --quick, --fresh (re-apply the migrations instead of reusing the
 // migrated template), --port N (default 8799), --only reads,mark_read,
-// ingestion,retention (some scenarios; the report then goes to
-// bench/.state/results, not bench/results).
+// ingestion,retention,archive (some scenarios; the report then goes to
+// bench/.state/results, not bench/results; `archive` is retention without
+// cleanup), --reuse-dataset (with --only: the last dataset this mode loaded,
+// instead of loading a new one).
 //
 //  0. a fresh local state under bench/.state (never .wrangler/state), the
 //     Worker bundled once, the dataset written straight into the shard files,
@@ -22,7 +24,7 @@ import { BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { buildWorker, startServer } from "./lib/server.mjs";
 import { openDatabase, sqliteDriver } from "./lib/sqlite.mjs";
-import { databaseBytes, prepareRunState, STATE_DIR } from "./lib/state.mjs";
+import { databaseBytes, prepareRunState, restoreDataset, saveDataset, STATE_DIR } from "./lib/state.mjs";
 import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
 import { checkDataVisible, runReadScenarios } from "./scenarios/reads.mjs";
@@ -35,16 +37,22 @@ const { values: flags } = parseArgs({
     fresh: { type: "boolean", default: false },
     port: { type: "string", default: String(BENCH_PORT) },
     only: { type: "string" },
+    "reuse-dataset": { type: "boolean", default: false },
   },
 });
-const SCENARIOS = ["reads", "mark_read", "ingestion", "retention"];
+const SCENARIOS = ["reads", "mark_read", "ingestion", "retention", "archive"];
 const only = flags.only ? flags.only.split(",").map((name) => name.trim()) : SCENARIOS;
 const unknown = only.filter((name) => !SCENARIOS.includes(name));
 if (unknown.length > 0) {
   console.error(`--only: unknown scenario(s) ${unknown.join(", ")}; choose from ${SCENARIOS.join(", ")}`);
   process.exit(2);
 }
-const runs = (scenario) => only.includes(scenario);
+if (flags["reuse-dataset"] && !flags.only) {
+  console.error("--reuse-dataset needs --only: the committed results always come from a freshly loaded dataset");
+  process.exit(2);
+}
+// `archive` is the retention scenario without its cleanup half.
+const runs = (scenario) => only.includes(scenario) || (scenario === "archive" && only.includes("retention"));
 const mode = MODES[flags.quick ? "quick" : "full"];
 const runStarted = Date.now();
 const elapsed = () => `${((Date.now() - runStarted) / 1000).toFixed(0)} s`;
@@ -106,7 +114,11 @@ const bundle = buildWorker(path.join(STATE_DIR, "build"));
 
 phase("Writing the dataset into the shard files");
 const loadedAt = Date.now();
-results.dataset = loadDataset({ shardFiles: state.shardFiles, mode, now: loadedAt, log });
+const reused = flags["reuse-dataset"] ? restoreDataset(mode.name, state.shardFiles) : undefined;
+if (reused) log(`  reusing the ${mode.name} dataset loaded at ${new Date(reused.loaded_at).toISOString()} (--reuse-dataset)`);
+else if (flags["reuse-dataset"]) log("  no saved dataset for this mode yet: loading one");
+results.dataset = reused ?? { ...loadDataset({ shardFiles: state.shardFiles, mode, now: loadedAt, log }), loaded_at: loadedAt };
+if (!reused) saveDataset(mode.name, state.shardFiles, results.dataset);
 results.storage = measureStorage(state.shardFiles);
 log(`  ${results.storage.items.toLocaleString("en")} items, ${results.storage.events.toLocaleString("en")} events, ${(results.storage.file_bytes / 1e6).toFixed(0)} MB over ${state.shardFiles.length} shards`);
 
@@ -137,9 +149,9 @@ if (runs("mark_read")) {
 }
 let rawRetention;
 try {
-  if (runs("retention")) {
-    rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now() });
-    for (const name of ["archive", "cleanup"]) {
+  if (runs("archive")) {
+    rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now(), withCleanup: runs("retention") });
+    for (const name of runs("retention") ? ["archive", "cleanup"] : ["archive"]) {
       const raw = rawRetention[name];
       log(`  ${name}, raw DELETE: ${raw.rows.toLocaleString("en")} rows, ${raw.rows_per_s.toFixed(0)} rows/s (passes: ${raw.passes_rows_per_s.join(", ")})`);
     }
@@ -159,7 +171,7 @@ let reads;
 let markRead;
 let queue;
 let archive;
-if (runs("reads") || runs("mark_read") || runs("ingestion") || runs("retention")) {
+if (runs("reads") || runs("mark_read") || runs("ingestion") || runs("archive")) {
   phase("Worker in asynchronous mode: reads, mark-read, queue ingestion, archive");
   await withServer("async", true, async ({ baseUrl, logFile }) => {
     await checkDataVisible({ baseUrl, mode, markReadUserIds: markReadUsers });
@@ -177,7 +189,7 @@ if (runs("reads") || runs("mark_read") || runs("ingestion") || runs("retention")
       log("  scenario 6: ingestion through the queue");
       queue = await attempt("ingestion_queue", () => ingestViaQueue({ baseUrl, shardFiles: state.shardFiles, logFile, mode, log }));
     }
-    if (runs("retention")) {
+    if (runs("archive")) {
       log("  scenario 7: archive");
       archive = await attempt("archive", () => archiveService({ baseUrl, mode, log }));
     }
@@ -212,10 +224,10 @@ results.scenarios = only;
 if (runs("reads")) results.reads = reads;
 if (runs("mark_read")) results.mark_read = markRead ? markReadResult(markRead, rawMarkRead) : { service: null, raw: rawMarkRead, ratio: null };
 if (runs("ingestion")) results.ingestion = ingestionResult(queue, sync);
-if (runs("retention")) {
+if (runs("archive")) {
   results.retention = {
     archive: retentionResult(archive, rawRetention.archive),
-    cleanup: retentionResult(cleanup, rawRetention.cleanup),
+    ...(runs("retention") ? { cleanup: retentionResult(cleanup, rawRetention.cleanup) } : {}),
     after: { file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0), freelist_pages: freelistPages },
   };
 }

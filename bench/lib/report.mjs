@@ -113,7 +113,7 @@ function retentionSection(retention) {
   };
   return [
     describe("Archive", retention.archive),
-    describe("Cleanup", retention.cleanup),
+    ...(retention.cleanup ? [describe("Cleanup", retention.cleanup)] : ["- Cleanup: not run (`--only archive`)."]),
     `- After both: ${fmt(retention.after.file_bytes / 1e6, 0)} MB of shard files, ${fmt(retention.after.freelist_pages, 0)} free pages inside them (SQLite does not shrink files on DELETE).`,
   ].join("\n");
 }

@@ -122,6 +122,32 @@ export async function prepareRunState({ fresh = false, log = console.log } = {})
   return { persistTo, shardFiles: shards.map((shard) => path.join(persistTo, D1_DIR, shard.file)), shards };
 }
 
+/**
+ * The last loaded dataset of a mode, kept for `--reuse-dataset` (iterating on
+ * one scenario without loading a million rows each time). Valid only for the
+ * same migrations, bindings and wrangler version as the template.
+ */
+const savedDatasetDir = (modeName) => path.join(STATE_DIR, `dataset-${modeName}-${templateKey()}`);
+
+export function saveDataset(modeName, shardFiles, dataset) {
+  for (const name of readdirSync(STATE_DIR)) if (name.startsWith(`dataset-${modeName}-`)) rmSync(path.join(STATE_DIR, name), { recursive: true, force: true });
+  const dir = savedDatasetDir(modeName);
+  mkdirSync(dir, { recursive: true });
+  shardFiles.forEach((file, index) => cpSync(file, path.join(dir, `shard-${index}.sqlite`)));
+  writeFileSync(path.join(dir, "dataset.json"), JSON.stringify(dataset));
+}
+
+/** Copies the saved dataset into this run's shard files; undefined when there is none. */
+export function restoreDataset(modeName, shardFiles) {
+  const dir = savedDatasetDir(modeName);
+  if (!existsSync(path.join(dir, "dataset.json"))) return undefined;
+  shardFiles.forEach((file, index) => {
+    for (const suffix of ["-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+    cpSync(path.join(dir, `shard-${index}.sqlite`), file);
+  });
+  return JSON.parse(readFileSync(path.join(dir, "dataset.json"), "utf8"));
+}
+
 /** Bytes on disk of a SQLite database, its WAL included. */
 export function databaseBytes(file) {
   return [file, `${file}-wal`].filter(existsSync).reduce((sum, name) => sum + statSync(name).size, 0);

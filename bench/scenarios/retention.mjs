@@ -29,10 +29,11 @@ function rawDelete(files, statements) {
 }
 
 /** One pass of the raw baselines, in the service's order: archive, then cleanup, each items then events. */
-function rawPass(files, now) {
+function rawPass(files, now, withCleanup) {
   const archiveCutoff = now - ARCHIVE_OLDER_THAN_DAYS * DAY;
   const archive = rawDelete(files, [["DELETE FROM feed_items WHERE created_at < ?", archiveCutoff]]);
   const archiveEvents = rawDelete(files, [["DELETE FROM events WHERE occurred_at < ?", archiveCutoff]]);
+  if (!withCleanup) return { archive, archiveEvents };
   const cleanup = rawDelete(
     files,
     ACTIVITY_TYPE_NAMES.map((type) => ["DELETE FROM feed_items WHERE activity_type = ? AND created_at < ?", type, now - retentionDays(type) * DAY]),
@@ -58,16 +59,20 @@ function medianPass(passes, pick) {
  * on fresh copies of the shard files as loaded (`freshCopies()`, flushed to
  * disk before timing), and each measure reports its median pass.
  */
-export function retentionRaw({ freshCopies, passes, now }) {
+export function retentionRaw({ freshCopies, passes, now, withCleanup = true }) {
   if (passes % 2 === 0) throw new Error(`rawRetentionPasses must be odd (got ${passes}): the median must be one pass`);
-  const results = Array.from({ length: passes }, () => rawPass(freshCopies(), now));
+  const results = Array.from({ length: passes }, () => rawPass(freshCopies(), now, withCleanup));
   const archive = medianPass(results, (pass) => pass.archive);
   const archiveEvents = medianPass(results, (pass) => pass.archiveEvents);
+  const raw = {
+    passes,
+    archive: { ...archive, events: eventsBaseline(archive, archiveEvents), statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
+  };
+  if (!withCleanup) return raw;
   const cleanup = medianPass(results, (pass) => pass.cleanup);
   const cleanupEvents = medianPass(results, (pass) => pass.cleanupEvents);
   return {
-    passes,
-    archive: { ...archive, events: eventsBaseline(archive, archiveEvents), statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
+    ...raw,
     cleanup: { ...cleanup, events: eventsBaseline(cleanup, cleanupEvents), statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type" },
   };
 }
