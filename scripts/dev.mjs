@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { migrateLocalShards } from "./migrate-local.mjs";
-import { ROOT } from "./lib/project.mjs";
+import { ROOT, WRANGLER_BIN } from "./lib/project.mjs";
 import { seedDemo } from "./seed-demo.mjs";
 
 const { values } = parseArgs({ options: { "no-seed": { type: "boolean", default: false }, port: { type: "string", default: "8787" } } });
@@ -33,7 +33,7 @@ migrateLocalShards();
 // inherited because wrangler fails with EPIPE when it is closed.
 const wrangler = spawn(
   process.execPath,
-  [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--port", values.port, "--test-scheduled", "--show-interactive-dev-session=false"],
+  [WRANGLER_BIN, "dev", "--port", values.port, "--test-scheduled", "--show-interactive-dev-session=false"],
   { cwd: ROOT, stdio: "inherit", detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
 );
 const stopWrangler = (signal) => {

@@ -4,10 +4,8 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { ROOT } from "../../scripts/lib/project.mjs";
+import { ROOT, WRANGLER_BIN } from "../../scripts/lib/project.mjs";
 import { wranglerSync } from "./state.mjs";
-
-const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
 /** `wrangler deploy --dry-run`: the exact bundle a deploy would upload. */
 export function buildWorker(outDir) {
@@ -24,7 +22,7 @@ export function buildWorker(outDir) {
 export async function startServer({ bundle, persistTo, port, vars, logFile }) {
   const url = `http://127.0.0.1:${port}`;
   if (await answers(url)) throw new Error(`something already listens on ${url} (an earlier run still going?); pass --port`);
-  const args = [WRANGLER, "dev", bundle, "--config", path.join(ROOT, "wrangler.toml"), "--no-bundle"];
+  const args = [WRANGLER_BIN, "dev", bundle, "--config", path.join(ROOT, "wrangler.toml"), "--no-bundle"];
   args.push("--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--show-interactive-dev-session=false");
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const log = createWriteStream(logFile, { flags: "a" });

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT, shardDatabases } from "../../scripts/lib/project.mjs";
+import { ROOT, shardDatabases, WRANGLER_BIN } from "../../scripts/lib/project.mjs";
 import { openDatabase } from "./sqlite.mjs";
 
 export const STATE_DIR = path.join(ROOT, "bench", ".state");
@@ -14,7 +14,7 @@ const D1_DIR = path.join("v3", "d1", "miniflare-D1DatabaseObject");
 
 /** Runs the project's wrangler under the Node running this script (Node 22). */
 export function wranglerSync(args, { quiet = true } = {}) {
-  const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
+  const result = spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
@@ -41,7 +41,7 @@ const sqliteFiles = (dir) =>
 /** wrangler without blocking, so that several can run at once. */
 function wranglerAsync(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
+    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },

@@ -6,6 +6,9 @@ import path from "node:path";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** The project's wrangler, run with `process.execPath` (the Node 22 of npm scripts) rather than through npx. */
+export const WRANGLER_BIN = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
 /** The D1 database names bound as shards in wrangler.toml, in binding order. */
 export function shardDatabases() {
   const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
