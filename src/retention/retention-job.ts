@@ -77,14 +77,18 @@ async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]
 type ArchiveLineRow = ExpiredKey & { line: string };
 type ExpiredRow = ExpiredKey | ArchiveLineRow;
 
-/** How many of these sizes, from the first, fit in `budget` (at least one, so that a chunk always moves on). */
-function countWithin(sizes: readonly number[], budget: number): number {
+/**
+ * How many of these sizes, from the first, fit in `budget` (at least one, so
+ * that a chunk always moves on), and their total.
+ */
+function prefixWithin(sizes: readonly number[], budget: number): { count: number; total: number } {
   let total = 0;
   for (let index = 0; index < sizes.length; index++) {
-    total += sizes[index]!;
-    if (total > budget) return Math.max(1, index);
+    const next = total + sizes[index]!;
+    if (next > budget) return index === 0 ? { count: 1, total: next } : { count: index, total };
+    total = next;
   }
-  return sizes.length;
+  return { count: sizes.length, total };
 }
 
 export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
@@ -110,9 +114,9 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
         // Sizes first (a small result), so that the full rows read stay within the chunk's text budget.
         const sizes = await expiredSizes(shard, type, cutoff, params.plan.onlyRead, position.after, room);
         readQueries += 1;
-        const fit = countWithin(sizes, ARCHIVE_CHUNK_TEXT_CHARS - text);
-        if (fit < sizes.length) room = fit;
-        text += sizes.slice(0, fit).reduce((sum, size) => sum + size, 0);
+        const fit = prefixWithin(sizes, ARCHIVE_CHUNK_TEXT_CHARS - text);
+        if (fit.count < sizes.length) room = fit.count;
+        text += fit.total;
       }
       const rows = await read(shard, type, cutoff, params.plan.onlyRead, position.after, room);
       readQueries += 1;
