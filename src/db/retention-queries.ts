@@ -1,4 +1,5 @@
 import { and, asc, count, eq, lt, sql } from "drizzle-orm";
+import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import type { ActivityType } from "../feed/activity-types";
 import type { Shard } from "../shards/router";
 import { ARCHIVE_COLUMNS } from "../archive/ndjson";
@@ -26,8 +27,19 @@ function expiredConditions(type: ActivityType, cutoff: number, onlyRead: boolean
 
 export type ExpiredKey = Pick<FeedItemRow, "id" | "userId" | "isRead" | "createdAt">;
 
+/** What deleting a row needs, and what its cache upkeep and the cursor need. */
+const expiredKeyColumns = { id: feedItems.id, userId: feedItems.userId, isRead: feedItems.isRead, createdAt: feedItems.createdAt };
+
 /** Every column of a row under its database name, as one archive line (src/archive/ndjson.ts). */
 const archiveLine = sql.raw(`json_object(${ARCHIVE_COLUMNS.map((column) => `'${column}', "${column}"`).join(", ")})`);
+
+/** The next `limit` expired rows of one type after `after`, oldest first: the range every read below selects from. */
+function oldestExpired<T extends SQLiteSelect>(query: T, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number) {
+  return query
+    .where(expiredConditions(type, cutoff, onlyRead, after))
+    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
+    .limit(limit);
+}
 
 /**
  * The next expired rows of one type, oldest first, each with its archive line
@@ -42,22 +54,13 @@ export async function expiredArchiveLines(
   after: AgePosition | undefined,
   limit: number,
 ): Promise<(ExpiredKey & { line: string })[]> {
-  return shard.db
-    .select({ id: feedItems.id, userId: feedItems.userId, isRead: feedItems.isRead, createdAt: feedItems.createdAt, line: sql<string>`${archiveLine}` })
-    .from(feedItems)
-    .where(expiredConditions(type, cutoff, onlyRead, after))
-    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
-    .limit(limit);
+  const query = shard.db.select({ ...expiredKeyColumns, line: sql<string>`${archiveLine}` }).from(feedItems).$dynamic();
+  return oldestExpired(query, type, cutoff, onlyRead, after, limit);
 }
 
 /** The same rows as expiredArchiveLines, only the columns deleting them needs. */
 export async function expiredKeys(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<ExpiredKey[]> {
-  return shard.db
-    .select({ id: feedItems.id, userId: feedItems.userId, isRead: feedItems.isRead, createdAt: feedItems.createdAt })
-    .from(feedItems)
-    .where(expiredConditions(type, cutoff, onlyRead, after))
-    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
-    .limit(limit);
+  return oldestExpired(shard.db.select(expiredKeyColumns).from(feedItems).$dynamic(), type, cutoff, onlyRead, after, limit);
 }
 
 /**
@@ -66,15 +69,9 @@ export async function expiredKeys(shard: Shard, type: ActivityType, cutoff: numb
  * full rows to read before it reads them.
  */
 export async function expiredSizes(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<number[]> {
-  const rows = await shard.db
-    .select({
-      size: sql<number>`200 + length(${feedItems.data}) + coalesce(length(${feedItems.title}), 0) + coalesce(length(${feedItems.description}), 0)
-        + coalesce(length(${feedItems.dedupeKey}), 0) + coalesce(length(${feedItems.targetType}), 0)`,
-    })
-    .from(feedItems)
-    .where(expiredConditions(type, cutoff, onlyRead, after))
-    .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
-    .limit(limit);
+  const size = sql<number>`200 + length(${feedItems.data}) + coalesce(length(${feedItems.title}), 0) + coalesce(length(${feedItems.description}), 0)
+    + coalesce(length(${feedItems.dedupeKey}), 0) + coalesce(length(${feedItems.targetType}), 0)`;
+  const rows = await oldestExpired(shard.db.select({ size }).from(feedItems).$dynamic(), type, cutoff, onlyRead, after, limit);
   return rows.map((row) => row.size);
 }
 
