@@ -148,6 +148,17 @@ export function restoreDataset(modeName, shardFiles) {
   return JSON.parse(readFileSync(path.join(dir, "dataset.json"), "utf8"));
 }
 
+/**
+ * Puts the run's state back to the dataset as loaded, for another run of a
+ * scenario that consumed it: the shard files from the saved dataset, and no
+ * KV, R2 or cache state (a first start has none either).
+ */
+export function restoreLoadedState(modeName, persistTo, shardFiles) {
+  const v3 = path.join(persistTo, "v3");
+  for (const name of readdirSync(v3)) if (name !== "d1") rmSync(path.join(v3, name), { recursive: true, force: true });
+  if (!restoreDataset(modeName, shardFiles)) throw new Error(`no saved ${modeName} dataset to restore`);
+}
+
 /** Bytes on disk of a SQLite database, its WAL included. */
 export function databaseBytes(file) {
   return [file, `${file}-wal`].filter(existsSync).reduce((sum, name) => sum + statSync(name).size, 0);

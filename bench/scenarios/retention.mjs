@@ -162,6 +162,18 @@ export async function cleanupService({ baseUrl, mode, log }) {
 export const serviceRate = (run) =>
   run?.available ? (!run.done && run.window_rows_per_s.length >= 3 ? run.median_window_rows_per_s : run.rows_per_s) : null;
 
+/**
+ * The median of repeated runs of one job (by the rate serviceRate takes), with
+ * every run's rate for the report; of an even number (a run failed), the
+ * slower middle one.
+ */
+export function medianRun(runs) {
+  const measured = runs.filter((run) => run?.available);
+  if (measured.length === 0) return runs.find((run) => run) ?? null;
+  const sorted = [...measured].sort((a, b) => serviceRate(a) - serviceRate(b));
+  return { ...sorted[(sorted.length - 1) >> 1], runs_rows_per_s: measured.map((run) => Math.round(serviceRate(run))) };
+}
+
 export function retentionResult(service, raw) {
   return {
     service,
