@@ -18,7 +18,7 @@ export const MODES = {
     randomUsers: 200,
     ingest: { rounds: 2, events: 5_000 },
     jobSeconds: { archive: 5, cleanup: 6 },
-    rawRetentionPasses: 1,
+    rawRetentionPasses: { archive: 1, cleanup: 1 },
     archiveRuns: 1,
   },
   full: {
@@ -36,11 +36,12 @@ export const MODES = {
     randomUsers: 1_000,
     ingest: { rounds: 3, events: 20_000 },
     jobSeconds: { archive: 60, cleanup: 120 },
-    // Passes of the raw DELETE baselines (odd: the median is one pass). One pass moves by a fifth between runs.
-    rawRetentionPasses: 3,
-    // Runs of the archive job (odd: the median is one run), each on a fresh Worker over the
-    // dataset as loaded. One run moves by about a tenth (25.5-29.8 s on one saved dataset).
-    // The cleanup job runs once: its 95 s would push a full run past 15 minutes.
+    // Passes of the raw DELETE baselines (odd: the median is one pass; one pass moves by a
+    // fifth between runs), and runs of the archive job, each on a fresh Worker over the
+    // dataset as loaded (one run moves by about a tenth). Archive sits near its target, so
+    // it is measured three times; cleanup (a 75 s raw pass and a 105 s job) once each,
+    // which keeps a full run under 15 minutes; its target has room (2.3x against 3).
+    rawRetentionPasses: { archive: 3, cleanup: 1 },
     archiveRuns: 3,
   },
 };

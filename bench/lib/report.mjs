@@ -95,8 +95,9 @@ function ingestionSection(ingestion) {
   return lines.join("\n");
 }
 
-/** The raw rate's passes, when there were several (each on fresh copies of the shard files). */
-const rawPasses = (raw) => (raw.passes_rows_per_s?.length > 1 ? ` (median of ${raw.passes_rows_per_s.length} passes on fresh copies: ${raw.passes_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")})` : "");
+/** The raw rate's passes (each on fresh copies of the shard files). */
+const rawPasses = (raw) =>
+  raw.passes_rows_per_s?.length > 1 ? ` (median of ${raw.passes_rows_per_s.length} passes on fresh copies: ${raw.passes_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")})` : " (one pass)";
 
 function retentionSection(retention) {
   const describe = (name, { service, raw, slowdown, slowdown_with_events: withEvents }) => {

@@ -57,20 +57,25 @@ function medianPass(passes, pick) {
  * only) the stored events the service deletes in the same job. One pass's
  * rate moves by a fifth from one run to the next, so the passes repeat, each
  * on fresh copies of the shard files as loaded (`freshCopies()`, flushed to
- * disk before timing), and each measure reports its median pass.
+ * disk before timing), and each measure reports its median pass. The first
+ * `passes.cleanup` passes also run cleanup's DELETEs after archive's.
  */
 export function retentionRaw({ freshCopies, passes, now, withCleanup = true }) {
-  if (passes % 2 === 0) throw new Error(`rawRetentionPasses must be odd (got ${passes}): the median must be one pass`);
-  const results = Array.from({ length: passes }, () => rawPass(freshCopies(), now, withCleanup));
+  for (const [name, count] of Object.entries(passes)) {
+    if (count % 2 === 0) throw new Error(`raw ${name} passes must be odd (got ${count}): the median must be one pass`);
+  }
+  if (withCleanup && passes.cleanup > passes.archive) throw new Error("cleanup's raw passes run after archive's: no more of them than archive's");
+  const results = Array.from({ length: passes.archive }, (_, index) => rawPass(freshCopies(), now, withCleanup && index < passes.cleanup));
   const archive = medianPass(results, (pass) => pass.archive);
   const archiveEvents = medianPass(results, (pass) => pass.archiveEvents);
   const raw = {
-    passes,
+    passes: passes.archive,
     archive: { ...archive, events: eventsBaseline(archive, archiveEvents), statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
   };
   if (!withCleanup) return raw;
-  const cleanup = medianPass(results, (pass) => pass.cleanup);
-  const cleanupEvents = medianPass(results, (pass) => pass.cleanupEvents);
+  const withCleanupPasses = results.slice(0, passes.cleanup);
+  const cleanup = medianPass(withCleanupPasses, (pass) => pass.cleanup);
+  const cleanupEvents = medianPass(withCleanupPasses, (pass) => pass.cleanupEvents);
   return {
     ...raw,
     cleanup: { ...cleanup, events: eventsBaseline(cleanup, cleanupEvents), statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type" },
