@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, gte } from "drizzle-orm";
 import type { Shard } from "../shards/router";
 import { jobProgress, type JobProgressRow } from "./schema";
 
@@ -66,4 +66,12 @@ export async function readJob(shard: Shard, jobId: string): Promise<JobProgressR
 
 export async function recentJobs(shard: Shard, limit: number): Promise<JobProgressRow[]> {
   return shard.db.select().from(jobProgress).orderBy(desc(jobProgress.startedAt)).limit(limit);
+}
+
+/** This shard's rows of jobs of one kind, started since `since`, that it has not finished (job_progress_started). */
+export async function unfinishedJobRows(shard: Shard, kind: string, since: number): Promise<JobProgressRow[]> {
+  return shard.db
+    .select()
+    .from(jobProgress)
+    .where(and(gte(jobProgress.startedAt, since), eq(jobProgress.kind, kind), eq(jobProgress.done, false)));
 }

@@ -1,4 +1,4 @@
-import { readJob, recentJobs } from "../db/jobs";
+import { readJob, recentJobs, unfinishedJobRows } from "../db/jobs";
 import type { JobProgressRow } from "../db/schema";
 import type { Env } from "../env";
 import { isoTime } from "../feed/feed-item";
@@ -61,4 +61,27 @@ export async function listRecentJobs(env: Env, limit: number): Promise<JobProgre
     .map((rows) => combine(rows)!)
     .sort((a, b) => b.started_at.localeCompare(a.started_at))
     .slice(0, limit);
+}
+
+/** A job that some shard has not finished, and the last progress of its slowest unfinished shard. */
+export interface UnfinishedJob {
+  readonly jobId: string;
+  readonly startedAt: number;
+  /** The oldest `updated_at` among its unfinished shards: one stuck shard holds the job up. */
+  readonly slowestProgressAt: number;
+}
+
+/** Jobs of one kind started since `since` that are not done on every shard. */
+export async function unfinishedJobs(env: Env, kind: string, since: number): Promise<UnfinishedJob[]> {
+  const rows = (await Promise.all(shardsOf(env).all().map((shard) => unfinishedJobRows(shard, kind, since)))).flat();
+  const byJob = new Map<string, UnfinishedJob>();
+  for (const row of rows) {
+    const seen = byJob.get(row.jobId);
+    byJob.set(row.jobId, {
+      jobId: row.jobId,
+      startedAt: Math.min(seen?.startedAt ?? row.startedAt, row.startedAt),
+      slowestProgressAt: Math.min(seen?.slowestProgressAt ?? row.updatedAt, row.updatedAt),
+    });
+  }
+  return [...byJob.values()];
 }
