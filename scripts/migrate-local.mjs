@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Applies migrations/ to every local D1 shard declared in wrangler.toml.
 import { spawnSync } from "node:child_process";
-import { ROOT, shardDatabases } from "./lib/project.mjs";
+import { ROOT, shardDatabases, WRANGLER_BIN } from "./lib/project.mjs";
 
 export function migrateLocalShards({ persistTo } = {}) {
   for (const { binding, name } of shardDatabases()) {
-    const args = ["wrangler", "d1", "migrations", "apply", name, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
-    const result = spawnSync("npx", args, {
+    const args = [WRANGLER_BIN, "d1", "migrations", "apply", name, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+    const result = spawnSync(process.execPath, args, {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
