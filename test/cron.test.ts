@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { createJob } from "../src/jobs/runner";
-import { RETENTION_STALLED_AFTER_MS, RETENTION_WAIT_FOR_JOBS_STARTED_WITHIN_MS } from "../src/scheduled/cron";
+import { RETENTION_STALLED_AFTER_MS, retentionCronDecision, UNFINISHED_JOB_WAIT_LIMIT_MS } from "../src/scheduled/cron";
 import { allShards, itemCount } from "./support/db";
 import { call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { DAY, isoAgo, MINUTE } from "./support/time";
@@ -11,12 +11,17 @@ import { DAY, isoAgo, MINUTE } from "./support/time";
 
 const created: string[] = [];
 
-/** A retention job's progress rows on every shard as if it started `startedAgo` and last moved `movedAgo`; nothing queued. */
-async function unfinishedRetentionJob(startedAgo: number, movedAgo = startedAgo): Promise<string> {
+/**
+ * A retention job's progress rows on every shard, as if it started `startedAgo`
+ * and each shard last moved `movedAgo(shard)` ago; nothing is queued for it.
+ */
+async function unfinishedRetentionJob(startedAgo: number, movedAgo: (shard: number) => number = () => startedAgo): Promise<string> {
   const now = Date.now();
   const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: false }, now - startedAgo);
   created.push(job.jobId);
-  await Promise.all(allShards().map((shard) => shard.prepare("UPDATE job_progress SET updated_at = ?2 WHERE job_id = ?1").bind(job.jobId, now - movedAgo).run()));
+  await Promise.all(
+    allShards().map((shard, index) => shard.prepare("UPDATE job_progress SET updated_at = ?2 WHERE job_id = ?1").bind(job.jobId, now - movedAgo(index)).run()),
+  );
   return job.jobId;
 }
 
@@ -50,31 +55,34 @@ afterEach(async () => {
 });
 
 describe("daily cron with an unfinished retention job", () => {
-  it("starts no second job while the earlier one is progressing", async () => {
+  it("starts no second job while the earlier one is progressing, and leaves it alone", async () => {
     const user = await userWithExpiredItem();
-    const running = await unfinishedRetentionJob(10 * MINUTE, 1 * MINUTE);
+    const running = await unfinishedRetentionJob(10 * MINUTE, () => MINUTE);
 
     expect(await runCron()).toEqual([]);
 
-    expect(await itemCount(user)).toBe(1);
+    // A resumed step would arrive within the local queue's one-second batch window.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     const job = await call("GET", `/api/admin/jobs/${running}/`, { token: await staffToken() });
     expect(job.body.shards.every((shard: { step: number }) => shard.step === 0)).toBe(true);
+    expect(await itemCount(user)).toBe(1);
   });
 
-  it("resumes a job that stopped progressing instead of starting another", async () => {
+  it("resumes a job stuck on one shard instead of starting another", async () => {
     const user = await userWithExpiredItem();
-    const stalled = await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, RETENTION_STALLED_AFTER_MS + MINUTE);
+    // Shard 0 has not moved for over an hour; the others moved a minute ago.
+    const stuck = await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, (shard) => (shard === 0 ? RETENTION_STALLED_AFTER_MS + MINUTE : MINUTE));
 
     expect(await runCron()).toEqual([]);
 
-    const job = await waitForJob(stalled);
+    const job = await waitForJob(stuck);
     expect(job.shards.every((shard: { step: number }) => shard.step >= 1)).toBe(true);
     expect(await itemCount(user)).toBe(0);
   });
 
-  it("does not wait for a job unfinished for longer than it waits for jobs", async () => {
+  it("does not wait for a job unfinished for longer than its limit", async () => {
     const user = await userWithExpiredItem();
-    const abandoned = await unfinishedRetentionJob(RETENTION_WAIT_FOR_JOBS_STARTED_WITHIN_MS + DAY);
+    const abandoned = await unfinishedRetentionJob(UNFINISHED_JOB_WAIT_LIMIT_MS + DAY);
 
     const started = await runCron();
 
@@ -85,5 +93,28 @@ describe("daily cron with an unfinished retention job", () => {
     const old = await call("GET", `/api/admin/jobs/${abandoned}/`, { token: await staffToken() });
     expect(old.body.done).toBe(false);
     expect(old.body.shards.every((shard: { step: number }) => shard.step === 0)).toBe(true);
+  });
+});
+
+describe("retentionCronDecision", () => {
+  const now = Date.now();
+  const job = (jobId: string, startedAgo: number, movedAgo: number) => ({ jobId, startedAt: now - startedAgo, slowestProgressAt: now - movedAgo });
+  const stalled = RETENTION_STALLED_AFTER_MS + MINUTE;
+
+  it("starts a job when none is unfinished", () => {
+    expect(retentionCronDecision([], now)).toEqual({ action: "start" });
+  });
+
+  it("waits while any unfinished job still moves, even beside a stalled one", () => {
+    expect(retentionCronDecision([job("a", 2 * DAY, stalled), job("b", DAY, MINUTE)], now)).toEqual({ action: "wait", unfinished: ["a", "b"] });
+  });
+
+  it("resumes only the newest when every unfinished job has stalled", () => {
+    expect(retentionCronDecision([job("old", 2 * DAY, stalled), job("new", DAY, stalled)], now)).toEqual({ action: "resume", jobId: "new", unfinished: ["old", "new"] });
+  });
+
+  it("counts a job as moving until its slowest shard has been still for the whole stall time", () => {
+    expect(retentionCronDecision([job("a", DAY, RETENTION_STALLED_AFTER_MS - MINUTE)], now).action).toBe("wait");
+    expect(retentionCronDecision([job("a", DAY, RETENTION_STALLED_AFTER_MS)], now).action).toBe("resume");
   });
 });

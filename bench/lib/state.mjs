@@ -149,14 +149,21 @@ export function restoreDataset(modeName, shardFiles) {
 }
 
 /**
- * Puts the run's state back to the dataset as loaded, for another run of a
- * scenario that consumed it: the shard files from the saved dataset, and no
- * KV, R2 or cache state (a first start has none either).
+ * The Worker's whole local state (D1 files with their WALs, KV, R2), copied
+ * while the Worker is stopped, so that a scenario that consumes its rows can
+ * run again from exactly the same state. Returns a function that puts it back.
  */
-export function restoreLoadedState(modeName, persistTo, shardFiles) {
-  const v3 = path.join(persistTo, "v3");
-  for (const name of readdirSync(v3)) if (name !== "d1") rmSync(path.join(v3, name), { recursive: true, force: true });
-  if (!restoreDataset(modeName, shardFiles)) throw new Error(`no saved ${modeName} dataset to restore`);
+export function snapshotState(persistTo, name) {
+  const snapshot = path.join(STATE_DIR, `snapshot-${name}`);
+  rmSync(snapshot, { recursive: true, force: true });
+  cpSync(persistTo, snapshot, { recursive: true });
+  return {
+    restore() {
+      rmSync(persistTo, { recursive: true, force: true });
+      cpSync(snapshot, persistTo, { recursive: true });
+    },
+    discard: () => rmSync(snapshot, { recursive: true, force: true }),
+  };
 }
 
 /** Bytes on disk of a SQLite database, its WAL included. */

@@ -68,7 +68,7 @@ export async function recentJobs(shard: Shard, limit: number): Promise<JobProgre
   return shard.db.select().from(jobProgress).orderBy(desc(jobProgress.startedAt)).limit(limit);
 }
 
-/** This shard's rows of jobs of one kind, started since `since`, that it has not finished (job_progress_started). */
+/** This shard's rows of jobs of one kind, started since `since`, that it has not finished (the range comes from the job_progress_started index). */
 export async function unfinishedJobRows(shard: Shard, kind: string, since: number): Promise<JobProgressRow[]> {
   return shard.db
     .select()

@@ -1,7 +1,7 @@
 import { configFor } from "../config";
 import type { Env } from "../env";
 import { resumeJob } from "../jobs/runner";
-import { unfinishedJobs } from "../jobs/status";
+import { unfinishedJobs, type UnfinishedJob } from "../jobs/status";
 import { startCleanup } from "../retention/retention";
 
 /**
@@ -12,40 +12,57 @@ import { startCleanup } from "../retention/retention";
 export const RETENTION_STALLED_AFTER_MS = 60 * 60 * 1000;
 
 /**
- * Unfinished retention jobs older than this are not waited for: one that
- * cannot finish must not stop retention for good. It stays listed at
+ * How long the cron waits on an unfinished retention job: one that cannot
+ * finish must not stop retention for good. Older ones stay listed at
  * GET /api/admin/jobs/ for an operator.
  */
-export const RETENTION_WAIT_FOR_JOBS_STARTED_WITHIN_MS = 7 * 24 * 60 * 60 * 1000;
+export const UNFINISHED_JOB_WAIT_LIMIT_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type RetentionCronDecision =
+  | { readonly action: "start" }
+  | { readonly action: "wait"; readonly unfinished: readonly string[] }
+  | { readonly action: "resume"; readonly jobId: string; readonly unfinished: readonly string[] };
+
+/**
+ * What the daily run does, given the retention jobs (the cron's or started
+ * by staff) still unfinished from the last UNFINISHED_JOB_WAIT_LIMIT_MS.
+ * Never a second job beside one: both would walk the same expired rows, and
+ * two archiving jobs would write them to R2 twice.
+ */
+export function retentionCronDecision(unfinished: readonly UnfinishedJob[], now: number): RetentionCronDecision {
+  if (unfinished.length === 0) return { action: "start" };
+  const ids = unfinished.map((job) => job.jobId);
+  const stalled = unfinished.filter((job) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS);
+  // One that still moves will finish; resuming another beside it would overlap.
+  if (stalled.length < unfinished.length) return { action: "wait", unfinished: ids };
+  // Only the newest goes on (its cutoffs are the latest); older stalled ones
+  // wait their turn on a later day or age out of the limit.
+  const newest = stalled.reduce((latest, job) => (job.startedAt > latest.startedAt ? job : latest));
+  return { action: "resume", jobId: newest.jobId, unfinished: ids };
+}
 
 /**
  * Cron Triggers (wrangler.toml `[triggers]`). The daily run only starts the
  * retention job; the work itself runs as queue messages per shard and chunk,
  * so a first run over a year of never-cleaned data finishes too.
- *
- * While an earlier retention job (daily or started by staff) is unfinished,
- * no second one starts: both would walk the same expired rows, and an
- * archiving pair would write the same rows to R2 twice. A stalled one is
- * resumed instead; the next day's run then starts from a finished state.
  */
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const config = configFor(env);
   const now = controller.scheduledTime;
-  const unfinished = await unfinishedJobs(env, "retention", now - RETENTION_WAIT_FOR_JOBS_STARTED_WITHIN_MS);
-  if (unfinished.length > 0) {
-    const stalled = unfinished.filter((job) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS);
-    for (const job of stalled) await resumeJob(env, job.jobId);
-    console.info(
-      JSON.stringify({
-        level: "info",
-        msg: "retention cleanup not started: an earlier retention job is unfinished",
-        cron: controller.cron,
-        unfinished: unfinished.map((job) => job.jobId),
-        resumed: stalled.map((job) => job.jobId),
-      }),
-    );
+  const decision = retentionCronDecision(await unfinishedJobs(env, "retention", now - UNFINISHED_JOB_WAIT_LIMIT_MS), now);
+  if (decision.action === "start") {
+    const run = await startCleanup(env, config, { dryRun: false, onlyRead: false, archive: config.archiveOnCleanup }, now);
+    console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));
     return;
   }
-  const run = await startCleanup(env, config, { dryRun: false, onlyRead: false, archive: config.archiveOnCleanup }, now);
-  console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));
+  if (decision.action === "resume") await resumeJob(env, decision.jobId);
+  console.info(
+    JSON.stringify({
+      level: "info",
+      msg: "retention cleanup not started: an earlier retention job is unfinished",
+      cron: controller.cron,
+      unfinished: decision.unfinished,
+      resumed: decision.action === "resume" ? decision.jobId : null,
+    }),
+  );
 }
