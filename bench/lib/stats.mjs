@@ -7,6 +7,15 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/**
+ * The middle item by `rate` (of an even number, the slower of the two middle
+ * ones): a real run, unlike `median`, which may average two.
+ */
+export function middleBy(items, rate) {
+  const sorted = [...items].sort((a, b) => rate(a) - rate(b));
+  return sorted[(sorted.length - 1) >> 1];
+}
+
 export const ratio = (numerator, denominator) =>
   numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
 

@@ -7,7 +7,7 @@ import { api, apiExpect } from "../lib/api.mjs";
 import { ACTIVITY_TYPE_NAMES, DAY, retentionDays } from "../lib/dataset.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS } from "../lib/modes.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
-import { median, ratio, sleep } from "../lib/stats.mjs";
+import { median, middleBy, ratio, sleep } from "../lib/stats.mjs";
 
 /** A no-op write before timing: a fresh copy's first write creates its WAL file. */
 const WARM_UP = "UPDATE feed_items SET is_read = is_read WHERE id = (SELECT min(id) FROM feed_items)";
@@ -48,8 +48,7 @@ function rawPass(files, now, withCleanup) {
 /** One measure's median pass (by rows/s; the passes are odd in number), with every pass's rate for the report. */
 function medianPass(passes, pick) {
   const runs = passes.map(pick);
-  const sorted = [...runs].sort((a, b) => a.rows_per_s - b.rows_per_s);
-  return { ...sorted[(sorted.length - 1) >> 1], passes_rows_per_s: runs.map((run) => Math.round(run.rows_per_s)) };
+  return { ...middleBy(runs, (run) => run.rows_per_s), passes_rows_per_s: runs.map((run) => Math.round(run.rows_per_s)) };
 }
 
 /**
@@ -175,8 +174,7 @@ export const serviceRate = (run) =>
 export function medianRun(runs) {
   const measured = runs.filter((run) => run?.available);
   if (measured.length === 0) return runs.find((run) => run) ?? null;
-  const sorted = [...measured].sort((a, b) => serviceRate(a) - serviceRate(b));
-  return { ...sorted[(sorted.length - 1) >> 1], runs_rows_per_s: measured.map((run) => Math.round(serviceRate(run))) };
+  return { ...middleBy(measured, serviceRate), runs_rows_per_s: measured.map((run) => Math.round(serviceRate(run))) };
 }
 
 export function retentionResult(service, raw) {
