@@ -22,8 +22,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
-      // Tests that wait for queue work see the local queue's one-second batch
-      // window per hop; on a busy machine a few hops need more than 5 s.
+      // Tests that wait for queued events see the work queue's one-second
+      // batch window per hop; on a busy machine a few hops need more than 5 s.
       testTimeout: 30_000,
       include: ["test/**/*.test.ts"],
     },

@@ -10,6 +10,8 @@ export interface Env {
   UNREAD_CACHE: KVNamespace;
   ARCHIVE: R2Bucket;
   FEED_QUEUE: Queue<FeedMessage>;
+  /** Job steps only (src/jobs/runner.ts): no batch window, so a chain's next chunk starts at once. */
+  JOB_QUEUE: Queue<FeedMessage>;
   FEED_DLQ: Queue<unknown>;
 
   JWT_SECRET?: string;

@@ -3,8 +3,11 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { insertArchivedRowsStatements } from "../src/db/item-writes";
 import { createJob, stepMessage } from "../src/jobs/runner";
+import { JOB_COSTS } from "../src/jobs/kinds";
 import {
   ARCHIVE_CHUNK_TEXT_CHARS,
+  INVOCATION_D1_BUDGET,
+  INVOCATION_KV_BUDGET,
   RESTORE_CACHE_USERS_IN_REQUEST,
   RETENTION_CHUNK_CACHED_OWNERS,
   RETENTION_CHUNK_ROWS,
@@ -14,6 +17,7 @@ import {
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { shardsOf } from "../src/shards/router";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
+import { watchedQueues } from "./support/queues";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
 
 const DAY = 86_400_000;
@@ -198,25 +202,52 @@ describe("retention cleanup", () => {
     const now = Date.now();
     const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: true }, now);
     const batch = createMessageBatch(
-      "activity-feed-work",
+      "activity-feed-jobs",
       job.shards.map((shard) => ({ id: `parallel-step-${shard}`, timestamp: new Date(), attempts: 1, body: stepMessage(job.jobId, "retention", shard, 0) })),
     );
-    // The real queue, watched: a step handed back or continued later is a send.
-    const sent: unknown[] = [];
-    const watchedQueue = {
-      send: (body: unknown, options?: QueueSendOptions) => (sent.push(body), env.FEED_QUEUE.send(body as never, options)),
-      sendBatch: (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
-        for (const message of messages) sent.push(message.body);
-        return env.FEED_QUEUE.sendBatch(messages as never, options);
-      },
-    };
+    // A step handed back or continued later would be a send.
+    const queues = watchedQueues();
     const ctx = createExecutionContext();
-    await worker.queue(batch, { ...env, FEED_QUEUE: watchedQueue as never }, ctx);
+    await worker.queue(batch, queues.env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(SHARD_COUNT);
-    expect(sent).toEqual([]);
+    expect(queues.sent).toEqual({ FEED_QUEUE: [], JOB_QUEUE: [] });
     const status = await call("GET", `/api/admin/jobs/${job.jobId}/`, { token: await staffToken() });
     expect(status.body.shards.map((entry: { done: boolean }) => entry.done)).toEqual(Array(SHARD_COUNT).fill(true));
     for (const user of users) expect(await itemCount(user)).toBe(0);
+  });
+
+  it("a cleanup request on the work queue starts its job with one step per shard on the job queue", async () => {
+    const queues = watchedQueues();
+    const batch = createMessageBatch("activity-feed-work", [
+      { id: "cleanup-request", timestamp: new Date(), attempts: 1, body: { v: 1, kind: "cleanup", only_read: true, archive: false, older_than_days: 3650 } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, queues.env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["cleanup-request"]);
+    expect(queues.sent.FEED_QUEUE).toEqual([]);
+    const steps = queues.sent.JOB_QUEUE as { kind: string; job_kind: string; shard: number; step: number }[];
+    expect(steps.map(({ kind, job_kind, shard, step }) => ({ kind, job_kind, shard, step }))).toEqual(
+      Array.from({ length: SHARD_COUNT }, (_, shard) => ({ kind: "job_step", job_kind: "retention", shard, step: 0 })),
+    );
+  });
+
+  it("job steps beyond what one invocation admits go back to the job queue, not the work queue", async () => {
+    const now = Date.now();
+    const plan = { plan: { cutoffs: { event: now - 3650 * DAY }, onlyRead: false }, archive: false };
+    const jobs = [await createJob(env, "retention", plan, now), await createJob(env, "retention", plan, now)];
+    const steps = jobs.flatMap((job) => job.shards.map((shard) => stepMessage(job.jobId, "retention", shard, 0)));
+    const admitted = Math.floor(Math.min(INVOCATION_KV_BUDGET / JOB_COSTS.retention.kv, INVOCATION_D1_BUDGET / JOB_COSTS.retention.d1));
+    expect(steps.length).toBeGreaterThan(admitted);
+    const queues = watchedQueues();
+    const batch = createMessageBatch(
+      "activity-feed-jobs",
+      steps.map((body, index) => ({ id: `crowded-step-${index}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, queues.env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(steps.length);
+    expect(queues.sent.FEED_QUEUE).toEqual([]);
+    expect(queues.sent.JOB_QUEUE).toEqual(steps.slice(admitted));
   });
 
   it("a chunk fills up from one type after the other and resumes inside the type where it stopped", async () => {
@@ -384,7 +415,7 @@ describe("archive to R2 and restore", () => {
     // retry_delay, 60 s; the test delivers it now).
     await shardOf(user).prepare(`DROP TRIGGER ${guard}`).run();
     const ctx = createExecutionContext();
-    const redelivery = createMessageBatch("activity-feed-work", [
+    const redelivery = createMessageBatch("activity-feed-jobs", [
       { id: "redelivered-archive-step", timestamp: new Date(), attempts: 2, body: { v: 1, kind: "job_step", job_id: run.body.job_id, job_kind: "retention", shard: 1, step: 0 } },
     ]);
     await worker.queue(redelivery, env, ctx);

@@ -5,6 +5,7 @@ import { advanceJobStatement, isStepConflict, readJob, startJobStatement } from 
 import type { Env } from "../env";
 import type { InvocationBudget } from "../queue/budget";
 import { MESSAGE_VERSION, type JobStepMessage } from "../queue/messages";
+import { sendJobSteps } from "../queue/producer";
 import { shardsOf, type Shard } from "../shards/router";
 import { JOB_COSTS, workFor, type JobKind, type JobParams } from "./kinds";
 
@@ -77,7 +78,7 @@ export function stepMessage(jobId: string, kind: JobKind, shard: number, step: n
 /** Creates the job and queues its first chunk on every shard. */
 export async function enqueueJob(env: Env, kind: JobKind, params: JobParams, now: number, shardIndexes?: readonly number[]): Promise<StartedJob> {
   const job = await createJob(env, kind, params, now, shardIndexes);
-  await env.FEED_QUEUE.sendBatch(job.shards.map((shard) => ({ body: stepMessage(job.jobId, kind, shard, 0) })));
+  await sendJobSteps(env, job.shards.map((shard) => stepMessage(job.jobId, kind, shard, 0)));
   return job;
 }
 
@@ -164,7 +165,7 @@ export async function resumeJob(env: Env, jobId: string): Promise<number[] | und
   if (rows.every(({ row }) => row === undefined)) return undefined;
   const pending = rows.filter(({ row }) => row && !row.done);
   if (pending.length > 0) {
-    await env.FEED_QUEUE.sendBatch(pending.map(({ shard, row }) => ({ body: stepMessage(jobId, row!.kind as JobKind, shard.index, row!.step) })));
+    await sendJobSteps(env, pending.map(({ shard, row }) => stepMessage(jobId, row!.kind as JobKind, shard.index, row!.step)));
   }
   return pending.map(({ shard }) => shard.index);
 }

@@ -11,7 +11,7 @@ import { startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { InvocationBudget } from "./budget";
 import { FeedMessageSchema, MESSAGE_VERSION, type FeedMessage, type ParsedFeedMessage } from "./messages";
-import { sendMessages } from "./producer";
+import { sendJobSteps, sendToOwnQueues } from "./producer";
 
 /**
  * The queue consumer. Messages are acked one by one: a message is acked when
@@ -22,6 +22,10 @@ import { sendMessages } from "./producer";
  *
  * Event messages of the whole batch are written together, one D1 batch per
  * shard, not one round trip per item.
+ *
+ * One handler consumes both queues, the work queue and the job-step queue
+ * (wrangler.toml): a message is handled by its kind, whichever queue brought
+ * it, so a job step that an older deployment sent to the work queue still runs.
  */
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
@@ -167,7 +171,7 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
     }
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget);
-      if (outcome.status === "continue") await env.FEED_QUEUE.send(stepMessage(body.job_id, body.job_kind, body.shard, outcome.step));
+      if (outcome.status === "continue") await sendJobSteps(env, [stepMessage(body.job_id, body.job_kind, body.shard, outcome.step)]);
       return;
     }
     case "create_item":
@@ -180,7 +184,7 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
 async function returnToQueue(env: Env, messages: Message[]) {
   if (messages.length === 0) return;
   try {
-    await sendMessages(env.FEED_QUEUE, messages.map((message) => message.body as FeedMessage));
+    await sendToOwnQueues(env, messages.map((message) => message.body as FeedMessage));
     for (const message of messages) message.ack();
     log("info", "handed messages back to the queue (invocation budget spent)", { count: messages.length });
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { MAX_EVENTS_PER_MESSAGE, MESSAGE_VERSION, type FeedMessage } from "./messages";
+import { MAX_EVENTS_PER_MESSAGE, MESSAGE_VERSION, type FeedMessage, type JobStepMessage } from "./messages";
 import { SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES } from "./limits";
 
 /** Sends messages in as few sendBatch calls as the Queues limits allow. */
@@ -17,6 +17,23 @@ export async function sendMessages(queue: Queue<FeedMessage>, bodies: readonly F
     bytes += size;
   }
   if (batch.length > 0) await queue.sendBatch(batch);
+}
+
+/**
+ * Job steps have a queue of their own (wrangler.toml): the work queue waits up
+ * to a second to fill a batch of events, which a chain of chunks would pay at
+ * every hop, and a long job's steps never share an invocation, or its
+ * concurrency, with ingestion.
+ */
+export function sendJobSteps(env: Env, steps: readonly JobStepMessage[]): Promise<void> {
+  return sendMessages(env.JOB_QUEUE, steps);
+}
+
+/** Sends each message to the queue its kind belongs on (see sendJobSteps). */
+export async function sendToOwnQueues(env: Env, bodies: readonly FeedMessage[]): Promise<void> {
+  const steps = bodies.filter((body): body is JobStepMessage => body.kind === "job_step");
+  const work = bodies.filter((body) => body.kind !== "job_step");
+  await Promise.all([sendJobSteps(env, steps), sendMessages(env.FEED_QUEUE, work)]);
 }
 
 /**
