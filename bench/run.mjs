@@ -9,13 +9,14 @@
 //
 //  0. a fresh local state under bench/.state (never .wrangler/state), the
 //     Worker bundled once, the dataset written straight into the shard files,
-//     storage measured, raw SQLite baselines run on copies of those files;
+//     storage measured, the raw mark-read baseline run on copies of those files;
 //  1. the Worker in asynchronous mode: reads, mark-read, queue ingestion; then
-//     the archive job (full mode: three runs), each run on a fresh Worker over
-//     a copy of the state those scenarios left;
+//     the state they left is copied, the raw retention baselines run on copies
+//     of its shard files, and the archive job runs (full mode: three times),
+//     each run on a fresh Worker over that copy;
 //  2. the Worker in synchronous mode: one-event-per-request ingestion, cleanup;
 //  3. bench/results/latest.json and latest.md.
-import { closeSync, cpSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { closeSync, cpSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -124,42 +125,37 @@ if (!reused) saveDataset(mode.name, state.shardFiles, results.dataset);
 results.storage = measureStorage(state.shardFiles);
 log(`  ${results.storage.items.toLocaleString("en")} items, ${results.storage.events.toLocaleString("en")} events, ${(results.storage.file_bytes / 1e6).toFixed(0)} MB over ${state.shardFiles.length} shards`);
 
-phase("Raw SQLite baselines on copies of the shard files");
 const rawDir = path.join(STATE_DIR, "raw");
 /**
- * Copies of the shard files as loaded, for a raw baseline to change. Each is
- * flushed to disk before it is used: otherwise the first commit timed on it
+ * Copies of shard files (with their WALs) for a raw baseline to change. Each
+ * is flushed to disk before it is used: otherwise the first commit timed on it
  * would also pay for writing out the whole freshly copied file.
  */
-function freshCopies() {
+function rawCopies(sourceFiles) {
   rmSync(rawDir, { recursive: true, force: true });
   mkdirSync(rawDir, { recursive: true });
-  return state.shardFiles.map((file, index) => {
+  return sourceFiles.map((file, index) => {
     const copy = path.join(rawDir, `shard-${index}.sqlite`);
-    cpSync(file, copy);
-    const descriptor = openSync(copy, "r+");
-    fsyncSync(descriptor);
-    closeSync(descriptor);
+    for (const suffix of ["", "-wal"]) {
+      if (suffix && !existsSync(`${file}${suffix}`)) continue;
+      cpSync(`${file}${suffix}`, `${copy}${suffix}`);
+      const descriptor = openSync(`${copy}${suffix}`, "r+");
+      fsyncSync(descriptor);
+      closeSync(descriptor);
+    }
     return copy;
   });
 }
 const markReadUsers = markReadUserIds(mode);
 let rawMarkRead;
 if (runs("mark_read")) {
-  rawMarkRead = markReadRaw({ rawFiles: freshCopies(), userIds: markReadUsers });
-  log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
-}
-let rawRetention;
-try {
-  if (runs("archive")) {
-    rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now(), withCleanup: runs("retention") });
-    for (const name of runs("retention") ? ["archive", "cleanup"] : ["archive"]) {
-      const raw = rawRetention[name];
-      log(`  ${name}, raw DELETE: ${raw.rows.toLocaleString("en")} rows, ${raw.rows_per_s.toFixed(0)} rows/s (passes: ${raw.passes_rows_per_s.join(", ")})`);
-    }
+  phase("Raw SQLite baseline of mark-read on copies of the shard files");
+  try {
+    rawMarkRead = markReadRaw({ rawFiles: rawCopies(state.shardFiles), userIds: markReadUsers });
+    log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
+  } finally {
+    rmSync(rawDir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(rawDir, { recursive: true, force: true });
 }
 
 const shuffled = Array.from({ length: mode.regularUsers }, (_, index) => index + 1);
@@ -195,12 +191,26 @@ if (runs("reads") || runs("mark_read") || runs("ingestion")) {
 
 // The archive job consumes its rows, so each of its runs starts from a copy
 // of the state the scenarios above left (their cached counts, WALs and all)
-// on a fresh Worker: every run measures the same thing.
+// on a fresh Worker: every run measures the same thing. The raw baselines
+// delete the same rows from copies of the same shard files, so that the ratio
+// compares the job with a DELETE, not one database state with another.
 const archiveRuns = [];
+let rawRetention;
 if (runs("archive")) {
-  phase(`Archive: ${mode.archiveRuns} run(s) of the job, each on a fresh Worker over the same state`);
-  const snapshot = mode.archiveRuns > 1 ? snapshotState(state.persistTo, "before-archive") : undefined;
+  const snapshot = snapshotState(state.persistTo, "before-archive");
   try {
+    phase("Raw SQLite baselines of retention on copies of that state");
+    try {
+      const freshCopies = () => rawCopies(state.shardFiles.map(snapshot.pathOf));
+      rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now(), withCleanup: runs("retention") });
+      for (const name of runs("retention") ? ["archive", "cleanup"] : ["archive"]) {
+        const raw = rawRetention[name];
+        log(`  ${name}, raw DELETE: ${raw.rows.toLocaleString("en")} rows, ${raw.rows_per_s.toFixed(0)} rows/s (passes: ${raw.passes_rows_per_s.join(", ")})`);
+      }
+    } finally {
+      rmSync(rawDir, { recursive: true, force: true });
+    }
+    phase(`Archive: ${mode.archiveRuns} run(s) of the job, each on a fresh Worker over the same state`);
     for (let run = 1; run <= mode.archiveRuns; run++) {
       if (run > 1) snapshot.restore();
       await withServer(`archive-${run}`, true, async ({ baseUrl }) => {
@@ -209,7 +219,7 @@ if (runs("archive")) {
       });
     }
   } finally {
-    snapshot?.discard();
+    snapshot.discard();
   }
 }
 

@@ -162,6 +162,8 @@ export function snapshotState(persistTo, name) {
       rmSync(persistTo, { recursive: true, force: true });
       cpSync(snapshot, persistTo, { recursive: true });
     },
+    /** Where the snapshot keeps a copy of this file of the persist directory. */
+    pathOf: (file) => path.join(snapshot, path.relative(persistTo, file)),
     discard: () => rmSync(snapshot, { recursive: true, force: true }),
   };
 }

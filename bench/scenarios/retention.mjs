@@ -1,6 +1,7 @@
 // Scenario 7: cleanup and archive through the service's queued jobs (rows per
 // second, from the job's own progress), against a raw SQLite DELETE of the
-// same rows on copies of the shard files. The service runs archive first
+// same rows on copies of the shard files the job starts from (bench/run.mjs).
+// The service runs archive first
 // (rows older than every retention), then cleanup (default retention), and the
 // raw baseline does the same in the same order.
 import { api, apiExpect } from "../lib/api.mjs";
