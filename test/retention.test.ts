@@ -248,6 +248,8 @@ describe("retention cleanup", () => {
     expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(steps.length);
     expect(queues.sent.FEED_QUEUE).toEqual([]);
     expect(queues.sent.JOB_QUEUE).toEqual(steps.slice(admitted));
+    // The steps handed back run from the real queue; later tests start retention runs, refused while these move.
+    for (const job of jobs) expect((await waitForJob(job.jobId)).done).toBe(true);
   });
 
   it("a chunk fills up from one type after the other and resumes inside the type where it stopped", async () => {

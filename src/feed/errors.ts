@@ -23,3 +23,14 @@ export class InvalidInputError extends Error {
     super(message);
   }
 }
+
+/** A retention run refused because another is still moving (src/retention/in-flight.ts). */
+export class RetentionJobRunningError extends Error {
+  override name = "RetentionJobRunningError";
+  constructor(readonly running: readonly string[]) {
+    super(
+      `Retention job ${running.join(", ")} is still running; a second one would walk the same rows (and archive them twice). ` +
+        `Follow it at GET /api/admin/jobs/{job_id}/ and start again once it is done.`,
+    );
+  }
+}

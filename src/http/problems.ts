@@ -3,11 +3,11 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { ConfigError } from "../config";
-import { InvalidInputError, InvalidPageError, NotFoundError } from "../feed/errors";
+import { InvalidInputError, InvalidPageError, NotFoundError, RetentionJobRunningError } from "../feed/errors";
 
 /**
  * Error bodies follow the original API's framework (Django REST framework):
- * `{"detail": "..."}` for 401/403/404/413/415/5xx and `{"field": ["message"]}`
+ * `{"detail": "..."}` for 401/403/404/409/413/415/5xx and `{"field": ["message"]}`
  * for validation errors. Nested fields use dotted paths (`events.3.user_id`);
  * problems with the body as a whole go under `non_field_errors`.
  */
@@ -62,6 +62,7 @@ export function renderError(error: Error, c: Context) {
   if (error instanceof InvalidPageError) return detail(c, 404, error.message);
   if (error instanceof NotFoundError) return detail(c, 404, error.message);
   if (error instanceof InvalidInputError) return invalid(c, { [error.field]: [error.message] });
+  if (error instanceof RetentionJobRunningError) return detail(c, 409, error.message);
   if (error instanceof HTTPException) {
     if (error.res) return error.res;
     if (error.status === 400) return detail(c, 400, `JSON parse error - ${error.message}`);

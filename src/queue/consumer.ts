@@ -2,6 +2,7 @@ import { BULK_READ_KEYS, refreshCachedUnread, unreadWriteCost } from "../cache/u
 import { configFor, type Config } from "../config";
 import type { Env } from "../env";
 import { eventRecordFrom, type EventRecord } from "../feed/build-item";
+import { RetentionJobRunningError } from "../feed/errors";
 import { storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
@@ -147,18 +148,22 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
       await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
       return;
     case "cleanup": {
-      await startCleanup(
-        env,
-        config,
-        {
-          dryRun: false,
-          onlyRead: body.only_read,
-          archive: body.archive ?? config.archiveOnCleanup,
-          ...(body.activity_type ? { activityType: body.activity_type } : {}),
-          ...(body.older_than_days ? { olderThanDays: body.older_than_days } : {}),
-        },
-        now,
-      );
+      const request = {
+        dryRun: false,
+        onlyRead: body.only_read,
+        archive: body.archive ?? config.archiveOnCleanup,
+        ...(body.activity_type ? { activityType: body.activity_type } : {}),
+        ...(body.older_than_days ? { olderThanDays: body.older_than_days } : {}),
+      };
+      try {
+        await startCleanup(env, config, request, now);
+      } catch (error) {
+        // Like the daily cron: no second job beside a running one. Retrying
+        // would not help within the queue's few minutes of retries (a job can
+        // run for hours), so the request is dropped and logged.
+        if (!(error instanceof RetentionJobRunningError)) throw error;
+        log("warn", "cleanup message not started: a retention job is running", { running: error.running, request: body });
+      }
       return;
     }
     case "refresh_unread": {

@@ -9,6 +9,7 @@ import { CACHE_REFRESH_MESSAGE_USERS, RESTORE_CACHE_USERS_IN_REQUEST } from "../
 import { MESSAGE_VERSION, type FeedMessage } from "../queue/messages";
 import { sendMessages } from "../queue/producer";
 import { shardsOf } from "../shards/router";
+import { refuseWhileRetentionRuns } from "./in-flight";
 import { planArchive, planRetention, type RetentionPlan } from "./policy";
 import { countRetentionCandidates } from "./retention-job";
 
@@ -29,6 +30,7 @@ export type RetentionRun =
 
 async function run(env: Env, plan: RetentionPlan, dryRun: boolean, archive: boolean, now: number): Promise<RetentionRun> {
   if (dryRun) return { dryRun: true, ...(await countRetentionCandidates(env, plan)) };
+  await refuseWhileRetentionRuns(env, now);
   const job = await enqueueJob(env, "retention", { plan, archive }, now);
   return { dryRun: false, jobId: job.jobId };
 }

@@ -19,6 +19,7 @@ import {
 const runResponses = {
   200: jsonResponse("Dry run: what would go, per type and shard", RetentionRunSchema),
   202: jsonResponse("Queued over every shard; follow the job", RetentionRunSchema),
+  409: jsonResponse("Another retention job is still running (named in `detail`); nothing was started", ErrorDetailSchema),
   ...staffErrorResponses,
   ...bodyErrorResponses,
 } as const;

@@ -1,22 +1,9 @@
 import { configFor } from "../config";
 import type { Env } from "../env";
 import { resumeJob } from "../jobs/runner";
-import { unfinishedJobs, type UnfinishedJob } from "../jobs/status";
+import type { UnfinishedJob } from "../jobs/status";
+import { isStalled, unfinishedRetentionJobs } from "../retention/in-flight";
 import { startCleanup } from "../retention/retention";
-
-/**
- * A retention job without progress for this long has lost its messages: a
- * running one commits a chunk every few seconds, and a failing step is
- * retried 3 times 60 s apart (wrangler.toml) before the dead-letter queue.
- */
-export const RETENTION_STALLED_AFTER_MS = 60 * 60 * 1000;
-
-/**
- * How long the cron waits on an unfinished retention job: one that cannot
- * finish must not stop retention for good. Older ones stay listed at
- * GET /api/admin/jobs/ for an operator.
- */
-export const UNFINISHED_JOB_WAIT_LIMIT_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type RetentionCronDecision =
   | { readonly action: "start" }
@@ -25,14 +12,13 @@ export type RetentionCronDecision =
 
 /**
  * What the daily run does, given the retention jobs (the cron's or started
- * by staff) still unfinished from the last UNFINISHED_JOB_WAIT_LIMIT_MS.
- * Never a second job beside one: both would walk the same expired rows, and
- * two archiving jobs would write them to R2 twice.
+ * by staff) still unfinished (src/retention/in-flight.ts): never a second
+ * job beside one.
  */
 export function retentionCronDecision(unfinished: readonly UnfinishedJob[], now: number): RetentionCronDecision {
   if (unfinished.length === 0) return { action: "start" };
   const ids = unfinished.map((job) => job.jobId);
-  const stalled = unfinished.filter((job) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS);
+  const stalled = unfinished.filter((job) => isStalled(job, now));
   // One that still moves will finish; resuming another beside it would overlap.
   if (stalled.length < unfinished.length) return { action: "wait", unfinished: ids };
   // Only the newest goes on (its cutoffs are the latest); older stalled ones
@@ -49,7 +35,7 @@ export function retentionCronDecision(unfinished: readonly UnfinishedJob[], now:
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const config = configFor(env);
   const now = controller.scheduledTime;
-  const decision = retentionCronDecision(await unfinishedJobs(env, "retention", now - UNFINISHED_JOB_WAIT_LIMIT_MS), now);
+  const decision = retentionCronDecision(await unfinishedRetentionJobs(env, now), now);
   if (decision.action === "start") {
     const run = await startCleanup(env, config, { dryRun: false, onlyRead: false, archive: config.archiveOnCleanup }, now);
     console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));

@@ -1,34 +1,18 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { createJob } from "../src/jobs/runner";
-import { RETENTION_STALLED_AFTER_MS, retentionCronDecision, UNFINISHED_JOB_WAIT_LIMIT_MS } from "../src/scheduled/cron";
-import { allShards, itemCount } from "./support/db";
+import { RETENTION_STALLED_AFTER_MS, UNFINISHED_JOB_WAIT_LIMIT_MS } from "../src/retention/in-flight";
+import { retentionCronDecision } from "../src/scheduled/cron";
+import { itemCount } from "./support/db";
 import { call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
+import { finishMadeJobs, retentionJobIds, unfinishedRetentionJob } from "./support/jobs";
+import { watchedQueues } from "./support/queues";
 import { DAY, isoAgo, MINUTE } from "./support/time";
 
-/** The daily cron against retention jobs that are still unfinished. */
-
-const created: string[] = [];
-
 /**
- * A retention job's progress rows on every shard, as if it started `startedAgo`
- * and each shard last moved `movedAgo(shard)` ago; nothing is queued for it.
+ * One retention job at a time: the daily cron, staff requests and queue
+ * requests against retention jobs that are still unfinished.
  */
-async function unfinishedRetentionJob(startedAgo: number, movedAgo: (shard: number) => number = () => startedAgo): Promise<string> {
-  const now = Date.now();
-  const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: false }, now - startedAgo);
-  created.push(job.jobId);
-  await Promise.all(
-    allShards().map((shard, index) => shard.prepare("UPDATE job_progress SET updated_at = ?2 WHERE job_id = ?1").bind(job.jobId, now - movedAgo(index)).run()),
-  );
-  return job.jobId;
-}
-
-async function retentionJobIds(): Promise<string[]> {
-  const listing = await call("GET", "/api/admin/jobs/?limit=50", { token: await staffToken() });
-  return listing.body.results.filter((job: { kind: string }) => job.kind === "retention").map((job: { job_id: string }) => job.job_id);
-}
 
 /** Runs the daily cron; returns the retention jobs it started. */
 async function runCron(): Promise<string[]> {
@@ -48,11 +32,7 @@ async function userWithExpiredItem(): Promise<number> {
 }
 
 // Each test's jobs are its own: none is left unfinished to hold up the next test's cron.
-afterEach(async () => {
-  for (const jobId of created.splice(0)) {
-    await Promise.all(allShards().map((shard) => shard.prepare("UPDATE job_progress SET done = 1 WHERE job_id = ?1").bind(jobId).run()));
-  }
-});
+afterEach(finishMadeJobs);
 
 describe("daily cron with an unfinished retention job", () => {
   it("starts no second job while the earlier one is progressing, and leaves it alone", async () => {
@@ -93,6 +73,57 @@ describe("daily cron with an unfinished retention job", () => {
     const old = await call("GET", `/api/admin/jobs/${abandoned}/`, { token: await staffToken() });
     expect(old.body.done).toBe(false);
     expect(old.body.shards.every((shard: { step: number }) => shard.step === 0)).toBe(true);
+  });
+});
+
+describe("staff and queue requests while a retention job is unfinished", () => {
+  it("cleanup and archive answer 409 naming the moving job and start nothing; a dry run still answers", async () => {
+    const user = await userWithExpiredItem();
+    const running = await unfinishedRetentionJob(10 * MINUTE, () => MINUTE);
+    const token = await staffToken();
+    const before = await retentionJobIds();
+
+    const cleanup = await call("POST", "/api/admin/cleanup/", { token, body: {} });
+    const archive = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 400 } });
+
+    for (const refused of [cleanup, archive]) {
+      expect(refused.status).toBe(409);
+      expect(refused.body.detail).toContain(running);
+    }
+    expect(await retentionJobIds()).toEqual(before);
+    expect(await itemCount(user)).toBe(1);
+    const dryRun = await call("POST", "/api/admin/cleanup/", { token, body: { dry_run: true } });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body.total).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a job stalled for the whole stall time does not hold up a new run", async () => {
+    const user = await userWithExpiredItem();
+    await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, () => RETENTION_STALLED_AFTER_MS + MINUTE);
+
+    const run = await call("POST", "/api/admin/cleanup/", { token: await staffToken(), body: {} });
+
+    expect(run.status).toBe(202);
+    await waitForJob(run.body.job_id);
+    expect(await itemCount(user)).toBe(0);
+  });
+
+  it("a cleanup message is acked without starting a job, and nothing is sent on", async () => {
+    const user = await userWithExpiredItem();
+    await unfinishedRetentionJob(10 * MINUTE, () => MINUTE);
+    const before = await retentionJobIds();
+    const queues = watchedQueues();
+    const batch = createMessageBatch("activity-feed-work", [{ id: "cleanup-while-running", timestamp: new Date(), attempts: 1, body: { v: 1, kind: "cleanup", only_read: false } }]);
+    const ctx = createExecutionContext();
+
+    await worker.queue(batch, queues.env, ctx);
+
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["cleanup-while-running"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(queues.sent).toEqual({ FEED_QUEUE: [], JOB_QUEUE: [] });
+    expect(await retentionJobIds()).toEqual(before);
+    expect(await itemCount(user)).toBe(1);
   });
 });
 
