@@ -1,4 +1,4 @@
-import type { FeedMessage } from "./queue/messages";
+import type { FeedMessage, JobStepMessage } from "./queue/messages";
 
 /**
  * Bindings and variables as wrangler.toml declares them. Shards are looked up
@@ -11,7 +11,7 @@ export interface Env {
   ARCHIVE: R2Bucket;
   FEED_QUEUE: Queue<FeedMessage>;
   /** Job steps only (src/jobs/runner.ts): no batch window, so a chain's next chunk starts at once. */
-  JOB_QUEUE: Queue<FeedMessage>;
+  JOB_QUEUE: Queue<JobStepMessage>;
   FEED_DLQ: Queue<unknown>;
 
   JWT_SECRET?: string;

@@ -8,9 +8,9 @@ import { cachedUnread, counters, itemCount, recount, shardOf, userOnShard } from
 let messageSeq = 0;
 
 /** Delivers messages to the consumer exactly as the Queues runtime would. */
-async function deliver(bodies: unknown[], { ids, attempts = 1 }: { ids?: string[]; attempts?: number } = {}) {
+async function deliver(bodies: unknown[], { ids, attempts = 1, queue = "activity-feed-work" }: { ids?: string[]; attempts?: number; queue?: string } = {}) {
   const batch = createMessageBatch(
-    "activity-feed-work",
+    queue,
     bodies.map((body, index) => ({ id: ids?.[index] ?? `test-msg-${++messageSeq}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
@@ -302,7 +302,7 @@ describe("reminder fan-out", () => {
     const done = await waitForJob(job.job_id);
     expect(done.affected).toBe(5);
     // The queue redelivers the first step on shard 1 after it completed.
-    const redelivery = await deliver([{ v: 1, kind: "job_step", job_id: job.job_id, job_kind: "reminder", shard: 1, step: 0 }]);
+    const redelivery = await deliver([{ v: 1, kind: "job_step", job_id: job.job_id, job_kind: "reminder", shard: 1, step: 0 }], { queue: "activity-feed-jobs" });
     expect(redelivery.explicitAcks).toHaveLength(1);
     const after = await call("GET", `/api/admin/jobs/${job.job_id}/`, { token });
     expect(after.body.affected).toBe(5);

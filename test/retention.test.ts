@@ -225,10 +225,28 @@ describe("retention cleanup", () => {
     await worker.queue(batch, queues.env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["cleanup-request"]);
     expect(queues.sent.FEED_QUEUE).toEqual([]);
-    const steps = queues.sent.JOB_QUEUE as { kind: string; job_kind: string; shard: number; step: number }[];
+    const steps = queues.sent.JOB_QUEUE as { kind: string; job_id: string; job_kind: string; shard: number; step: number }[];
     expect(steps.map(({ kind, job_kind, shard, step }) => ({ kind, job_kind, shard, step }))).toEqual(
       Array.from({ length: SHARD_COUNT }, (_, shard) => ({ kind: "job_step", job_kind: "retention", shard, step: 0 })),
     );
+    // Its steps run from the real queue; later tests start retention runs, refused while this one moves.
+    expect((await waitForJob(steps[0]!.job_id)).done).toBe(true);
+  });
+
+  it("a job step that arrives on the work queue, where an older deployment sent steps, still runs", async () => {
+    const user = userOnShard(2, freshUser());
+    await loadOldItems(user, "event", 20, 500);
+    const now = Date.now();
+    const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: false }, now);
+    const batch = createMessageBatch(
+      "activity-feed-work",
+      job.shards.map((shard) => ({ id: `legacy-step-${shard}`, timestamp: new Date(), attempts: 1, body: stepMessage(job.jobId, "retention", shard, 0) })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(SHARD_COUNT);
+    expect((await waitForJob(job.jobId)).done).toBe(true);
+    expect(await itemCount(user)).toBe(0);
   });
 
   it("job steps beyond what one invocation admits go back to the job queue, not the work queue", async () => {

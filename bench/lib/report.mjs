@@ -95,11 +95,11 @@ function ingestionSection(ingestion) {
   return lines.join("\n");
 }
 
-/** The raw rate's passes (each on fresh copies of the shard files the job starts from). */
+/** The raw rate's passes (each on fresh copies of the shard files the archive job starts from). */
 const rawPasses = (raw) =>
   raw.passes_rows_per_s?.length > 1
-    ? ` (median of ${raw.passes_rows_per_s.length} passes, each on fresh copies of the shard files the job starts from: ${raw.passes_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")})`
-    : " (one pass, on a copy of the shard files the job starts from)";
+    ? ` (median of ${raw.passes_rows_per_s.length} passes, each on fresh copies of the shard files the archive job starts from: ${raw.passes_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")})`
+    : " (one pass, on a copy of the shard files the archive job starts from)";
 
 function retentionSection(retention) {
   const describe = (name, { service, raw, slowdown, slowdown_with_events: withEvents }) => {

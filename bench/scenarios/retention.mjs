@@ -1,9 +1,9 @@
 // Scenario 7: cleanup and archive through the service's queued jobs (rows per
 // second, from the job's own progress), against a raw SQLite DELETE of the
-// same rows on copies of the shard files the job starts from (bench/run.mjs).
-// The service runs archive first
-// (rows older than every retention), then cleanup (default retention), and the
-// raw baseline does the same in the same order.
+// same rows on copies of the shard files the archive job starts from
+// (bench/run.mjs). The service runs archive first (rows older than every
+// retention), then cleanup (default retention), and the raw baseline does the
+// same in the same order.
 import { api, apiExpect } from "../lib/api.mjs";
 import { ACTIVITY_TYPE_NAMES, DAY, retentionDays } from "../lib/dataset.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS } from "../lib/modes.mjs";
@@ -56,8 +56,9 @@ function medianPass(passes, pick) {
  * The raw baselines: the target's DELETE of the items, then (for comparison
  * only) the stored events the service deletes in the same job. One pass's
  * rate moves by a fifth from one run to the next, so the passes repeat, each
- * on fresh copies of the shard files as loaded (`freshCopies()`, flushed to
- * disk before timing), and each measure reports its median pass. The first
+ * on fresh copies of the shard files the archive job starts from
+ * (`freshCopies()`, flushed to disk before timing), and each measure reports
+ * its median pass. The first
  * `passes.cleanup` passes also run cleanup's DELETEs after archive's.
  */
 export function retentionRaw({ freshCopies, passes, now, withCleanup = true }) {

@@ -30,7 +30,8 @@ export class RetentionJobRunningError extends Error {
   constructor(readonly running: readonly string[]) {
     super(
       `Retention job ${running.join(", ")} is still running; a second one would walk the same rows (and archive them twice). ` +
-        `Follow it at GET /api/admin/jobs/{job_id}/ and start again once it is done.`,
+        `Follow it at GET /api/admin/jobs/{job_id}/ and start again once it is done; if it has stopped moving, ` +
+        `POST /api/admin/jobs/{job_id}/resume/ sends its next steps again (after an hour without progress it no longer blocks).`,
     );
   }
 }

@@ -8,11 +8,11 @@ import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
 import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
 import { JOB_COSTS } from "../jobs/kinds";
-import { startCleanup } from "../retention/retention";
+import { cleanupRequestFrom, startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { InvocationBudget } from "./budget";
 import { FeedMessageSchema, MESSAGE_VERSION, type FeedMessage, type ParsedFeedMessage } from "./messages";
-import { sendJobSteps, sendToOwnQueues } from "./producer";
+import { sendByKind, sendJobSteps } from "./producer";
 
 /**
  * The queue consumer. Messages are acked one by one: a message is acked when
@@ -148,15 +148,8 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
       await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
       return;
     case "cleanup": {
-      const request = {
-        dryRun: false,
-        onlyRead: body.only_read,
-        archive: body.archive ?? config.archiveOnCleanup,
-        ...(body.activity_type ? { activityType: body.activity_type } : {}),
-        ...(body.older_than_days ? { olderThanDays: body.older_than_days } : {}),
-      };
       try {
-        await startCleanup(env, config, request, now);
+        await startCleanup(env, config, cleanupRequestFrom(body, config), now);
       } catch (error) {
         // Like the daily cron: no second job beside a running one. Retrying
         // would not help within the queue's few minutes of retries (a job can
@@ -189,7 +182,7 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
 async function returnToQueue(env: Env, messages: Message[]) {
   if (messages.length === 0) return;
   try {
-    await sendToOwnQueues(env, messages.map((message) => message.body as FeedMessage));
+    await sendByKind(env, messages.map((message) => message.body as FeedMessage));
     for (const message of messages) message.ack();
     log("info", "handed messages back to the queue (invocation budget spent)", { count: messages.length });
   } catch (error) {

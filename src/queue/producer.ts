@@ -3,8 +3,8 @@ import { MAX_EVENTS_PER_MESSAGE, MESSAGE_VERSION, type FeedMessage, type JobStep
 import { SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES } from "./limits";
 
 /** Sends messages in as few sendBatch calls as the Queues limits allow. */
-export async function sendMessages(queue: Queue<FeedMessage>, bodies: readonly FeedMessage[]): Promise<void> {
-  let batch: MessageSendRequest<FeedMessage>[] = [];
+export async function sendMessages<Body extends FeedMessage>(queue: Queue<Body>, bodies: readonly Body[]): Promise<void> {
+  let batch: MessageSendRequest<Body>[] = [];
   let bytes = 0;
   for (const body of bodies) {
     const size = JSON.stringify(body).length;
@@ -30,7 +30,7 @@ export function sendJobSteps(env: Env, steps: readonly JobStepMessage[]): Promis
 }
 
 /** Sends each message to the queue its kind belongs on (see sendJobSteps). */
-export async function sendToOwnQueues(env: Env, bodies: readonly FeedMessage[]): Promise<void> {
+export async function sendByKind(env: Env, bodies: readonly FeedMessage[]): Promise<void> {
   const steps = bodies.filter((body): body is JobStepMessage => body.kind === "job_step");
   const work = bodies.filter((body) => body.kind !== "job_step");
   await Promise.all([sendJobSteps(env, steps), sendMessages(env.FEED_QUEUE, work)]);

@@ -29,13 +29,13 @@ export function unfinishedRetentionJobs(env: Env, now: number): Promise<Unfinish
 }
 
 /** Its slowest shard has not moved for RETENTION_STALLED_AFTER_MS. */
-export const isStalled = (job: UnfinishedJob, now: number) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS;
+export const isRetentionJobStalled = (job: UnfinishedJob, now: number) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS;
 
 /**
  * Throws RetentionJobRunningError while any unfinished retention job moves.
  * A check, not a lock: two requests in the same instant can both pass it.
  */
 export async function refuseWhileRetentionRuns(env: Env, now: number): Promise<void> {
-  const moving = (await unfinishedRetentionJobs(env, now)).filter((job) => !isStalled(job, now));
+  const moving = (await unfinishedRetentionJobs(env, now)).filter((job) => !isRetentionJobStalled(job, now));
   if (moving.length > 0) throw new RetentionJobRunningError(moving.map((job) => job.jobId));
 }

@@ -4,6 +4,7 @@ import type { Config } from "../config";
 import { insertArchivedRowsStatements, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import type { Env } from "../env";
 import { NotFoundError } from "../feed/errors";
+import type { CleanupOptions } from "../schemas/retention";
 import { enqueueJob } from "../jobs/runner";
 import { CACHE_REFRESH_MESSAGE_USERS, RESTORE_CACHE_USERS_IN_REQUEST } from "../queue/limits";
 import { MESSAGE_VERSION, type FeedMessage } from "../queue/messages";
@@ -22,6 +23,17 @@ export interface CleanupRequest {
   readonly onlyRead: boolean;
   /** Write expired rows to R2 before deleting them. */
   readonly archive: boolean;
+}
+
+/** A cleanup request from the API's options or a queue message's (the archive default from the config). */
+export function cleanupRequestFrom(options: Omit<CleanupOptions, "dry_run"> & { dry_run?: boolean }, config: Config): CleanupRequest {
+  return {
+    dryRun: options.dry_run ?? false,
+    onlyRead: options.only_read,
+    archive: options.archive ?? config.archiveOnCleanup,
+    ...(options.activity_type ? { activityType: options.activity_type } : {}),
+    ...(options.older_than_days ? { olderThanDays: options.older_than_days } : {}),
+  };
 }
 
 export type RetentionRun =

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
-import { listArchives, restoreArchive, startArchive, startCleanup, type RetentionRun } from "../retention/retention";
+import { cleanupRequestFrom, listArchives, restoreArchive, startArchive, startCleanup, type RetentionRun } from "../retention/retention";
 import { deploymentStats, userFeedStats } from "../retention/stats";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import {
@@ -99,19 +99,7 @@ function runBody(run: RetentionRun, verb: "delete" | "archive") {
 
 export function registerRetentionRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(cleanupRoute, async (c) => {
-    const options = c.req.valid("json");
-    const run = await startCleanup(
-      c.env,
-      c.var.config,
-      {
-        dryRun: options.dry_run,
-        onlyRead: options.only_read,
-        archive: options.archive ?? c.var.config.archiveOnCleanup,
-        ...(options.activity_type ? { activityType: options.activity_type } : {}),
-        ...(options.older_than_days ? { olderThanDays: options.older_than_days } : {}),
-      },
-      Date.now(),
-    );
+    const run = await startCleanup(c.env, c.var.config, cleanupRequestFrom(c.req.valid("json"), c.var.config), Date.now());
     return run.dryRun ? c.json(runBody(run, "delete"), 200) : c.json(runBody(run, "delete"), 202);
   });
 

@@ -1,8 +1,9 @@
 import { configFor } from "../config";
 import type { Env } from "../env";
+import { RetentionJobRunningError } from "../feed/errors";
 import { resumeJob } from "../jobs/runner";
 import type { UnfinishedJob } from "../jobs/status";
-import { isStalled, unfinishedRetentionJobs } from "../retention/in-flight";
+import { isRetentionJobStalled, unfinishedRetentionJobs } from "../retention/in-flight";
 import { startCleanup } from "../retention/retention";
 
 export type RetentionCronDecision =
@@ -18,7 +19,7 @@ export type RetentionCronDecision =
 export function retentionCronDecision(unfinished: readonly UnfinishedJob[], now: number): RetentionCronDecision {
   if (unfinished.length === 0) return { action: "start" };
   const ids = unfinished.map((job) => job.jobId);
-  const stalled = unfinished.filter((job) => isStalled(job, now));
+  const stalled = unfinished.filter((job) => isRetentionJobStalled(job, now));
   // One that still moves will finish; resuming another beside it would overlap.
   if (stalled.length < unfinished.length) return { action: "wait", unfinished: ids };
   // Only the newest goes on (its cutoffs are the latest); older stalled ones
@@ -37,8 +38,14 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   const now = controller.scheduledTime;
   const decision = retentionCronDecision(await unfinishedRetentionJobs(env, now), now);
   if (decision.action === "start") {
-    const run = await startCleanup(env, config, { dryRun: false, onlyRead: false, archive: config.archiveOnCleanup }, now);
-    console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));
+    try {
+      const run = await startCleanup(env, config, { dryRun: false, onlyRead: false, archive: config.archiveOnCleanup }, now);
+      console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));
+    } catch (error) {
+      // Staff started one since the decision was taken: the same as waiting for it.
+      if (!(error instanceof RetentionJobRunningError)) throw error;
+      console.info(JSON.stringify({ level: "info", msg: "retention cleanup not started: a retention job started meanwhile", cron: controller.cron, unfinished: error.running }));
+    }
     return;
   }
   if (decision.action === "resume") await resumeJob(env, decision.jobId);
