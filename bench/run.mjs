@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench` (about 12 minutes) or `npm run bench -- --quick` (under 2).
+// `npm run bench` (about 11 minutes) or `npm run bench -- --quick` (under 2).
 // Flags: --quick, --fresh (re-apply the migrations instead of reusing the
 // migrated template), --port N (default 8799), --only reads,mark_read,
 // ingestion,retention,archive (some scenarios; the report then goes to
