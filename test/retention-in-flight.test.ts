@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { RETENTION_STALLED_AFTER_MS, UNFINISHED_JOB_WAIT_LIMIT_MS } from "../src/retention/in-flight";
 import { retentionCronDecision } from "../src/scheduled/cron";
-import { itemCount } from "./support/db";
+import { itemCount, SHARD_COUNT } from "./support/db";
 import { call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { finishMadeJobs, retentionJobIds, unfinishedRetentionJob } from "./support/jobs";
 import { watchedQueues } from "./support/queues";
@@ -106,6 +106,21 @@ describe("staff and queue requests while a retention job is unfinished", () => {
     expect(run.status).toBe(202);
     await waitForJob(run.body.job_id);
     expect(await itemCount(user)).toBe(0);
+  });
+
+  it("resuming a retention job answers 409 while another one moves; the moving one itself may be resumed", async () => {
+    const stalled = await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, () => RETENTION_STALLED_AFTER_MS + MINUTE);
+    const moving = await unfinishedRetentionJob(10 * MINUTE, () => MINUTE);
+    const token = await staffToken();
+
+    const refused = await call("POST", `/api/admin/jobs/${stalled}/resume/`, { token });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain(moving);
+
+    const resumed = await call("POST", `/api/admin/jobs/${moving}/resume/`, { token });
+    expect(resumed.status).toBe(202);
+    expect(resumed.body.resumed_shards).toHaveLength(SHARD_COUNT);
+    expect((await waitForJob(moving)).done).toBe(true);
   });
 
   it("a cleanup message is acked without starting a job, and nothing is sent on", async () => {

@@ -32,10 +32,11 @@ export function unfinishedRetentionJobs(env: Env, now: number): Promise<Unfinish
 export const isRetentionJobStalled = (job: UnfinishedJob, now: number) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS;
 
 /**
- * Throws RetentionJobRunningError while any unfinished retention job moves.
- * A check, not a lock: two requests in the same instant can both pass it.
+ * Throws RetentionJobRunningError while any unfinished retention job (other
+ * than `except`, one being resumed) moves. A check, not a lock: two requests
+ * in the same instant can both pass it.
  */
-export async function refuseWhileRetentionRuns(env: Env, now: number): Promise<void> {
-  const moving = (await unfinishedRetentionJobs(env, now)).filter((job) => !isRetentionJobStalled(job, now));
+export async function refuseWhileRetentionRuns(env: Env, now: number, except?: string): Promise<void> {
+  const moving = (await unfinishedRetentionJobs(env, now)).filter((job) => job.jobId !== except && !isRetentionJobStalled(job, now));
   if (moving.length > 0) throw new RetentionJobRunningError(moving.map((job) => job.jobId));
 }

@@ -6,6 +6,7 @@ import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
 import { enqueueJob, resumeJob } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
+import { refuseWhileRetentionRuns } from "../retention/in-flight";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import { GenerateRequestSchema, GenerateResponseSchema, JobSchema, PopulateRequestSchema, PopulateResponseSchema } from "../schemas/admin";
 
@@ -85,6 +86,7 @@ const resumeRoute = createRoute({
     202: jsonResponse("Steps sent", z.object({ job_id: z.string(), resumed_shards: z.array(z.number().int()) })),
     ...staffErrorResponses,
     404: jsonResponse("No such job", ErrorDetailSchema),
+    409: jsonResponse("A retention job, while another retention job is still running (named in `detail`)", ErrorDetailSchema),
   },
 });
 
@@ -129,6 +131,10 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(resumeRoute, async (c) => {
     const jobId = c.req.valid("param").job_id;
+    const job = await readJobProgress(c.env, jobId);
+    if (!job) throw new NotFoundError("No such job.");
+    // A retention job brought back beside another that moves would walk the same rows.
+    if (job.kind === "retention") await refuseWhileRetentionRuns(c.env, Date.now(), jobId);
     const resumed = await resumeJob(c.env, jobId);
     if (!resumed) throw new NotFoundError("No such job.");
     return c.json({ job_id: jobId, resumed_shards: resumed }, 202);
