@@ -1,22 +1,10 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { FeedMessage } from "../src/queue/messages";
 import { asUser, BASE, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, shardOf, userOnShard } from "./support/db";
-
-let messageSeq = 0;
-
-/** Delivers messages to the consumer exactly as the Queues runtime would. */
-async function deliver(bodies: unknown[], { ids, attempts = 1, queue = "activity-feed-work" }: { ids?: string[]; attempts?: number; queue?: string } = {}) {
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((body, index) => ({ id: ids?.[index] ?? `test-msg-${++messageSeq}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+import { deliver } from "./support/queues";
 
 const createItem = (event: Record<string, unknown>): FeedMessage => ({ v: 1, kind: "create_item", event: event as never });
 

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { RETENTION_STALLED_AFTER_MS, UNFINISHED_JOB_WAIT_LIMIT_MS } from "../src/retention/in-flight";
@@ -6,7 +6,7 @@ import { retentionCronDecision } from "../src/scheduled/cron";
 import { itemCount, SHARD_COUNT } from "./support/db";
 import { call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { finishMadeJobs, retentionJobIds, unfinishedRetentionJob } from "./support/jobs";
-import { watchedQueues } from "./support/queues";
+import { deliver, watchedQueues } from "./support/queues";
 import { DAY, isoAgo, MINUTE } from "./support/time";
 
 /**
@@ -128,12 +128,9 @@ describe("staff and queue requests while a retention job is unfinished", () => {
     await unfinishedRetentionJob(10 * MINUTE, () => MINUTE);
     const before = await retentionJobIds();
     const queues = watchedQueues();
-    const batch = createMessageBatch("activity-feed-work", [{ id: "cleanup-while-running", timestamp: new Date(), attempts: 1, body: { v: 1, kind: "cleanup", only_read: false } }]);
-    const ctx = createExecutionContext();
 
-    await worker.queue(batch, queues.env, ctx);
+    const result = await deliver([{ v: 1, kind: "cleanup", only_read: false }], { ids: ["cleanup-while-running"], on: queues.env });
 
-    const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["cleanup-while-running"]);
     expect(result.retryMessages).toEqual([]);
     expect(queues.sent).toEqual({ FEED_QUEUE: [], JOB_QUEUE: [] });

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { insertArchivedRowsStatements } from "../src/db/item-writes";
@@ -17,7 +17,7 @@ import {
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { shardsOf } from "../src/shards/router";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
-import { watchedQueues } from "./support/queues";
+import { deliver, watchedQueues } from "./support/queues";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
 
 const DAY = 86_400_000;
@@ -201,15 +201,13 @@ describe("retention cleanup", () => {
     for (const user of users) await loadOldItems(user, "event", 50, 500, true);
     const now = Date.now();
     const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: true }, now);
-    const batch = createMessageBatch(
-      "activity-feed-jobs",
-      job.shards.map((shard) => ({ id: `parallel-step-${shard}`, timestamp: new Date(), attempts: 1, body: stepMessage(job.jobId, "retention", shard, 0) })),
-    );
     // A step handed back or continued later would be a send.
     const queues = watchedQueues();
-    const ctx = createExecutionContext();
-    await worker.queue(batch, queues.env, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(SHARD_COUNT);
+    const result = await deliver(
+      job.shards.map((shard) => stepMessage(job.jobId, "retention", shard, 0)),
+      { queue: "activity-feed-jobs", on: queues.env },
+    );
+    expect(result.explicitAcks).toHaveLength(SHARD_COUNT);
     expect(queues.sent).toEqual({ FEED_QUEUE: [], JOB_QUEUE: [] });
     const status = await call("GET", `/api/admin/jobs/${job.jobId}/`, { token: await staffToken() });
     expect(status.body.shards.map((entry: { done: boolean }) => entry.done)).toEqual(Array(SHARD_COUNT).fill(true));
@@ -218,12 +216,8 @@ describe("retention cleanup", () => {
 
   it("a cleanup request on the work queue starts its job with one step per shard on the job queue", async () => {
     const queues = watchedQueues();
-    const batch = createMessageBatch("activity-feed-work", [
-      { id: "cleanup-request", timestamp: new Date(), attempts: 1, body: { v: 1, kind: "cleanup", only_read: true, archive: false, older_than_days: 3650 } },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, queues.env, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["cleanup-request"]);
+    const result = await deliver([{ v: 1, kind: "cleanup", only_read: true, archive: false, older_than_days: 3650 }], { ids: ["cleanup-request"], on: queues.env });
+    expect(result.explicitAcks).toEqual(["cleanup-request"]);
     expect(queues.sent.FEED_QUEUE).toEqual([]);
     const steps = queues.sent.JOB_QUEUE as { kind: string; job_id: string; job_kind: string; shard: number; step: number }[];
     expect(steps.map(({ kind, job_kind, shard, step }) => ({ kind, job_kind, shard, step }))).toEqual(
@@ -238,13 +232,8 @@ describe("retention cleanup", () => {
     await loadOldItems(user, "event", 20, 500);
     const now = Date.now();
     const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: false }, now);
-    const batch = createMessageBatch(
-      "activity-feed-work",
-      job.shards.map((shard) => ({ id: `legacy-step-${shard}`, timestamp: new Date(), attempts: 1, body: stepMessage(job.jobId, "retention", shard, 0) })),
-    );
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(SHARD_COUNT);
+    const result = await deliver(job.shards.map((shard) => stepMessage(job.jobId, "retention", shard, 0)));
+    expect(result.explicitAcks).toHaveLength(SHARD_COUNT);
     expect((await waitForJob(job.jobId)).done).toBe(true);
     expect(await itemCount(user)).toBe(0);
   });
@@ -257,13 +246,8 @@ describe("retention cleanup", () => {
     const admitted = Math.floor(Math.min(INVOCATION_KV_BUDGET / JOB_COSTS.retention.kv, INVOCATION_D1_BUDGET / JOB_COSTS.retention.d1));
     expect(steps.length).toBeGreaterThan(admitted);
     const queues = watchedQueues();
-    const batch = createMessageBatch(
-      "activity-feed-jobs",
-      steps.map((body, index) => ({ id: `crowded-step-${index}`, timestamp: new Date(), attempts: 1, body })),
-    );
-    const ctx = createExecutionContext();
-    await worker.queue(batch, queues.env, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(steps.length);
+    const result = await deliver(steps, { queue: "activity-feed-jobs", on: queues.env });
+    expect(result.explicitAcks).toHaveLength(steps.length);
     expect(queues.sent.FEED_QUEUE).toEqual([]);
     expect(queues.sent.JOB_QUEUE).toEqual(steps.slice(admitted));
     // The steps handed back run from the real queue; later tests start retention runs, refused while these move.
@@ -434,12 +418,12 @@ describe("archive to R2 and restore", () => {
     // The Worker comes back and the queue redelivers the step (it would after
     // retry_delay, 60 s; the test delivers it now).
     await shardOf(user).prepare(`DROP TRIGGER ${guard}`).run();
-    const ctx = createExecutionContext();
-    const redelivery = createMessageBatch("activity-feed-jobs", [
-      { id: "redelivered-archive-step", timestamp: new Date(), attempts: 2, body: { v: 1, kind: "job_step", job_id: run.body.job_id, job_kind: "retention", shard: 1, step: 0 } },
-    ]);
-    await worker.queue(redelivery, env, ctx);
-    expect((await getQueueResult(redelivery, ctx)).explicitAcks).toEqual(["redelivered-archive-step"]);
+    const redelivery = await deliver([{ v: 1, kind: "job_step", job_id: run.body.job_id, job_kind: "retention", shard: 1, step: 0 }], {
+      ids: ["redelivered-archive-step"],
+      attempts: 2,
+      queue: "activity-feed-jobs",
+    });
+    expect(redelivery.explicitAcks).toEqual(["redelivered-archive-step"]);
     const job = await waitForJob(run.body.job_id);
     expect(job.done).toBe(true);
     expect(await itemCount(user)).toBe(0);

@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import worker from "../../src/index";
 
 type QueueBinding = "FEED_QUEUE" | "JOB_QUEUE";
 
@@ -19,4 +20,24 @@ export function watchedQueues() {
     } as unknown as Queue<never>;
   };
   return { sent, env: { ...env, FEED_QUEUE: watch("FEED_QUEUE"), JOB_QUEUE: watch("JOB_QUEUE") } };
+}
+
+let messageSeq = 0;
+
+/**
+ * Delivers messages to the consumer as one batch from `queue`, exactly as the
+ * Queues runtime would, and returns what it acked and retried. `on` replaces
+ * the environment, e.g. with watchedQueues().env.
+ */
+export async function deliver(
+  bodies: readonly unknown[],
+  { ids, attempts = 1, queue = "activity-feed-work", on = env }: { ids?: readonly string[]; attempts?: number; queue?: string; on?: typeof env } = {},
+) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, index) => ({ id: ids?.[index] ?? `test-msg-${++messageSeq}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, on, ctx);
+  return getQueueResult(batch, ctx);
 }
