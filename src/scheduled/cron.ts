@@ -4,7 +4,7 @@ import { RetentionJobRunningError } from "../feed/errors";
 import { resumeJob } from "../jobs/runner";
 import type { UnfinishedJob } from "../jobs/status";
 import { isRetentionJobStalled, unfinishedRetentionJobs } from "../retention/in-flight";
-import { startCleanup } from "../retention/retention";
+import { cleanupRequestFrom, startCleanup } from "../retention/retention";
 
 export type RetentionCronDecision =
   | { readonly action: "start" }
@@ -39,7 +39,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   const decision = retentionCronDecision(await unfinishedRetentionJobs(env, now), now);
   if (decision.action === "start") {
     try {
-      const run = await startCleanup(env, config, { dryRun: false, onlyRead: false, archive: config.archiveOnCleanup }, now);
+      const run = await startCleanup(env, config, cleanupRequestFrom({ only_read: false }, config), now);
       console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));
     } catch (error) {
       // Staff started one since the decision was taken: the same as waiting for it.
