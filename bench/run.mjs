@@ -27,7 +27,7 @@ import { BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { buildWorker, startServer } from "./lib/server.mjs";
 import { openDatabase, sqliteDriver } from "./lib/sqlite.mjs";
-import { databaseBytes, prepareRunState, restoreDataset, saveDataset, snapshotState, STATE_DIR } from "./lib/state.mjs";
+import { databaseBytes, prepareRunState, restoreDataset, STATE_DIR, saveDataset, snapshotState } from "./lib/state.mjs";
 import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
 import { checkDataVisible, runReadScenarios } from "./scenarios/reads.mjs";
@@ -65,7 +65,11 @@ const phase = (title) => log(`\n[${elapsed()}] ${title}`);
 const results = {
   mode: mode.name,
   started_at: new Date(runStarted).toISOString(),
-  machine: { cpus: os.cpus().length, node: process.version, sqlite: { driver: sqliteDriver().name, version: sqliteDriver().version, why: sqliteDriver().reason ?? null } },
+  machine: {
+    cpus: os.cpus().length,
+    node: process.version,
+    sqlite: { driver: sqliteDriver().name, version: sqliteDriver().version, why: sqliteDriver().reason ?? null },
+  },
   settings: mode,
   phases: {},
   errors: [],
@@ -98,8 +102,16 @@ function serverVars(asyncIngestion) {
 async function withServer(name, asyncIngestion, work) {
   const logFile = path.join(STATE_DIR, "logs", `wrangler-${name}.log`);
   rmSync(logFile, { force: true });
-  const server = await startServer({ bundle, persistTo: state.persistTo, port: Number(flags.port), vars: serverVars(asyncIngestion), logFile });
-  log(`  wrangler dev ready on ${server.url} in ${server.startSeconds.toFixed(1)} s (USE_ASYNC_ACTIVITY_FEED=${asyncIngestion}; log ${path.relative(ROOT, logFile)})`);
+  const server = await startServer({
+    bundle,
+    persistTo: state.persistTo,
+    port: Number(flags.port),
+    vars: serverVars(asyncIngestion),
+    logFile,
+  });
+  log(
+    `  wrangler dev ready on ${server.url} in ${server.startSeconds.toFixed(1)} s (USE_ASYNC_ACTIVITY_FEED=${asyncIngestion}; log ${path.relative(ROOT, logFile)})`,
+  );
   try {
     return await work({ baseUrl: server.url, logFile });
   } finally {
@@ -118,12 +130,18 @@ const bundle = buildWorker(path.join(STATE_DIR, "build"));
 phase("Writing the dataset into the shard files");
 const loadedAt = Date.now();
 const reused = flags["reuse-dataset"] ? restoreDataset(mode.name, state.shardFiles) : undefined;
-if (reused) log(`  reusing the ${mode.name} dataset loaded at ${new Date(reused.loaded_at).toISOString()} (--reuse-dataset)`);
+if (reused)
+  log(`  reusing the ${mode.name} dataset loaded at ${new Date(reused.loaded_at).toISOString()} (--reuse-dataset)`);
 else if (flags["reuse-dataset"]) log("  no saved dataset for this mode yet: loading one");
-results.dataset = reused ?? { ...loadDataset({ shardFiles: state.shardFiles, mode, now: loadedAt, log }), loaded_at: loadedAt };
+results.dataset = reused ?? {
+  ...loadDataset({ shardFiles: state.shardFiles, mode, now: loadedAt, log }),
+  loaded_at: loadedAt,
+};
 if (!reused) saveDataset(mode.name, state.shardFiles, results.dataset);
 results.storage = measureStorage(state.shardFiles);
-log(`  ${results.storage.items.toLocaleString("en")} items, ${results.storage.events.toLocaleString("en")} events, ${(results.storage.file_bytes / 1e6).toFixed(0)} MB over ${state.shardFiles.length} shards`);
+log(
+  `  ${results.storage.items.toLocaleString("en")} items, ${results.storage.events.toLocaleString("en")} events, ${(results.storage.file_bytes / 1e6).toFixed(0)} MB over ${state.shardFiles.length} shards`,
+);
 
 const rawDir = path.join(STATE_DIR, "raw");
 /**
@@ -152,7 +170,9 @@ if (runs("mark_read")) {
   phase("Raw SQLite baseline of mark-read on copies of the shard files");
   try {
     rawMarkRead = markReadRaw({ rawFiles: rawCopies(state.shardFiles), userIds: markReadUsers });
-    log(`  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`);
+    log(
+      `  mark all read, raw UPDATE: median ${rawMarkRead.median_ms.toFixed(1)} ms over ${rawMarkRead.runs.length} users`,
+    );
   } finally {
     rmSync(rawDir, { recursive: true, force: true });
   }
@@ -179,12 +199,19 @@ if (runs("reads") || runs("mark_read") || runs("ingestion")) {
     }
     if (runs("mark_read")) {
       log("  scenario 5: mark all read");
-      markRead = await attempt("mark_read", () => markReadService({ baseUrl, userIds: markReadUsers, expected: mode.markReadItems }));
-      if (markRead) log(`    median ${markRead.median_ms.toFixed(1)} ms (${markRead.runs.map((run) => run.ms.toFixed(0)).join(", ")} ms)`);
+      markRead = await attempt("mark_read", () =>
+        markReadService({ baseUrl, userIds: markReadUsers, expected: mode.markReadItems }),
+      );
+      if (markRead)
+        log(
+          `    median ${markRead.median_ms.toFixed(1)} ms (${markRead.runs.map((run) => run.ms.toFixed(0)).join(", ")} ms)`,
+        );
     }
     if (runs("ingestion")) {
       log("  scenario 6: ingestion through the queue");
-      queue = await attempt("ingestion_queue", () => ingestViaQueue({ baseUrl, shardFiles: state.shardFiles, logFile, mode, log }));
+      queue = await attempt("ingestion_queue", () =>
+        ingestViaQueue({ baseUrl, shardFiles: state.shardFiles, logFile, mode, log }),
+      );
     }
   });
 }
@@ -202,10 +229,17 @@ if (runs("archive")) {
     phase("Raw SQLite baselines of retention on copies of that state");
     try {
       const freshCopies = () => rawCopies(state.shardFiles.map(snapshot.pathOf));
-      rawRetention = retentionRaw({ freshCopies, passes: mode.rawRetentionPasses, now: Date.now(), withCleanup: runs("retention") });
+      rawRetention = retentionRaw({
+        freshCopies,
+        passes: mode.rawRetentionPasses,
+        now: Date.now(),
+        withCleanup: runs("retention"),
+      });
       for (const name of runs("retention") ? ["archive", "cleanup"] : ["archive"]) {
         const raw = rawRetention[name];
-        log(`  ${name}, raw DELETE: ${raw.rows.toLocaleString("en")} rows, ${raw.rows_per_s.toFixed(0)} rows/s (passes: ${raw.passes_rows_per_s.join(", ")})`);
+        log(
+          `  ${name}, raw DELETE: ${raw.rows.toLocaleString("en")} rows, ${raw.rows_per_s.toFixed(0)} rows/s (passes: ${raw.passes_rows_per_s.join(", ")})`,
+        );
       }
     } finally {
       rmSync(rawDir, { recursive: true, force: true });
@@ -215,7 +249,9 @@ if (runs("archive")) {
       if (run > 1) snapshot.restore();
       await withServer(`archive-${run}`, true, async ({ baseUrl }) => {
         log(`  scenario 7: archive, run ${run} of ${mode.archiveRuns}`);
-        archiveRuns.push(await attempt(run === 1 ? "archive" : `archive_run_${run}`, () => archiveService({ baseUrl, mode, log })));
+        archiveRuns.push(
+          await attempt(run === 1 ? "archive" : `archive_run_${run}`, () => archiveService({ baseUrl, mode, log })),
+        );
       });
     }
   } finally {
@@ -249,13 +285,19 @@ const freelistPages = state.shardFiles.reduce((sum, file) => {
 
 results.scenarios = only;
 if (runs("reads")) results.reads = reads;
-if (runs("mark_read")) results.mark_read = markRead ? markReadResult(markRead, rawMarkRead) : { service: null, raw: rawMarkRead, ratio: null };
+if (runs("mark_read"))
+  results.mark_read = markRead
+    ? markReadResult(markRead, rawMarkRead)
+    : { service: null, raw: rawMarkRead, ratio: null };
 if (runs("ingestion")) results.ingestion = ingestionResult(queue, sync);
 if (runs("archive")) {
   results.retention = {
     archive: retentionResult(medianRun(archiveRuns), rawRetention.archive),
     ...(runs("retention") ? { cleanup: retentionResult(cleanup, rawRetention.cleanup) } : {}),
-    after: { file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0), freelist_pages: freelistPages },
+    after: {
+      file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0),
+      freelist_pages: freelistPages,
+    },
   };
 }
 results.scale = scaleOnPaper(results.storage);
@@ -263,7 +305,10 @@ results.total_seconds = (Date.now() - runStarted) / 1000;
 
 phase("Report");
 // Only a run of every scenario replaces the committed results.
-const written = await writeReport(results, flags.only ? path.join(STATE_DIR, "results") : path.join(ROOT, "bench", "results"));
+const written = await writeReport(
+  results,
+  flags.only ? path.join(STATE_DIR, "results") : path.join(ROOT, "bench", "results"),
+);
 for (const file of written) log(`  ${path.relative(ROOT, file)} (${statSync(file).size} bytes)`);
 log(`\nDone in ${elapsed()}.`);
 process.exitCode = results.errors.length > 0 ? 1 : 0;

@@ -10,11 +10,13 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { migrateLocalShards } from "./migrate-local.mjs";
 import { ROOT, WRANGLER_BIN } from "./lib/project.mjs";
+import { migrateLocalShards } from "./migrate-local.mjs";
 import { seedDemo } from "./seed-demo.mjs";
 
-const { values } = parseArgs({ options: { "no-seed": { type: "boolean", default: false }, port: { type: "string", default: "8787" } } });
+const { values } = parseArgs({
+  options: { "no-seed": { type: "boolean", default: false }, port: { type: "string", default: "8787" } },
+});
 const baseUrl = `http://localhost:${values.port}`;
 
 if (!existsSync(path.join(ROOT, ".dev.vars"))) {
@@ -75,7 +77,9 @@ try {
     mkdirSync(path.dirname(marker), { recursive: true });
     writeFileSync(marker, new Date().toISOString());
   }
-  console.log(`\nReady on ${baseUrl}. Try:\n  curl -H "Authorization: Bearer $(npm run -s token -- --user 1)" ${baseUrl}/api/events/activity-feed/\n`);
+  console.log(
+    `\nReady on ${baseUrl}. Try:\n  curl -H "Authorization: Bearer $(npm run -s token -- --user 1)" ${baseUrl}/api/events/activity-feed/\n`,
+  );
 } catch (error) {
   console.error(`dev: ${error.message}`);
 }

@@ -5,7 +5,15 @@ import { ROOT, shardDatabases, WRANGLER_BIN } from "./lib/project.mjs";
 
 export function migrateLocalShards({ persistTo } = {}) {
   for (const { binding, name } of shardDatabases()) {
-    const args = [WRANGLER_BIN, "d1", "migrations", "apply", name, "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+    const args = [
+      WRANGLER_BIN,
+      "d1",
+      "migrations",
+      "apply",
+      name,
+      "--local",
+      ...(persistTo ? ["--persist-to", persistTo] : []),
+    ];
     const result = spawnSync(process.execPath, args, {
       cwd: ROOT,
       encoding: "utf8",
@@ -17,7 +25,9 @@ export function migrateLocalShards({ persistTo } = {}) {
     }
     // wrangler prints a final table with one "<file>.sql │ ✅" row per migration it applied.
     const finalTable = result.stdout.slice(result.stdout.lastIndexOf("┌"));
-    const applied = result.stdout.includes("No migrations to apply") ? 0 : (finalTable.match(/\.sql\s*│\s*✅/g) ?? []).length;
+    const applied = result.stdout.includes("No migrations to apply")
+      ? 0
+      : (finalTable.match(/\.sql\s*│\s*✅/g) ?? []).length;
     console.log(`  ${binding} (${name}): ${applied ? `${applied} migration(s) applied` : "up to date"}`);
   }
 }

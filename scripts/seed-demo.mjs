@@ -31,21 +31,37 @@ export function demoEvents(userIds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], now = Date
     let sequence = 0;
     const at = (daysAgo) => new Date(now - daysAgo * DAY - Math.floor(random() * DAY)).toISOString();
     const add = (activity_type, daysAgo, data, extra = {}) =>
-      events.push({ user_id: userId, activity_type, occurred_at: at(daysAgo), data, event_id: `demo-${userId}-${++sequence}`, ...extra });
+      events.push({
+        user_id: userId,
+        activity_type,
+        occurred_at: at(daysAgo),
+        data,
+        event_id: `demo-${userId}-${++sequence}`,
+        ...extra,
+      });
     for (const fast of FASTS) {
       const joinedDaysAgo = 30 + Math.floor(random() * 55);
       add("fast_join", joinedDaysAgo, fast);
       add("fast_start", joinedDaysAgo - 2, fast);
       add("fast_reminder", joinedDaysAgo + 1, { ...fast, reminder_type: "fast_reminder" });
       for (let week = 0; week < 3; week++) {
-        const devotional = { ...fast, devotional_id: fast.fast_id * 100 + week, video_title: `Week ${week + 1}: Prayer and fasting` };
+        const devotional = {
+          ...fast,
+          devotional_id: fast.fast_id * 100 + week,
+          video_title: `Week ${week + 1}: Prayer and fasting`,
+        };
         add("devotional_available", joinedDaysAgo - 3 - week * 7, devotional);
         add("devotional_reminder", joinedDaysAgo - 4 - week * 7, devotional);
       }
       add("milestone", Math.floor(random() * 20), { ...fast, milestone: 100 });
     }
     add("fast_leave", 5 + Math.floor(random() * 10), FASTS[2]);
-    add("event", Math.floor(random() * 3), { title: "Welcome to your activity feed" }, { title: "Welcome to your activity feed", description: "Everything about your fasts, in one place." });
+    add(
+      "event",
+      Math.floor(random() * 3),
+      { title: "Welcome to your activity feed" },
+      { title: "Welcome to your activity feed", description: "Everything about your fasts, in one place." },
+    );
   }
   return events;
 }
@@ -54,7 +70,10 @@ export async function seedDemo(baseUrl, { log = console.log } = {}) {
   const events = demoEvents();
   const response = await fetch(`${baseUrl}/api/internal/events/`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${signToken({ userId: 999_999, staff: true })}`, "Content-Type": "application/json" },
+    headers: {
+      Authorization: `Bearer ${signToken({ userId: 999_999, staff: true })}`,
+      "Content-Type": "application/json",
+    },
     body: JSON.stringify({ events }),
   });
   if (!response.ok) throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
@@ -75,7 +94,9 @@ export async function seedDemo(baseUrl, { log = console.log } = {}) {
     if (!marked.ok) throw new Error(`marking demo items read failed: ${marked.status} ${await marked.text()}`);
     markedRead += (await marked.json()).updated_count;
   }
-  log(`Demo data: ${created} items created for users ${[...byUser.keys()].join(", ") || "(already seeded)"}, ${markedRead} marked read.`);
+  log(
+    `Demo data: ${created} items created for users ${[...byUser.keys()].join(", ") || "(already seeded)"}, ${markedRead} marked read.`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

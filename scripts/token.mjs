@@ -7,7 +7,12 @@ import { parseArgs } from "node:util";
 import { signToken } from "./lib/project.mjs";
 
 const { values } = parseArgs({
-  options: { user: { type: "string" }, staff: { type: "boolean", default: false }, ttl: { type: "string", default: "86400" }, help: { type: "boolean", short: "h" } },
+  options: {
+    user: { type: "string" },
+    staff: { type: "boolean", default: false },
+    ttl: { type: "string", default: "86400" },
+    help: { type: "boolean", short: "h" },
+  },
 });
 if (values.help || (!values.user && !values.staff)) {
   console.error("usage: npm run token -- --user <id> [--staff] [--ttl <seconds>]\n       npm run token -- --staff");

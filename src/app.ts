@@ -35,7 +35,8 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
     strict: false,
     defaultHook: (result, c) => {
-      if (!result.success) return invalid(c, validationErrors(result.error, result.target === "query" ? "query" : "body"));
+      if (!result.success)
+        return invalid(c, validationErrors(result.error, result.target === "query" ? "query" : "body"));
     },
   });
   app.onError(renderError);

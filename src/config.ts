@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
-import { ACTIVITY_TYPES, ACTIVITY_TYPE_NAMES, type ActivityType } from "./feed/activity-types";
+import { ACTIVITY_TYPE_NAMES, ACTIVITY_TYPES, type ActivityType } from "./feed/activity-types";
 import { MAX_SHARDS } from "./shards/ids";
 
 /**
@@ -30,12 +30,19 @@ const retentionOverrides = z
 
 const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("production"),
-  JWT_SECRET: z.string({ error: "is required (wrangler secret put JWT_SECRET)" }).min(16, "must be at least 16 characters"),
+  JWT_SECRET: z
+    .string({ error: "is required (wrangler secret put JWT_SECRET)" })
+    .min(16, "must be at least 16 characters"),
   SHARD_COUNT: z.coerce.number().int().min(1).max(MAX_SHARDS).default(1),
   CORS_ALLOWED_ORIGINS: z.string().default(""),
   USE_ASYNC_ACTIVITY_FEED: flag.default(false),
   RETENTION_POLICY: retentionOverrides.optional(),
-  UNREAD_CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3_600),
+  UNREAD_CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(3_600),
   ARCHIVE_ON_CLEANUP: flag.default(true),
 });
 
@@ -58,7 +65,9 @@ export class ConfigError extends Error {
 }
 
 export function defaultRetentionPolicy(): RetentionPolicy {
-  return Object.fromEntries(ACTIVITY_TYPE_NAMES.map((type) => [type, ACTIVITY_TYPES[type].retentionDays])) as RetentionPolicy;
+  return Object.fromEntries(
+    ACTIVITY_TYPE_NAMES.map((type) => [type, ACTIVITY_TYPES[type].retentionDays]),
+  ) as RetentionPolicy;
 }
 
 function parseConfig(env: Env): Config {
@@ -68,14 +77,18 @@ function parseConfig(env: Env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   const vars = parsed.data;
-  const origins = vars.CORS_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean);
+  const origins = vars.CORS_ALLOWED_ORIGINS.split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   const isLocal = vars.ENVIRONMENT === "development" || vars.ENVIRONMENT === "test";
   if (origins.includes("*") && !isLocal) {
     throw new ConfigError('Invalid configuration: CORS_ALLOWED_ORIGINS "*" is only allowed in development');
   }
   for (let index = 0; index < vars.SHARD_COUNT; index++) {
     if (!env[`SHARD_${index}`]) {
-      throw new ConfigError(`Invalid configuration: SHARD_COUNT is ${vars.SHARD_COUNT} but binding SHARD_${index} is missing`);
+      throw new ConfigError(
+        `Invalid configuration: SHARD_COUNT is ${vars.SHARD_COUNT} but binding SHARD_${index} is missing`,
+      );
     }
   }
   return {

@@ -2,9 +2,16 @@ import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { shardIndexForUser } from "../src/shards/jump-hash";
-import { asUser, call, freshUser, ingest, tokenFor } from "./support/http";
 import { cachedUnread, SHARD_COUNT } from "./support/db";
-import { decodeItemId, freshUserOnShard, shardDb, shardIndexOf, storedEventCount, storedItems } from "./support/shard-rows";
+import { asUser, call, freshUser, ingest, tokenFor } from "./support/http";
+import {
+  decodeItemId,
+  freshUserOnShard,
+  shardDb,
+  shardIndexOf,
+  storedEventCount,
+  storedItems,
+} from "./support/shard-rows";
 
 const FEED = "/api/events/activity-feed/";
 const SECRET = "test-secret-at-least-16-chars";
@@ -55,7 +62,10 @@ describe("authentication", () => {
 
   it("a token whose payload was altered is 401", async () => {
     const [header, , signature] = (await tokenFor(freshUser())).split(".");
-    const forged = btoa(JSON.stringify({ sub: 1, exp: now() + 3600, is_staff: true })).replaceAll("=", "").replaceAll("+", "-").replaceAll("/", "_");
+    const forged = btoa(JSON.stringify({ sub: 1, exp: now() + 3600, is_staff: true }))
+      .replaceAll("=", "")
+      .replaceAll("+", "-")
+      .replaceAll("/", "_");
     await expectRejected(`${header}.${forged}.${signature}`);
   });
 
@@ -99,7 +109,10 @@ describe("authentication", () => {
 
   it("a non-staff token on POST /api/internal/events/ is 403 and writes nothing", async () => {
     const user = freshUser();
-    const response = await call("POST", "/api/internal/events/", { token: await tokenFor(user), body: { user_id: user, activity_type: "fast_join" } });
+    const response = await call("POST", "/api/internal/events/", {
+      token: await tokenFor(user),
+      body: { user_id: user, activity_type: "fast_join" },
+    });
     expect(response.status).toBe(403);
     expect(response.body).toEqual({ detail: "You do not have permission to perform this action." });
     expect(await storedItems(user)).toEqual([]);
@@ -110,14 +123,19 @@ describe("authentication", () => {
   it("is_staff must be the boolean true", async () => {
     const user = freshUser();
     const token = await tokenFor(user, { is_staff: "true" });
-    const response = await call("POST", "/api/internal/events/", { token, body: { user_id: user, activity_type: "fast_join" } });
+    const response = await call("POST", "/api/internal/events/", {
+      token,
+      body: { user_id: user, activity_type: "fast_join" },
+    });
     expect(response.status).toBe(403);
     expect(await storedItems(user)).toEqual([]);
   });
 
   it("POST /api/internal/events/ without a token is 401", async () => {
     const user = freshUser();
-    const response = await call("POST", "/api/internal/events/", { body: { user_id: user, activity_type: "fast_join" } });
+    const response = await call("POST", "/api/internal/events/", {
+      body: { user_id: user, activity_type: "fast_join" },
+    });
     expect(response.status).toBe(401);
     expect(await storedItems(user)).toEqual([]);
   });
@@ -145,7 +163,9 @@ describe("sharding", () => {
 
     const aliceSummary = await asUser(alice, "GET", `${FEED}summary/`);
     expect(aliceSummary.body.total_items).toBe(2);
-    expect(aliceSummary.body.recent_activity.map((item: { id: number }) => item.id).sort()).toEqual([...aliceIds].sort());
+    expect(aliceSummary.body.recent_activity.map((item: { id: number }) => item.id).sort()).toEqual(
+      [...aliceIds].sort(),
+    );
     expect((await asUser(bob, "GET", `${FEED}unread-count/`)).body.unread_count).toBe(1);
 
     // Bob marking Alice's ids changes nothing of hers.
@@ -170,17 +190,25 @@ describe("sharding", () => {
 
   it("an item id decodes to the shard that holds the row", async () => {
     const users = Array.from({ length: SHARD_COUNT }, (_, index) => freshUserOnShard(index));
-    const created = await ingest(users.map((user) => ({ user_id: user, activity_type: "fast_start", title: `for ${user}` })));
+    const created = await ingest(
+      users.map((user) => ({ user_id: user, activity_type: "fast_start", title: `for ${user}` })),
+    );
     expect(created.created_count).toBe(SHARD_COUNT);
     for (const result of created.results) {
       const { shardIndex, localId } = decodeItemId(result.id);
       expect(shardIndex).toBe(shardIndexForUser(result.user_id, SHARD_COUNT));
-      const row = await shardDb(shardIndex).prepare("SELECT user_id, title FROM feed_items WHERE id = ?1").bind(localId).first<{ user_id: number; title: string }>();
+      const row = await shardDb(shardIndex)
+        .prepare("SELECT user_id, title FROM feed_items WHERE id = ?1")
+        .bind(localId)
+        .first<{ user_id: number; title: string }>();
       expect(row).toEqual({ user_id: result.user_id, title: `for ${result.user_id}` });
       // No other shard holds this user's row.
       for (let other = 0; other < SHARD_COUNT; other++) {
         if (other === shardIndex) continue;
-        const stray = await shardDb(other).prepare("SELECT count(*) AS n FROM feed_items WHERE user_id = ?1").bind(result.user_id).first<{ n: number }>();
+        const stray = await shardDb(other)
+          .prepare("SELECT count(*) AS n FROM feed_items WHERE user_id = ?1")
+          .bind(result.user_id)
+          .first<{ n: number }>();
         expect(stray?.n).toBe(0);
       }
     }
@@ -226,24 +254,36 @@ describe("CORS", () => {
 
   it("a preflight from an allowed origin is answered without a token", async () => {
     const response = await call("OPTIONS", FEED, {
-      headers: { Origin: ALLOWED, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" },
+      headers: {
+        Origin: ALLOWED,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
     const methods = (response.headers.get("Access-Control-Allow-Methods") ?? "").split(",").map((m) => m.trim());
     expect(methods).toEqual(expect.arrayContaining(["GET", "POST"]));
-    const headers = (response.headers.get("Access-Control-Allow-Headers") ?? "").toLowerCase().split(",").map((h) => h.trim());
+    const headers = (response.headers.get("Access-Control-Allow-Headers") ?? "")
+      .toLowerCase()
+      .split(",")
+      .map((h) => h.trim());
     expect(headers).toEqual(expect.arrayContaining(["authorization", "content-type"]));
     expect(response.headers.get("Vary") ?? "").toMatch(/origin/i);
   });
 
   it("a preflight from another origin gets no Access-Control-Allow-Origin", async () => {
-    const response = await call("OPTIONS", FEED, { headers: { Origin: "https://evil.example.com", "Access-Control-Request-Method": "GET" } });
+    const response = await call("OPTIONS", FEED, {
+      headers: { Origin: "https://evil.example.com", "Access-Control-Request-Method": "GET" },
+    });
     expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 
   it("an actual request from the allowed origin may read the X-Cache header", async () => {
-    const response = await call("GET", `${FEED}unread-count/`, { token: await tokenFor(freshUser()), headers: { Origin: ALLOWED } });
+    const response = await call("GET", `${FEED}unread-count/`, {
+      token: await tokenFor(freshUser()),
+      headers: { Origin: ALLOWED },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
     expect((response.headers.get("Access-Control-Expose-Headers") ?? "").toLowerCase()).toContain("x-cache");
@@ -256,7 +296,9 @@ describe("CORS", () => {
   });
 
   it("staff-only endpoints answer preflights too", async () => {
-    const response = await call("OPTIONS", "/api/internal/events/", { headers: { Origin: ALLOWED, "Access-Control-Request-Method": "POST" } });
+    const response = await call("OPTIONS", "/api/internal/events/", {
+      headers: { Origin: ALLOWED, "Access-Control-Request-Method": "POST" },
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
   });

@@ -1,10 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { cachedUnread, counters, recount, type Recount } from "./support/db";
+import { cachedUnread, counters, type Recount, recount } from "./support/db";
 import { asUser, freshUser, ingest } from "./support/http";
-import { freshUserNotOnShard, freshUserOnShard, shardIndexOf, storedEventCount, storedItems } from "./support/shard-rows";
+import {
+  freshUserNotOnShard,
+  freshUserOnShard,
+  shardIndexOf,
+  storedEventCount,
+  storedItems,
+} from "./support/shard-rows";
 
 const FEED = "/api/events/activity-feed/";
-const TYPES = ["event", "fast_start", "fast_join", "fast_leave", "devotional_available", "milestone", "fast_reminder", "devotional_reminder"];
+const TYPES = [
+  "event",
+  "fast_start",
+  "fast_join",
+  "fast_leave",
+  "devotional_available",
+  "milestone",
+  "fast_reminder",
+  "devotional_reminder",
+];
 
 /** mulberry32: small, seedable, good enough to pick operations. */
 function prng(seed: number) {
@@ -50,7 +65,8 @@ class FeedModel {
     const expected: Recount = { total: 0, unread: 0, perType: {} };
     for (const item of this.items.values()) {
       if (item.user !== user) continue;
-      const counter = (expected.perType[item.type] ??= { total: 0, unread: 0 });
+      const counter = expected.perType[item.type] ?? { total: 0, unread: 0 };
+      expected.perType[item.type] = counter;
       counter.total += 1;
       expected.total += 1;
       if (!item.read) {
@@ -82,7 +98,10 @@ async function checkUser(model: FeedModel, user: number, label: string) {
   expect(await cachedUnread(user), `${label}: KV`).toBe(unread);
   const unreadListed = await asUser(user, "GET", `${FEED}?is_read=false&page_size=100`);
   expect(unreadListed.body.count, `${label}: unread listing count`).toBe(unread);
-  expect(unreadListed.body.results.map((item: { id: number }) => item.id).sort(), `${label}: unread listing ids`).toEqual(model.unreadOf(user).sort());
+  expect(
+    unreadListed.body.results.map((item: { id: number }) => item.id).sort(),
+    `${label}: unread listing ids`,
+  ).toEqual(model.unreadOf(user).sort());
 }
 
 describe("counters stay equal to a recount", () => {
@@ -109,18 +128,27 @@ describe("counters stay equal to a recount", () => {
           if (random.next() < 0.8) event.event_id = random.next() < 0.5 ? `e${random.int(10)}` : random.int(10) + 100;
           return event;
         });
-        const fresh = events.filter((event) => model.claim(event.user_id as number, event.event_id === undefined ? undefined : String(event.event_id)));
+        const fresh = events.filter((event) =>
+          model.claim(event.user_id as number, event.event_id === undefined ? undefined : String(event.event_id)),
+        );
         const response = await ingest(events);
         expect(response.created_count, label).toBe(fresh.length);
         expect(response.duplicate_count, label).toBe(events.length - fresh.length);
         duplicatesSeen += response.duplicate_count;
-        for (const result of response.results) model.items.set(result.id, { user: result.user_id, type: result.activity_type, read: false });
+        for (const result of response.results)
+          model.items.set(result.id, { user: result.user_id, type: result.activity_type, read: false });
         // The first event with an id wins; the created items are those events, type for type.
-        expect(response.results.map((r) => `${r.user_id}/${r.activity_type}`).sort(), label).toEqual(fresh.map((e) => `${e.user_id}/${e.activity_type}`).sort());
+        expect(response.results.map((r) => `${r.user_id}/${r.activity_type}`).sort(), label).toEqual(
+          fresh.map((e) => `${e.user_id}/${e.activity_type}`).sort(),
+        );
       } else if (roll < 0.8) {
         const actor = random.pick(users);
         const known = [...model.items.keys()];
-        const ids = Array.from({ length: 1 + random.int(5) }, () => (random.next() < 0.85 && known.length > 0 ? random.pick(known) : 1024 * (900_000 + random.int(1000)) + random.int(4)));
+        const ids = Array.from({ length: 1 + random.int(5) }, () =>
+          random.next() < 0.85 && known.length > 0
+            ? random.pick(known)
+            : 1024 * (900_000 + random.int(1000)) + random.int(4),
+        );
         const expected = new Set(ids.filter((id) => model.items.get(id)?.user === actor && !model.items.get(id)!.read));
         const response = await asUser(actor, "POST", `${FEED}mark-read/`, { activity_ids: ids });
         expect(response.status, label).toBe(200);

@@ -30,7 +30,13 @@ type Spec = { type: string; at: string; read?: boolean; data?: Record<string, un
 async function seed(user: number, specs: Record<string, Spec>): Promise<Record<string, number>> {
   const keys = Object.keys(specs);
   const created = await ingest(
-    keys.map((key) => ({ user_id: user, activity_type: specs[key]!.type, occurred_at: specs[key]!.at, title: key, data: specs[key]!.data ?? {} })),
+    keys.map((key) => ({
+      user_id: user,
+      activity_type: specs[key]!.type,
+      occurred_at: specs[key]!.at,
+      title: key,
+      data: specs[key]!.data ?? {},
+    })),
   );
   expect(created.created_count).toBe(keys.length);
   const ids: Record<string, number> = {};
@@ -86,7 +92,12 @@ describe("feed order", () => {
     const third = await ingest({ user_id: user, activity_type: "fast_join", occurred_at: at });
     const older = await ingest({ user_id: user, activity_type: "fast_join", occurred_at: "2024-03-01T09:59:59.999Z" });
     const page = await list(user);
-    expect(ids(page)).toEqual([third.results[0]!.id, second.results[0]!.id, first.results[0]!.id, older.results[0]!.id]);
+    expect(ids(page)).toEqual([
+      third.results[0]!.id,
+      second.results[0]!.id,
+      first.results[0]!.id,
+      older.results[0]!.id,
+    ]);
   });
 });
 
@@ -126,20 +137,33 @@ describe("feed filters", () => {
     ["is_read=true", { is_read: "true" }, "CEG"],
     ["start_date as a bare date (from the start of that day)", { start_date: "2024-01-05" }, "BCDEFG"],
     ["end_date as a bare date (the whole day included)", { end_date: "2024-01-05" }, "ABCD"],
-    ["start_date and end_date on the same day (that whole day)", { start_date: "2024-01-05", end_date: "2024-01-05" }, "BCD"],
+    [
+      "start_date and end_date on the same day (that whole day)",
+      { start_date: "2024-01-05", end_date: "2024-01-05" },
+      "BCD",
+    ],
     ["start_date as a datetime (inclusive)", { start_date: "2024-01-05T12:00:00Z" }, "CDEFG"],
     ["start_date as a datetime without offset (UTC)", { start_date: "2024-01-05T12:00:00" }, "CDEFG"],
     ["start_date as a datetime with an offset", { start_date: "2024-01-05T14:00:00+02:00" }, "CDEFG"],
     ["end_date as a datetime (inclusive)", { end_date: "2024-01-05T12:00:00Z" }, "ABC"],
     ["end_date a millisecond earlier", { end_date: "2024-01-05T11:59:59.999Z" }, "AB"],
-    ["datetime bounds on both sides", { start_date: "2024-01-05T00:00:00.001Z", end_date: "2024-01-06T00:00:00Z" }, "CDE"],
+    [
+      "datetime bounds on both sides",
+      { start_date: "2024-01-05T00:00:00.001Z", end_date: "2024-01-06T00:00:00Z" },
+      "CDE",
+    ],
     ["activity_type and is_read=false", { activity_type: "fast_join", is_read: "false" }, "AB"],
     ["several activity_types and is_read=true", { activity_type: "fast_join,fast_reminder", is_read: "true" }, "CG"],
     ["is_read=true and start_date", { is_read: "true", start_date: "2024-01-06" }, "EG"],
     ["is_read=false and end_date", { is_read: "false", end_date: "2024-01-05" }, "ABD"],
     [
       "every filter at once",
-      { activity_type: "fast_join,milestone,fast_leave", is_read: "false", start_date: "2024-01-05", end_date: "2024-01-09" },
+      {
+        activity_type: "fast_join,milestone,fast_leave",
+        is_read: "false",
+        start_date: "2024-01-05",
+        end_date: "2024-01-09",
+      },
       "BD",
     ],
   ])("filter: %s, with a count that matches", async (_name, query, keys) => {
@@ -169,7 +193,8 @@ describe("page-number pagination", () => {
   beforeAll(async () => {
     user = freshUser();
     const specs: Record<string, Spec> = {};
-    for (let index = 0; index < 7; index++) specs[`join${index}`] = { type: "fast_join", at: new Date(Date.UTC(2024, 4, 1 + index)).toISOString() };
+    for (let index = 0; index < 7; index++)
+      specs[`join${index}`] = { type: "fast_join", at: new Date(Date.UTC(2024, 4, 1 + index)).toISOString() };
     specs.milestone = { type: "milestone", at: "2024-05-03T12:00:00.000Z" };
     specs.readJoin = { type: "fast_join", at: "2024-05-20T00:00:00.000Z", read: true };
     const idOf = await seed(user, specs);
@@ -255,7 +280,13 @@ describe("page-number pagination", () => {
 
   it("the default page size is 20", async () => {
     const many = freshUser();
-    await ingest(Array.from({ length: 21 }, (_, index) => ({ user_id: many, activity_type: "fast_join", occurred_at: new Date(Date.UTC(2024, 0, 1, 0, index)).toISOString() })));
+    await ingest(
+      Array.from({ length: 21 }, (_, index) => ({
+        user_id: many,
+        activity_type: "fast_join",
+        occurred_at: new Date(Date.UTC(2024, 0, 1, 0, index)).toISOString(),
+      })),
+    );
     const first = await list(many);
     expect(first.count).toBe(21);
     expect(first.results).toHaveLength(20);
@@ -275,7 +306,11 @@ describe("page-number pagination", () => {
 
 describe("cursor pagination", () => {
   /** Follows `next` from the first page to the end; returns the pages' ids. */
-  async function walkForward(user: number, query: Record<string, string>, between?: (pageIndex: number) => Promise<void>) {
+  async function walkForward(
+    user: number,
+    query: Record<string, string>,
+    between?: (pageIndex: number) => Promise<void>,
+  ) {
     const pages: number[][] = [];
     let page = await list(user, query);
     expect(page.previous).toBeNull();
@@ -296,7 +331,11 @@ describe("cursor pagination", () => {
   async function tiedItems(user: number) {
     const minutes = [0, 0, 0, 1, 2, 2, 3, 3, 3, 3, 4];
     const created = await ingest(
-      minutes.map((minute) => ({ user_id: user, activity_type: "fast_join", occurred_at: new Date(Date.UTC(2024, 2, 1, 0, minute)).toISOString() })),
+      minutes.map((minute) => ({
+        user_id: user,
+        activity_type: "fast_join",
+        occurred_at: new Date(Date.UTC(2024, 2, 1, 0, minute)).toISOString(),
+      })),
     );
     const items = (created.results as unknown as Item[]).slice().sort(newestFirst);
     return items.map((item) => item.id);
@@ -365,7 +404,11 @@ describe("cursor pagination", () => {
     const user = freshUser();
     const specs: Record<string, Spec> = {};
     for (let index = 0; index < 10; index++) {
-      specs[`i${index}`] = { type: index % 2 === 0 ? "fast_join" : "milestone", at: new Date(Date.UTC(2024, 5, 1, index)).toISOString(), read: index % 4 === 0 };
+      specs[`i${index}`] = {
+        type: index % 2 === 0 ? "fast_join" : "milestone",
+        at: new Date(Date.UTC(2024, 5, 1, index)).toISOString(),
+        read: index % 4 === 0,
+      };
     }
     const idOf = await seed(user, specs);
     const query = { pagination: "cursor", activity_type: "fast_join", is_read: "false", page_size: "1" };
@@ -383,10 +426,15 @@ describe("cursor pagination", () => {
     const user = freshUser();
     const specs: Record<string, Spec> = {};
     const types = ["fast_join", "milestone", "fast_reminder", "fast_leave"];
-    for (let index = 0; index < 12; index++) specs[`i${index}`] = { type: types[index % 4]!, at: new Date(Date.UTC(2024, 5, 1, 0, index % 5)).toISOString() };
+    for (let index = 0; index < 12; index++)
+      specs[`i${index}`] = { type: types[index % 4]!, at: new Date(Date.UTC(2024, 5, 1, 0, index % 5)).toISOString() };
     await seed(user, specs);
     const all = (await list(user, { page_size: "100" })).results.filter((item) => item.activity_type !== "fast_leave");
-    const { pages } = await walkForward(user, { pagination: "cursor", activity_type: "fast_join,milestone,fast_reminder", page_size: "2" });
+    const { pages } = await walkForward(user, {
+      pagination: "cursor",
+      activity_type: "fast_join,milestone,fast_reminder",
+      page_size: "2",
+    });
     expect(pages.flat()).toEqual(all.map((item) => item.id));
   });
 });
@@ -404,7 +452,20 @@ describe("item shape", () => {
     });
     const [item] = (await list(user)).results;
     expect(Object.keys(item!).sort()).toEqual(
-      ["activity_type", "activity_type_display", "age_display", "created_at", "data", "description", "id", "is_read", "read_at", "target_id", "target_type", "title"].sort(),
+      [
+        "activity_type",
+        "activity_type_display",
+        "age_display",
+        "created_at",
+        "data",
+        "description",
+        "id",
+        "is_read",
+        "read_at",
+        "target_id",
+        "target_type",
+        "title",
+      ].sort(),
     );
     expect(item).toEqual({
       id: expect.any(Number),
@@ -427,7 +488,11 @@ describe("item shape", () => {
 
   it("read_at is an ISO UTC time once the item is read", async () => {
     const user = freshUser();
-    const created = await ingest({ user_id: user, activity_type: "milestone", data: { fast_name: "Nativity Fast", milestone: 100 } });
+    const created = await ingest({
+      user_id: user,
+      activity_type: "milestone",
+      data: { fast_name: "Nativity Fast", milestone: 100 },
+    });
     const before = Date.now();
     await asUser(user, "POST", `${FEED}mark-read/`, { activity_ids: [created.results[0]!.id] });
     const [item] = (await list(user)).results;
@@ -444,7 +509,14 @@ describe("item shape", () => {
       own: { type: "devotional_available", at: "2024-01-03T00:00:00Z", data: { fast_id: 5, devotional_id: 9 } },
       none: { type: "event", at: "2024-01-02T00:00:00Z" },
     });
-    await ingest({ user_id: user, activity_type: "fast_join", target_type: "hub.other", target_id: 77, data: { fast_id: 5 }, occurred_at: "2024-01-01T00:00:00Z" });
+    await ingest({
+      user_id: user,
+      activity_type: "fast_join",
+      target_type: "hub.other",
+      target_id: 77,
+      data: { fast_id: 5 },
+      occurred_at: "2024-01-01T00:00:00Z",
+    });
     const results = (await list(user)).results;
     expect(results.map((item) => [item.target_type, item.target_id])).toEqual([
       ["hub.devotional", 9],
@@ -477,16 +549,48 @@ describe("item shape", () => {
       [{ activity_type: "fast_join", data: fast }, "Joined Great Lent", "Joined Great Lent"],
       [{ activity_type: "fast_leave", data: fast }, "Left Great Lent", "Left Great Lent"],
       [{ activity_type: "fast_start", data: fast }, "Great Lent has begun", "Great Lent has begun"],
-      [{ activity_type: "fast_start", data: { ...fast, phase: "ended" } }, "Great Lent has ended", "Great Lent has ended"],
-      [{ activity_type: "devotional_available", data: fast }, "New devotional available for Great Lent", "New devotional available for Great Lent"],
-      [{ activity_type: "milestone", data: { ...fast, milestone: 100 } }, "Great Lent reached participation milestone", "Great Lent reached participation milestone"],
-      [{ activity_type: "fast_reminder", data: fast }, "Fast Reminder: Great Lent", "The Great Lent is starting soon. Don't forget to join!"],
-      [{ activity_type: "devotional_reminder", data: { ...fast, devotional_id: 4, video_title: "Day 1" } }, "New Devotional: Day 1", "A new devotional is available for Great Lent"],
-      [{ activity_type: "devotional_reminder", data: fast }, "New Devotional: Available", "A new devotional is available for Great Lent"],
+      [
+        { activity_type: "fast_start", data: { ...fast, phase: "ended" } },
+        "Great Lent has ended",
+        "Great Lent has ended",
+      ],
+      [
+        { activity_type: "devotional_available", data: fast },
+        "New devotional available for Great Lent",
+        "New devotional available for Great Lent",
+      ],
+      [
+        { activity_type: "milestone", data: { ...fast, milestone: 100 } },
+        "Great Lent reached participation milestone",
+        "Great Lent reached participation milestone",
+      ],
+      [
+        { activity_type: "fast_reminder", data: fast },
+        "Fast Reminder: Great Lent",
+        "The Great Lent is starting soon. Don't forget to join!",
+      ],
+      [
+        { activity_type: "devotional_reminder", data: { ...fast, devotional_id: 4, video_title: "Day 1" } },
+        "New Devotional: Day 1",
+        "A new devotional is available for Great Lent",
+      ],
+      [
+        { activity_type: "devotional_reminder", data: fast },
+        "New Devotional: Available",
+        "A new devotional is available for Great Lent",
+      ],
     ];
-    await ingest(cases.map(([event], index) => ({ ...event, user_id: user, occurred_at: new Date(Date.UTC(2024, 0, 1, index)).toISOString() })));
+    await ingest(
+      cases.map(([event], index) => ({
+        ...event,
+        user_id: user,
+        occurred_at: new Date(Date.UTC(2024, 0, 1, index)).toISOString(),
+      })),
+    );
     const results = (await list(user)).results.reverse();
-    expect(results.map((item) => [item.title, item.description])).toEqual(cases.map(([, title, description]) => [title, description]));
+    expect(results.map((item) => [item.title, item.description])).toEqual(
+      cases.map(([, title, description]) => [title, description]),
+    );
   });
 
   it("age_display reads just now, minutes, hours, days, weeks, then the date", async () => {

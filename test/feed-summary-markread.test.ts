@@ -1,8 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { asUser, freshUser, ingest } from "./support/http";
 import { cachedUnread, counters, SHARD_COUNT } from "./support/db";
-import { decodeItemId, encodeItemId, freshUserNotOnShard, freshUserOnShard, shardIndexOf, storedItems } from "./support/shard-rows";
+import { asUser, freshUser, ingest } from "./support/http";
+import {
+  decodeItemId,
+  encodeItemId,
+  freshUserNotOnShard,
+  freshUserOnShard,
+  shardIndexOf,
+  storedItems,
+} from "./support/shard-rows";
 
 /** The user's unread count according to D1's counters. */
 const storedUnread = async (user: number) => (await counters(user)).unread;
@@ -18,7 +25,9 @@ async function createItems(user: number, count: number, type = "fast_join", star
       occurred_at: new Date(Date.UTC(2024, 6, 1, 0, startMinute + index)).toISOString(),
     })),
   );
-  return (created.results as { id: number; created_at: string }[]).sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)).map((r) => r.id);
+  return (created.results as { id: number; created_at: string }[])
+    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at))
+    .map((r) => r.id);
 }
 
 const markRead = (user: number, body: unknown) => asUser(user, "POST", `${FEED}mark-read/`, body);
@@ -58,14 +67,19 @@ describe("summary", () => {
     const recent = response.body.recent_activity as { id: number; is_read: boolean }[];
     expect(recent.map((item) => item.id)).toEqual([ids[7], ids[6], ids[5], ids[4], ids[3]]);
     expect(recent.map((item) => item.is_read)).toEqual([true, true, false, false, false]);
-    expect(recent[0]).toMatchObject({ activity_type: "fast_join", activity_type_display: "Joined Fast", age_display: expect.any(String) });
+    expect(recent[0]).toMatchObject({
+      activity_type: "fast_join",
+      activity_type_display: "Joined Fast",
+      age_display: expect.any(String),
+    });
   });
 
   it("recent_activity breaks created_at ties by id, as the list does", async () => {
     const user = freshUser();
     const at = "2024-07-01T00:00:00Z";
     const ids: number[] = [];
-    for (let index = 0; index < 6; index++) ids.push((await ingest({ user_id: user, activity_type: "milestone", occurred_at: at })).results[0]!.id);
+    for (let index = 0; index < 6; index++)
+      ids.push((await ingest({ user_id: user, activity_type: "milestone", occurred_at: at })).results[0]!.id);
     const recent = (await summary(user)).body.recent_activity as { id: number }[];
     expect(recent.map((item) => item.id)).toEqual(ids.slice(1).reverse());
     const listed = await asUser(user, "GET", `${FEED}?page_size=5`);
@@ -75,18 +89,29 @@ describe("summary", () => {
   it("an empty feed summarises to zeros", async () => {
     const response = await summary(freshUser());
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ total_items: 0, unread_count: 0, read_count: 0, activity_types: {}, recent_activity: [] });
+    expect(response.body).toEqual({
+      total_items: 0,
+      unread_count: 0,
+      read_count: 0,
+      activity_types: {},
+      recent_activity: [],
+    });
   });
 
   it("agrees with the counters and with the listing", async () => {
     const user = freshUser();
-    const ids = [...(await createItems(user, 4, "fast_start")), ...(await createItems(user, 3, "devotional_reminder", 30))];
+    const ids = [
+      ...(await createItems(user, 4, "fast_start")),
+      ...(await createItems(user, 3, "devotional_reminder", 30)),
+    ];
     await markRead(user, { activity_ids: ids.filter((_, index) => index % 3 === 0) });
     const body = (await summary(user)).body;
     const stored = await counters(user);
     expect(body.total_items).toBe(stored.total);
     expect(body.unread_count).toBe(stored.unread);
-    expect(body.activity_types).toEqual(Object.fromEntries(Object.entries(stored.perType).map(([type, c]) => [type, c.total])));
+    expect(body.activity_types).toEqual(
+      Object.fromEntries(Object.entries(stored.perType).map(([type, c]) => [type, c.total])),
+    );
     const unreadListed = await asUser(user, "GET", `${FEED}?is_read=false`);
     expect(unreadListed.body.count).toBe(body.unread_count);
   });
@@ -284,7 +309,11 @@ describe("unread-count badge", () => {
 
   it("equals D1 for every user of a batch that spans shards", async () => {
     const users = Array.from({ length: SHARD_COUNT }, (_, index) => freshUserOnShard(index));
-    await ingest(users.flatMap((user, index) => Array.from({ length: index + 1 }, () => ({ user_id: user, activity_type: "milestone" }))));
+    await ingest(
+      users.flatMap((user, index) =>
+        Array.from({ length: index + 1 }, () => ({ user_id: user, activity_type: "milestone" })),
+      ),
+    );
     for (const [index, user] of users.entries()) {
       const response = await expectBadgeMatchesD1(user);
       expect(response.body.unread_count).toBe(index + 1);

@@ -2,16 +2,27 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { FeedMessage } from "../src/queue/messages";
-import { asUser, BASE, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { cachedUnread, counters, itemCount, recount, shardOf, userOnShard } from "./support/db";
+import { asUser, BASE, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { deliver } from "./support/queues";
 
-const createItem = (event: Record<string, unknown>): FeedMessage => ({ v: 1, kind: "create_item", event: event as never });
+const createItem = (event: Record<string, unknown>): FeedMessage => ({
+  v: 1,
+  kind: "create_item",
+  event: event as never,
+});
 
 describe("queue consumer: event messages", () => {
   it("a create_item message creates the item and keeps counters and cache right", async () => {
     const user = freshUser();
-    const result = await deliver([createItem({ user_id: user, activity_type: "fast_join", event_id: "q-1", data: { fast_id: 5, fast_name: "Dormition Fast" } })]);
+    const result = await deliver([
+      createItem({
+        user_id: user,
+        activity_type: "fast_join",
+        event_id: "q-1",
+        data: { fast_id: 5, fast_name: "Dormition Fast" },
+      }),
+    ]);
     expect(result.retryMessages).toEqual([]);
     expect(result.explicitAcks).toHaveLength(1);
     const feed = await asUser(user, "GET", "/api/events/activity-feed/");
@@ -31,7 +42,12 @@ describe("queue consumer: event messages", () => {
 
   it("duplicates inside one batch, and across two messages with the same event_id, create one item", async () => {
     const user = freshUser();
-    const event = { user_id: user, activity_type: "fast_start", event_id: "dup-in-batch", data: { fast_id: 9, fast_name: "Lent" } };
+    const event = {
+      user_id: user,
+      activity_type: "fast_start",
+      event_id: "dup-in-batch",
+      data: { fast_id: 9, fast_name: "Lent" },
+    };
     const result = await deliver([
       { v: 1, kind: "batch_create", events: [event, event, { ...event, event_id: "other" }] },
       createItem(event),
@@ -45,7 +61,12 @@ describe("queue consumer: event messages", () => {
   it("a batch of 100 messages over every shard is written and acked one by one", async () => {
     const users = [0, 1, 2, 3].map((shard) => userOnShard(shard, freshUser()));
     const bodies = Array.from({ length: 100 }, (_, index) =>
-      createItem({ user_id: users[index % 4], activity_type: "devotional_available", event_id: `bulk-${index}`, data: { fast_id: 1, devotional_id: index + 1 } }),
+      createItem({
+        user_id: users[index % 4],
+        activity_type: "devotional_available",
+        event_id: `bulk-${index}`,
+        data: { fast_id: 1, devotional_id: index + 1 },
+      }),
     );
     const result = await deliver(bodies);
     expect(result.explicitAcks).toHaveLength(100);
@@ -56,7 +77,11 @@ describe("queue consumer: event messages", () => {
   });
 
   it("a malformed message is acked and not retried", async () => {
-    const result = await deliver([{ v: 1, kind: "create_item", event: { user_id: "nope" } }, { hello: "world" }, "not even an object"]);
+    const result = await deliver([
+      { v: 1, kind: "create_item", event: { user_id: "nope" } },
+      { hello: "world" },
+      "not even an object",
+    ]);
     expect(result.retryMessages).toEqual([]);
     expect(result.explicitAcks).toHaveLength(3);
   });
@@ -66,11 +91,22 @@ describe("queue consumer: event messages", () => {
     const failing = userOnShard(2, freshUser());
     const failingShard = shardOf(failing);
     // A real failure inside D1: the shard refuses this user's events.
-    await failingShard.prepare(`CREATE TRIGGER fail_user_${failing} BEFORE INSERT ON events WHEN NEW.user_id = ${failing} BEGIN SELECT RAISE(ABORT, 'simulated outage'); END`).run();
+    await failingShard
+      .prepare(
+        `CREATE TRIGGER fail_user_${failing} BEFORE INSERT ON events WHEN NEW.user_id = ${failing} BEGIN SELECT RAISE(ABORT, 'simulated outage'); END`,
+      )
+      .run();
     const messages = [
       createItem({ user_id: healthy, activity_type: "fast_join", event_id: "h-1", data: { fast_id: 1 } }),
       createItem({ user_id: failing, activity_type: "fast_join", event_id: "f-1", data: { fast_id: 1 } }),
-      { v: 1, kind: "batch_create", events: [{ user_id: healthy, activity_type: "milestone", event_id: "h-2" }, { user_id: failing, activity_type: "milestone", event_id: "f-2" }] },
+      {
+        v: 1,
+        kind: "batch_create",
+        events: [
+          { user_id: healthy, activity_type: "milestone", event_id: "h-2" },
+          { user_id: failing, activity_type: "milestone", event_id: "f-2" },
+        ],
+      },
     ];
     const ids = ["mid-1", "mid-2", "mid-3"];
     const first = await deliver(messages, { ids });
@@ -94,7 +130,11 @@ describe("queue consumer: event messages", () => {
 describe("sync and async modes of POST /api/internal/events/", () => {
   it("sync mode (default) answers 201 with the created items", async () => {
     const user = freshUser();
-    const response = await ingest({ user_id: user, activity_type: "fast_join", data: { fast_id: 3, fast_name: "Apostles Fast" } });
+    const response = await ingest({
+      user_id: user,
+      activity_type: "fast_join",
+      data: { fast_id: 3, fast_name: "Apostles Fast" },
+    });
     expect(response.created_count).toBe(1);
     expect(await itemCount(user)).toBe(1);
   });
@@ -107,7 +147,12 @@ describe("sync and async modes of POST /api/internal/events/", () => {
       new Request(`${BASE}/api/internal/events/`, {
         method: "POST",
         headers: { Authorization: `Bearer ${await staffToken()}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ events: [{ user_id: user, activity_type: "fast_join", data: { fast_id: 3 } }, { user_id: user, activity_type: "fast_start", data: { fast_id: 3 } }] }),
+        body: JSON.stringify({
+          events: [
+            { user_id: user, activity_type: "fast_join", data: { fast_id: 3 } },
+            { user_id: user, activity_type: "fast_start", data: { fast_id: 3 } },
+          ],
+        }),
       }),
       asyncEnv,
       ctx,
@@ -126,7 +171,12 @@ describe("sync and async modes of POST /api/internal/events/", () => {
       new Request(`${BASE}/api/internal/events/`, {
         method: "POST",
         headers: { Authorization: `Bearer ${await staffToken()}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ events: [{ user_id: user, activity_type: "fast_join" }, { user_id: user, activity_type: "bogus" }] }),
+        body: JSON.stringify({
+          events: [
+            { user_id: user, activity_type: "fast_join" },
+            { user_id: user, activity_type: "bogus" },
+          ],
+        }),
       }),
       { ...env, USE_ASYNC_ACTIVITY_FEED: "1" },
       ctx,
@@ -153,7 +203,12 @@ describe("participation", () => {
     const user = freshUser();
     const fastId = 70_000 + Math.floor(Math.random() * 1_000_000);
     const isParticipant = async () =>
-      (await shardOf(user).prepare("SELECT is_participant AS p FROM fast_participants WHERE fast_id = ? AND user_id = ?").bind(fastId, user).first<{ p: number }>())?.p;
+      (
+        await shardOf(user)
+          .prepare("SELECT is_participant AS p FROM fast_participants WHERE fast_id = ? AND user_id = ?")
+          .bind(fastId, user)
+          .first<{ p: number }>()
+      )?.p;
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 
     await ingest({ user_id: user, activity_type: "fast_join", occurred_at: at(30), data: { fast_id: fastId } });
@@ -166,7 +221,10 @@ describe("participation", () => {
     await ingest({ user_id: user, activity_type: "fast_join", occurred_at: at(10), data: { fast_id: fastId } });
     expect(await isParticipant()).toBe(1);
 
-    const reminder = await call("POST", "/api/internal/reminders/", { token: await staffToken(), body: { kind: "fast_reminder", fast_id: fastId, fast_name: "Rejoined Fast" } });
+    const reminder = await call("POST", "/api/internal/reminders/", {
+      token: await staffToken(),
+      body: { kind: "fast_reminder", fast_id: fastId, fast_name: "Rejoined Fast" },
+    });
     expect(reminder.status).toBe(201);
     expect(reminder.body).toMatchObject({ targeted_users: 1, created_count: 1, status: "completed" });
   });
@@ -175,7 +233,14 @@ describe("participation", () => {
 describe("reminder fan-out", () => {
   async function joinAll(users: number[], fastId: number, fastName: string) {
     for (let start = 0; start < users.length; start += 500) {
-      await ingest(users.slice(start, start + 500).map((user) => ({ user_id: user, activity_type: "fast_join", event_id: `join-${fastId}-${user}`, data: { fast_id: fastId, fast_name: fastName } })));
+      await ingest(
+        users.slice(start, start + 500).map((user) => ({
+          user_id: user,
+          activity_type: "fast_join",
+          event_id: `join-${fastId}-${user}`,
+          data: { fast_id: fastId, fast_name: fastName },
+        })),
+      );
     }
   }
 
@@ -189,9 +254,18 @@ describe("reminder fan-out", () => {
     // users[0] has opened the app (its count is cached); the others have not.
     await asUser(users[0]!, "GET", "/api/events/activity-feed/unread-count/");
     expect(await cachedUnread(users[0]!)).toBe(1);
-    const response = await call("POST", "/api/internal/reminders/", { token: await staffToken(), body: { kind: "fast_reminder", fast_id: fastId } });
+    const response = await call("POST", "/api/internal/reminders/", {
+      token: await staffToken(),
+      body: { kind: "fast_reminder", fast_id: fastId },
+    });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ kind: "fast_reminder", fast_id: fastId, targeted_users: 11, status: "completed", created_count: 11 });
+    expect(response.body).toMatchObject({
+      kind: "fast_reminder",
+      fast_id: fastId,
+      targeted_users: 11,
+      status: "completed",
+      created_count: 11,
+    });
 
     const feed = await asUser(users[0]!, "GET", "/api/events/activity-feed/?activity_type=fast_reminder");
     expect(feed.body.results).toHaveLength(1);
@@ -210,7 +284,10 @@ describe("reminder fan-out", () => {
     expect(badge.body.unread_count).toBe(2);
     expect(badge.headers.get("X-Cache")).toBe("miss");
 
-    const again = await call("POST", "/api/internal/reminders/", { token: await staffToken(), body: { kind: "fast_reminder", fast_id: fastId } });
+    const again = await call("POST", "/api/internal/reminders/", {
+      token: await staffToken(),
+      body: { kind: "fast_reminder", fast_id: fastId },
+    });
     expect(again.body).toMatchObject({ targeted_users: 11, created_count: 0 });
   });
 
@@ -250,7 +327,10 @@ describe("reminder fan-out", () => {
     // Some participants have their count cached, on every shard.
     const cachedUsers = [0, 1, 2, 3].flatMap((shard) => users.slice(shard * 230, shard * 230 + 5));
     for (const user of cachedUsers) await asUser(user, "GET", "/api/events/activity-feed/unread-count/");
-    const response = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });
+    const response = await call("POST", "/api/internal/reminders/", {
+      token,
+      body: { kind: "fast_reminder", fast_id: fastId },
+    });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ targeted_users: 920, status: "queued" });
     const jobId = response.body.job_id as string;
@@ -272,7 +352,10 @@ describe("reminder fan-out", () => {
       expect((await asUser(user, "GET", "/api/events/activity-feed/unread-count/")).body.unread_count).toBe(2);
     }
 
-    const again = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: fastId } });
+    const again = await call("POST", "/api/internal/reminders/", {
+      token,
+      body: { kind: "fast_reminder", fast_id: fastId },
+    });
     const repeat = await waitForJob(again.body.job_id);
     expect(repeat.affected).toBe(0);
     expect(repeat.processed).toBe(920);
@@ -286,11 +369,16 @@ describe("reminder fan-out", () => {
     const queued = await deliver([{ v: 1, kind: "fast_reminder", fast_id: fastId, reminder_type: "fast_reminder" }]);
     expect(queued.explicitAcks).toHaveLength(1);
     const jobs = await call("GET", "/api/admin/jobs/?limit=5", { token });
-    const job = jobs.body.results.find((candidate: { params: { request: { fast_id: number } } }) => candidate.params.request?.fast_id === fastId);
+    const job = jobs.body.results.find(
+      (candidate: { params: { request: { fast_id: number } } }) => candidate.params.request?.fast_id === fastId,
+    );
     const done = await waitForJob(job.job_id);
     expect(done.affected).toBe(5);
     // The queue redelivers the first step on shard 1 after it completed.
-    const redelivery = await deliver([{ v: 1, kind: "job_step", job_id: job.job_id, job_kind: "reminder", shard: 1, step: 0 }], { queue: "activity-feed-jobs" });
+    const redelivery = await deliver(
+      [{ v: 1, kind: "job_step", job_id: job.job_id, job_kind: "reminder", shard: 1, step: 0 }],
+      { queue: "activity-feed-jobs" },
+    );
     expect(redelivery.explicitAcks).toHaveLength(1);
     const after = await call("GET", `/api/admin/jobs/${job.job_id}/`, { token });
     expect(after.body.affected).toBe(5);
@@ -300,10 +388,16 @@ describe("reminder fan-out", () => {
 
   it("validates reminder requests and refuses non-staff", async () => {
     const token = await staffToken();
-    const bad = await call("POST", "/api/internal/reminders/", { token, body: { kind: "fast_reminder", fast_id: "12" } });
+    const bad = await call("POST", "/api/internal/reminders/", {
+      token,
+      body: { kind: "fast_reminder", fast_id: "12" },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toHaveProperty("fast_id");
-    const unknownKind = await call("POST", "/api/internal/reminders/", { token, body: { kind: "weekly_digest", fast_id: 12 } });
+    const unknownKind = await call("POST", "/api/internal/reminders/", {
+      token,
+      body: { kind: "weekly_digest", fast_id: 12 },
+    });
     expect(unknownKind.status).toBe(400);
     const user = await asUser(freshUser(), "POST", "/api/internal/reminders/", { kind: "fast_reminder", fast_id: 12 });
     expect(user.status).toBe(403);
@@ -316,38 +410,78 @@ describe("generate and populate from stored events", () => {
     const token = await staffToken();
     const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
     await ingest([
-      { user_id: user, activity_type: "fast_join", event_id: "g-1", occurred_at: at(2), data: { fast_id: 1, fast_name: "A" } },
-      { user_id: user, activity_type: "milestone", event_id: "g-2", occurred_at: at(10), data: { fast_id: 1, fast_name: "A" } },
-      { user_id: user, activity_type: "fast_start", event_id: "g-3", occurred_at: at(40), data: { fast_id: 1, fast_name: "A" } },
+      {
+        user_id: user,
+        activity_type: "fast_join",
+        event_id: "g-1",
+        occurred_at: at(2),
+        data: { fast_id: 1, fast_name: "A" },
+      },
+      {
+        user_id: user,
+        activity_type: "milestone",
+        event_id: "g-2",
+        occurred_at: at(10),
+        data: { fast_id: 1, fast_name: "A" },
+      },
+      {
+        user_id: user,
+        activity_type: "fast_start",
+        event_id: "g-3",
+        occurred_at: at(40),
+        data: { fast_id: 1, fast_name: "A" },
+      },
     ]);
 
-    const nothingMissing = await call("POST", "/api/events/activity-feed/generate/", { token, body: { user_id: user, days_back: 30 } });
+    const nothingMissing = await call("POST", "/api/events/activity-feed/generate/", {
+      token,
+      body: { user_id: user, days_back: 30 },
+    });
     expect(nothingMissing.status).toBe(200);
-    expect(nothingMissing.body).toMatchObject({ created_count: 0, message: `Generated 0 activity feed items for user ${user}` });
+    expect(nothingMissing.body).toMatchObject({
+      created_count: 0,
+      message: `Generated 0 activity feed items for user ${user}`,
+    });
 
     // Lose two items (as a cleanup would) and regenerate the last 30 days.
     await shardOf(user).prepare("DELETE FROM feed_items WHERE user_id = ?").bind(user).run();
-    const regenerated = await call("POST", "/api/events/activity-feed/generate/", { token, body: { user_id: user, days_back: 30 } });
+    const regenerated = await call("POST", "/api/events/activity-feed/generate/", {
+      token,
+      body: { user_id: user, days_back: 30 },
+    });
     expect(regenerated.body.created_count).toBe(2);
-    expect(Date.parse(regenerated.body.date_range.end) - Date.parse(regenerated.body.date_range.start)).toBe(30 * 86_400_000);
+    expect(Date.parse(regenerated.body.date_range.end) - Date.parse(regenerated.body.date_range.start)).toBe(
+      30 * 86_400_000,
+    );
     const feed = await asUser(user, "GET", "/api/events/activity-feed/");
-    expect(feed.body.results.map((item: { title: string }) => item.title)).toEqual(["Joined A", "A reached participation milestone"]);
+    expect(feed.body.results.map((item: { title: string }) => item.title)).toEqual([
+      "Joined A",
+      "A reached participation milestone",
+    ]);
     expect(await counters(user)).toEqual(await recount(user));
     expect(await cachedUnread(user)).toBe(2);
   });
 
   it("generate for an unknown user creates nothing; non-staff get 403", async () => {
     const token = await staffToken();
-    const unknown = await call("POST", "/api/events/activity-feed/generate/", { token, body: { user_id: freshUser(), days_back: 30 } });
+    const unknown = await call("POST", "/api/events/activity-feed/generate/", {
+      token,
+      body: { user_id: freshUser(), days_back: 30 },
+    });
     expect(unknown.body.created_count).toBe(0);
-    const forbidden = await asUser(freshUser(), "POST", "/api/events/activity-feed/generate/", { user_id: 1, days_back: 30 });
+    const forbidden = await asUser(freshUser(), "POST", "/api/events/activity-feed/generate/", {
+      user_id: 1,
+      days_back: 30,
+    });
     expect(forbidden.status).toBe(403);
   });
 
   it("populate for all users runs over every shard as queue work; dry run counts without writing", async () => {
     const users = [0, 1, 2, 3].map((shard) => userOnShard(shard, freshUser()));
     const token = await staffToken();
-    await ingest(users.map((user) => ({ user_id: user, activity_type: "fast_join", event_id: `p-${user}`, data: { fast_id: 2 } })));
+    await ingest(
+      users.map((user) => ({ user_id: user, activity_type: "fast_join", event_id: `p-${user}`, data: { fast_id: 2 } })),
+    );
     for (const user of users) await shardOf(user).prepare("DELETE FROM feed_items WHERE user_id = ?").bind(user).run();
 
     const dry = await call("POST", "/api/admin/populate/", { token, body: { days_back: 1, dry_run: true } });
@@ -381,12 +515,22 @@ describe("stalled jobs", () => {
   it("a job whose step message was lost is finished by resume, and resuming a finished job does nothing", async () => {
     const fastId = 120_000 + Math.floor(Math.random() * 1_000_000);
     const users = [0, 1, 2, 3].map((shard) => userOnShard(shard, freshUser()));
-    await ingest(users.map((user) => ({ user_id: user, activity_type: "fast_join", data: { fast_id: fastId, fast_name: "Lost Fast" } })));
+    await ingest(
+      users.map((user) => ({
+        user_id: user,
+        activity_type: "fast_join",
+        data: { fast_id: fastId, fast_name: "Lost Fast" },
+      })),
+    );
     const token = await staffToken();
     // The job exists, but its first messages never reached the queue.
     const { createJob } = await import("../src/jobs/runner");
     const { planReminder } = await import("../src/feed/reminders");
-    const plan = await planReminder(env, { kind: "fast_reminder", fast_id: fastId, reminder_type: "fast_reminder" }, Date.now());
+    const plan = await planReminder(
+      env,
+      { kind: "fast_reminder", fast_id: fastId, reminder_type: "fast_reminder" },
+      Date.now(),
+    );
     const job = await createJob(env, "reminder", plan, Date.now());
     expect((await call("GET", `/api/admin/jobs/${job.jobId}/`, { token })).body.done).toBe(false);
 

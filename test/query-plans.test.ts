@@ -1,8 +1,14 @@
 import { env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeAll, describe, expect, it } from "vitest";
-import { countersQuery, readFeedPage, recentItemsQuery, type FeedFilters, type PageWindow } from "../src/db/feed-queries";
-import { markItemsRead, type MarkReadTarget } from "../src/db/read-state";
+import {
+  countersQuery,
+  type FeedFilters,
+  type PageWindow,
+  readFeedPage,
+  recentItemsQuery,
+} from "../src/db/feed-queries";
+import { type MarkReadTarget, markItemsRead } from "../src/db/read-state";
 import { deleteItemsStatement, expiredArchiveLines, expiredKeys } from "../src/db/retention-queries";
 import { schema } from "../src/db/schema";
 import type { Shard } from "../src/shards/router";
@@ -52,7 +58,8 @@ function recordingShard(): { shard: Shard; issued: Issued[] } {
 }
 
 async function planOf({ sql, params }: Issued): Promise<string[]> {
-  const { results } = await env.SHARD_0!.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+  const { results } = await env
+    .SHARD_0!.prepare(`EXPLAIN QUERY PLAN ${sql}`)
     .bind(...params)
     .all<{ detail: string }>();
   return results.map((row) => row.detail);
@@ -66,7 +73,9 @@ const WINDOW: PageWindow = { limit: 21 };
 async function listingPlans(filters: FeedFilters, window: PageWindow = WINDOW) {
   const { shard, issued } = recordingShard();
   await readFeedPage(shard, USER, filters, window);
-  const reads = issued.filter((statement) => /from "feed_items"/i.test(statement.sql) && !/count\(/i.test(statement.sql));
+  const reads = issued.filter(
+    (statement) => /from "feed_items"/i.test(statement.sql) && !/count\(/i.test(statement.sql),
+  );
   expect(reads.length).toBeGreaterThan(0);
   return Promise.all(reads.map(async (statement) => ({ sql: statement.sql, plan: await planOf(statement) })));
 }
@@ -81,11 +90,16 @@ function expectIndexedWithoutSort(plan: string[], index: string) {
 describe("query plans of the hot paths", () => {
   beforeAll(async () => {
     // A few rows so the tables are not empty; plans must not depend on it.
-    const rows = Array.from({ length: 200 }, (_, n) => ({ type: ["fast_join", "milestone", "fast_reminder"][n % 3], at: 1_700_000_000_000 + n * 60_000, read: n % 2 }));
-    await env.SHARD_0!.prepare(
-      `INSERT INTO feed_items (user_id, activity_type, title, created_at, is_read)
+    const rows = Array.from({ length: 200 }, (_, n) => ({
+      type: ["fast_join", "milestone", "fast_reminder"][n % 3],
+      at: 1_700_000_000_000 + n * 60_000,
+      read: n % 2,
+    }));
+    await env
+      .SHARD_0!.prepare(
+        `INSERT INTO feed_items (user_id, activity_type, title, created_at, is_read)
        SELECT ?1, r.value ->> 'type', 'plan', r.value ->> 'at', r.value ->> 'read' FROM json_each(?2) AS r`,
-    )
+      )
       .bind(USER, JSON.stringify(rows))
       .run();
   });
@@ -132,13 +146,19 @@ describe("query plans of the hot paths", () => {
   });
 
   it("the keyset condition with a type filter is an index range SEARCH on feed_items_user_type", async () => {
-    const [listing] = await listingPlans({ types: ["milestone"] }, { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } });
+    const [listing] = await listingPlans(
+      { types: ["milestone"] },
+      { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } },
+    );
     expectIndexedWithoutSort(listing!.plan, "feed_items_user_type");
     expect(listing!.plan.join(" ")).toMatch(/activity_type=\? AND .*created_at<\?/);
   });
 
   it("the keyset condition on the unread listing is an index range SEARCH on feed_items_user_unread", async () => {
-    const [listing] = await listingPlans({ isRead: false }, { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } });
+    const [listing] = await listingPlans(
+      { isRead: false },
+      { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } },
+    );
     expectIndexedWithoutSort(listing!.plan, "feed_items_user_unread");
     expect(listing!.plan.join(" ")).toMatch(/created_at<\?/);
   });
@@ -149,7 +169,9 @@ describe("query plans of the hot paths", () => {
     const counting = issued.find((statement) => /count\(/i.test(statement.sql));
     expect(counting, "a date filter must count rows, not read the counters").toBeDefined();
     const plan = (await planOf(counting!)).join(" | ");
-    expect(plan, plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_(created|type) \(user_id=\?/);
+    expect(plan, plan).toMatch(
+      /^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_(created|type) \(user_id=\?/,
+    );
   });
 
   it("the counters lookup uses the primary key", async () => {
@@ -175,25 +197,34 @@ describe("query plans of the hot paths", () => {
       const { shard, issued } = recordingShard();
       // A user with no rows: the statements are real, nothing changes.
       await markItemsRead(shard, USER + 1, target, Date.now());
-      return Promise.all(issued.map(async (statement) => ({ sql: statement.sql, plan: (await planOf(statement)).join(" | ") })));
+      return Promise.all(
+        issued.map(async (statement) => ({ sql: statement.sql, plan: (await planOf(statement)).join(" | ") })),
+      );
     }
 
     it("mark_all touches only the user's unread rows through feed_items_user_unread", async () => {
       const update = (await markReadPlans({ all: true })).find((statement) => /^UPDATE/i.test(statement.sql.trim()));
-      expect(update!.plan, update!.plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_unread \(user_id=\?\)/);
+      expect(update!.plan, update!.plan).toMatch(
+        /^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_unread \(user_id=\?\)/,
+      );
     });
 
     it("mark-read by ids looks the ids up by primary key instead of scanning the user's unread rows", async () => {
       // Scanning every unread row of the user costs D1 rows read on each call
       // (a user with 10,000 unread items pays 10,000 to mark one).
-      const update = (await markReadPlans({ localIds: [1, 2, 3] })).find((statement) => /^UPDATE/i.test(statement.sql.trim()));
+      const update = (await markReadPlans({ localIds: [1, 2, 3] })).find((statement) =>
+        /^UPDATE/i.test(statement.sql.trim()),
+      );
       expect(update!.plan, update!.plan).toMatch(/^SEARCH feed_items USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     });
 
     it("the unread count read around the update uses the counters' primary key", async () => {
-      const reads = (await markReadPlans({ all: true })).filter((statement) => /user_feed_counters/.test(statement.sql));
+      const reads = (await markReadPlans({ all: true })).filter((statement) =>
+        /user_feed_counters/.test(statement.sql),
+      );
       expect(reads.length).toBeGreaterThan(0);
-      for (const read of reads) expect(read.plan, read.plan).toMatch(/^SEARCH user_feed_counters USING PRIMARY KEY \(user_id=\?\)/);
+      for (const read of reads)
+        expect(read.plan, read.plan).toMatch(/^SEARCH user_feed_counters USING PRIMARY KEY \(user_id=\?\)/);
     });
   });
 
@@ -202,19 +233,24 @@ describe("query plans of the hot paths", () => {
       ["all rows", false, false],
       ["read rows only", true, false],
       ["resumed after a position", false, true],
-    ])("the cleanup scan of one type by age (%s) uses feed_items_type_created without sorting", async (_name, onlyRead, keyset) => {
-      const { shard, issued } = recordingShard();
-      const after = keyset ? { createdAt: 1_700_000_000_000, id: 10 } : undefined;
-      await expiredKeys(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
-      await expiredArchiveLines(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
-      const scans = issued.filter((statement) => /from "feed_items"/i.test(statement.sql));
-      expect(scans).toHaveLength(2);
-      for (const scan of scans) {
-        const plan = (await planOf(scan)).join(" | ");
-        expect(plan, plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_type_created \(activity_type=\? AND created_at/);
-        expect(plan, plan).not.toContain("USE TEMP B-TREE");
-      }
-    });
+    ])(
+      "the cleanup scan of one type by age (%s) uses feed_items_type_created without sorting",
+      async (_name, onlyRead, keyset) => {
+        const { shard, issued } = recordingShard();
+        const after = keyset ? { createdAt: 1_700_000_000_000, id: 10 } : undefined;
+        await expiredKeys(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
+        await expiredArchiveLines(shard, "fast_reminder", 1_700_000_600_000, onlyRead, after, 500);
+        const scans = issued.filter((statement) => /from "feed_items"/i.test(statement.sql));
+        expect(scans).toHaveLength(2);
+        for (const scan of scans) {
+          const plan = (await planOf(scan)).join(" | ");
+          expect(plan, plan).toMatch(
+            /^SEARCH feed_items USING (COVERING )?INDEX feed_items_type_created \(activity_type=\? AND created_at/,
+          );
+          expect(plan, plan).not.toContain("USE TEMP B-TREE");
+        }
+      },
+    );
 
     it("the cleanup delete looks its ids up by primary key", async () => {
       const { shard, issued } = recordingShard();

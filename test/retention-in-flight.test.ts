@@ -51,7 +51,9 @@ describe("daily cron with an unfinished retention job", () => {
   it("resumes a job stuck on one shard instead of starting another", async () => {
     const user = await userWithExpiredItem();
     // Shard 0 has not moved for over an hour; the others moved a minute ago.
-    const stuck = await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, (shard) => (shard === 0 ? RETENTION_STALLED_AFTER_MS + MINUTE : MINUTE));
+    const stuck = await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, (shard) =>
+      shard === 0 ? RETENTION_STALLED_AFTER_MS + MINUTE : MINUTE,
+    );
 
     expect(await runCron()).toEqual([]);
 
@@ -109,7 +111,10 @@ describe("staff and queue requests while a retention job is unfinished", () => {
   });
 
   it("resuming a retention job answers 409 while another one moves; the moving one itself may be resumed", async () => {
-    const stalled = await unfinishedRetentionJob(3 * RETENTION_STALLED_AFTER_MS, () => RETENTION_STALLED_AFTER_MS + MINUTE);
+    const stalled = await unfinishedRetentionJob(
+      3 * RETENTION_STALLED_AFTER_MS,
+      () => RETENTION_STALLED_AFTER_MS + MINUTE,
+    );
     const moving = await unfinishedRetentionJob(10 * MINUTE, () => MINUTE);
     const token = await staffToken();
 
@@ -129,7 +134,10 @@ describe("staff and queue requests while a retention job is unfinished", () => {
     const before = await retentionJobIds();
     const queues = watchedQueues();
 
-    const result = await deliver([{ v: 1, kind: "cleanup", only_read: false }], { ids: ["cleanup-while-running"], on: queues.env });
+    const result = await deliver([{ v: 1, kind: "cleanup", only_read: false }], {
+      ids: ["cleanup-while-running"],
+      on: queues.env,
+    });
 
     expect(result.explicitAcks).toEqual(["cleanup-while-running"]);
     expect(result.retryMessages).toEqual([]);
@@ -141,7 +149,11 @@ describe("staff and queue requests while a retention job is unfinished", () => {
 
 describe("retentionCronDecision", () => {
   const now = Date.now();
-  const job = (jobId: string, startedAgo: number, movedAgo: number) => ({ jobId, startedAt: now - startedAgo, slowestProgressAt: now - movedAgo });
+  const job = (jobId: string, startedAgo: number, movedAgo: number) => ({
+    jobId,
+    startedAt: now - startedAgo,
+    slowestProgressAt: now - movedAgo,
+  });
   const stalled = RETENTION_STALLED_AFTER_MS + MINUTE;
 
   it("starts a job when none is unfinished", () => {
@@ -149,11 +161,18 @@ describe("retentionCronDecision", () => {
   });
 
   it("waits while any unfinished job still moves, even beside a stalled one", () => {
-    expect(retentionCronDecision([job("a", 2 * DAY, stalled), job("b", DAY, MINUTE)], now)).toEqual({ action: "wait", unfinished: ["a", "b"] });
+    expect(retentionCronDecision([job("a", 2 * DAY, stalled), job("b", DAY, MINUTE)], now)).toEqual({
+      action: "wait",
+      unfinished: ["a", "b"],
+    });
   });
 
   it("resumes only the newest when every unfinished job has stalled", () => {
-    expect(retentionCronDecision([job("old", 2 * DAY, stalled), job("new", DAY, stalled)], now)).toEqual({ action: "resume", jobId: "new", unfinished: ["old", "new"] });
+    expect(retentionCronDecision([job("old", 2 * DAY, stalled), job("new", DAY, stalled)], now)).toEqual({
+      action: "resume",
+      jobId: "new",
+      unfinished: ["old", "new"],
+    });
   });
 
   it("counts a job as moving until its slowest shard has been still for the whole stall time", () => {

@@ -1,9 +1,9 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { insertArchivedRowsStatements } from "../src/db/item-writes";
-import { createJob, stepMessage } from "../src/jobs/runner";
+import worker from "../src/index";
 import { JOB_COSTS } from "../src/jobs/kinds";
+import { createJob, stepMessage } from "../src/jobs/runner";
 import {
   ARCHIVE_CHUNK_TEXT_CHARS,
   INVOCATION_D1_BUDGET,
@@ -16,9 +16,9 @@ import {
 } from "../src/queue/limits";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { shardsOf } from "../src/shards/router";
+import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { deliver, watchedQueues } from "./support/queues";
-import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -48,10 +48,18 @@ async function loadOldItems(userId: number, type: string, count: number, ageDays
 }
 
 /** `count` fresh users on one shard, each with one unread item of `type`, `ageDays` old (the first one newest). */
-async function ownersWithOneOldUnreadItem(shard: number, count: number, type: string, ageDays: number): Promise<number[]> {
+async function ownersWithOneOldUnreadItem(
+  shard: number,
+  count: number,
+  type: string,
+  ageDays: number,
+): Promise<number[]> {
   const owners: number[] = [];
   let next = freshUser();
-  for (let index = 0; index < count; index++) owners.push((next = userOnShard(shard, next + 1)));
+  for (let index = 0; index < count; index++) {
+    next = userOnShard(shard, next + 1);
+    owners.push(next);
+  }
   const rows = owners.map((user, index) => ({ user_id: user, created_at: Date.now() - ageDays * DAY - index }));
   await shardOf(owners[0]!)
     .prepare(
@@ -93,7 +101,9 @@ describe("retention cleanup", () => {
     const job = await waitForJob(jobs.body.results[0].job_id);
     expect(job.kind).toBe("retention");
 
-    const titles = (await asUser(user, "GET", "/api/events/activity-feed/")).body.results.map((item: { activity_type: string }) => item.activity_type);
+    const titles = (await asUser(user, "GET", "/api/events/activity-feed/")).body.results.map(
+      (item: { activity_type: string }) => item.activity_type,
+    );
     expect(titles.sort()).toEqual(["fast_join", "fast_reminder", "milestone"]);
     expect(await counters(user)).toEqual(await recount(user));
     expect(await cachedUnread(user)).toBe(3);
@@ -153,7 +163,8 @@ describe("retention cleanup", () => {
     const run = await cleanup({ activity_type: "event", archive: false });
     const job = await waitForJob(run.body.job_id);
     expect(job.affected).toBeGreaterThanOrEqual(3 * (backlog + 5));
-    for (const shard of job.shards.filter((entry: { shard: number }) => [0, 2, 3].includes(entry.shard))) expect(shard.step).toBeGreaterThan(1);
+    for (const shard of job.shards.filter((entry: { shard: number }) => [0, 2, 3].includes(entry.shard)))
+      expect(shard.step).toBeGreaterThan(1);
     for (const user of users) {
       expect(await itemCount(user)).toBe(1);
       expect(await counters(user)).toEqual(await recount(user));
@@ -164,7 +175,12 @@ describe("retention cleanup", () => {
   it("a chunk stops where the owners of its unread rows with a cached count reach what one invocation may write", async () => {
     // More users on one shard than one chunk may write cache entries for, each
     // with one old unread row and a cached count.
-    const owners = await ownersWithOneOldUnreadItem(3, RETENTION_CHUNK_CACHED_OWNERS + 100, "devotional_available", 400);
+    const owners = await ownersWithOneOldUnreadItem(
+      3,
+      RETENTION_CHUNK_CACHED_OWNERS + 100,
+      "devotional_available",
+      400,
+    );
     // As if each had opened the app (what the badge endpoint would have cached).
     await Promise.all(owners.map((user) => env.UNREAD_CACHE.put(`unread:${user}`, "1")));
 
@@ -174,7 +190,12 @@ describe("retention cleanup", () => {
     const chunks = await archivedChunkRows(run.body.job_id, 3);
     expect(chunks[0]).toBe(RETENTION_CHUNK_CACHED_OWNERS);
     expect(chunks.reduce((sum, rows) => sum + rows, 0)).toBe(owners.length);
-    for (const user of [owners[0]!, owners[RETENTION_CHUNK_CACHED_OWNERS - 1]!, owners[RETENTION_CHUNK_CACHED_OWNERS]!, owners.at(-1)!]) {
+    for (const user of [
+      owners[0]!,
+      owners[RETENTION_CHUNK_CACHED_OWNERS - 1]!,
+      owners[RETENTION_CHUNK_CACHED_OWNERS]!,
+      owners.at(-1)!,
+    ]) {
       expect(await itemCount(user)).toBe(0);
       expect(await cachedUnread(user)).toBe(0);
       expect(await counters(user)).toEqual(await recount(user));
@@ -189,7 +210,12 @@ describe("retention cleanup", () => {
     const job = await waitForJob(run.body.job_id);
     expect(await archivedChunkRows(run.body.job_id, 2)).toEqual([RETENTION_CHUNK_UNREAD_OWNERS, 100]);
     expect(job.affected).toBe(owners.length);
-    for (const user of [owners[0]!, owners[RETENTION_CHUNK_UNREAD_OWNERS - 1]!, owners[RETENTION_CHUNK_UNREAD_OWNERS]!, owners.at(-1)!]) {
+    for (const user of [
+      owners[0]!,
+      owners[RETENTION_CHUNK_UNREAD_OWNERS - 1]!,
+      owners[RETENTION_CHUNK_UNREAD_OWNERS]!,
+      owners.at(-1)!,
+    ]) {
       expect(await itemCount(user)).toBe(0);
       expect(await counters(user)).toEqual(await recount(user));
     }
@@ -200,7 +226,12 @@ describe("retention cleanup", () => {
     const users = Array.from({ length: SHARD_COUNT }, (_, shard) => userOnShard(shard, freshUser()));
     for (const user of users) await loadOldItems(user, "event", 50, 500, true);
     const now = Date.now();
-    const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: true }, now);
+    const job = await createJob(
+      env,
+      "retention",
+      { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: true },
+      now,
+    );
     // A step handed back or continued later would be a send.
     const queues = watchedQueues();
     const result = await deliver(
@@ -216,10 +247,19 @@ describe("retention cleanup", () => {
 
   it("a cleanup request on the work queue starts its job with one step per shard on the job queue", async () => {
     const queues = watchedQueues();
-    const result = await deliver([{ v: 1, kind: "cleanup", only_read: true, archive: false, older_than_days: 3650 }], { ids: ["cleanup-request"], on: queues.env });
+    const result = await deliver([{ v: 1, kind: "cleanup", only_read: true, archive: false, older_than_days: 3650 }], {
+      ids: ["cleanup-request"],
+      on: queues.env,
+    });
     expect(result.explicitAcks).toEqual(["cleanup-request"]);
     expect(queues.sent.FEED_QUEUE).toEqual([]);
-    const steps = queues.sent.JOB_QUEUE as { kind: string; job_id: string; job_kind: string; shard: number; step: number }[];
+    const steps = queues.sent.JOB_QUEUE as {
+      kind: string;
+      job_id: string;
+      job_kind: string;
+      shard: number;
+      step: number;
+    }[];
     expect(steps.map(({ kind, job_kind, shard, step }) => ({ kind, job_kind, shard, step }))).toEqual(
       Array.from({ length: SHARD_COUNT }, (_, shard) => ({ kind: "job_step", job_kind: "retention", shard, step: 0 })),
     );
@@ -231,7 +271,12 @@ describe("retention cleanup", () => {
     const user = userOnShard(2, freshUser());
     await loadOldItems(user, "event", 20, 500);
     const now = Date.now();
-    const job = await createJob(env, "retention", { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: false }, now);
+    const job = await createJob(
+      env,
+      "retention",
+      { plan: { cutoffs: { event: now - 450 * DAY }, onlyRead: false }, archive: false },
+      now,
+    );
     const result = await deliver(job.shards.map((shard) => stepMessage(job.jobId, "retention", shard, 0)));
     expect(result.explicitAcks).toHaveLength(SHARD_COUNT);
     expect((await waitForJob(job.jobId)).done).toBe(true);
@@ -243,7 +288,9 @@ describe("retention cleanup", () => {
     const plan = { plan: { cutoffs: { event: now - 3650 * DAY }, onlyRead: false }, archive: false };
     const jobs = [await createJob(env, "retention", plan, now), await createJob(env, "retention", plan, now)];
     const steps = jobs.flatMap((job) => job.shards.map((shard) => stepMessage(job.jobId, "retention", shard, 0)));
-    const admitted = Math.floor(Math.min(INVOCATION_KV_BUDGET / JOB_COSTS.retention.kv, INVOCATION_D1_BUDGET / JOB_COSTS.retention.d1));
+    const admitted = Math.floor(
+      Math.min(INVOCATION_KV_BUDGET / JOB_COSTS.retention.kv, INVOCATION_D1_BUDGET / JOB_COSTS.retention.d1),
+    );
     expect(steps.length).toBeGreaterThan(admitted);
     const queues = watchedQueues();
     const result = await deliver(steps, { queue: "activity-feed-jobs", on: queues.env });
@@ -268,7 +315,9 @@ describe("retention cleanup", () => {
     const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token: await staffToken() });
     const mine = listing.body.results.filter((entry: { shard: number }) => entry.shard === 1);
     // 2 × 0.6 chunks of rows: one full object spanning both types, then the rest.
-    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(RETENTION_CHUNK_ROWS);
+    expect(mine.map((entry: { rows: number }) => entry.rows).sort((a: number, b: number) => b - a)[0]).toBe(
+      RETENTION_CHUNK_ROWS,
+    );
     expect(await counters(user)).toEqual(await recount(user));
   }, 60_000);
 
@@ -283,7 +332,10 @@ describe("retention cleanup", () => {
       )
       .bind(JSON.stringify(rows), user, data)
       .run();
-    const run = await call("POST", "/api/admin/archive/", { token: await staffToken(), body: { older_than_days: 850 } });
+    const run = await call("POST", "/api/admin/archive/", {
+      token: await staffToken(),
+      body: { older_than_days: 850 },
+    });
     await waitForJob(run.body.job_id);
     // 1,500 rows of 12 KB are more than one chunk's ARCHIVE_CHUNK_TEXT_CHARS.
     const chunks = await archivedChunkRows(run.body.job_id, 3);
@@ -296,21 +348,48 @@ describe("retention cleanup", () => {
   it("stored events past their type's retention go with their items; younger ones stay", async () => {
     const user = freshUser();
     await ingest([
-      { user_id: user, activity_type: "fast_reminder", event_id: "ev-old", occurred_at: daysAgo(45), data: { fast_id: 1 } },
-      { user_id: user, activity_type: "milestone", event_id: "ev-kept", occurred_at: daysAgo(45), data: { fast_id: 1 } },
-      { user_id: user, activity_type: "fast_reminder", event_id: "ev-new", occurred_at: daysAgo(5), data: { fast_id: 1 } },
+      {
+        user_id: user,
+        activity_type: "fast_reminder",
+        event_id: "ev-old",
+        occurred_at: daysAgo(45),
+        data: { fast_id: 1 },
+      },
+      {
+        user_id: user,
+        activity_type: "milestone",
+        event_id: "ev-kept",
+        occurred_at: daysAgo(45),
+        data: { fast_id: 1 },
+      },
+      {
+        user_id: user,
+        activity_type: "fast_reminder",
+        event_id: "ev-new",
+        occurred_at: daysAgo(5),
+        data: { fast_id: 1 },
+      },
     ]);
     const run = await cleanup({ archive: false });
     const job = await waitForJob(run.body.job_id);
     expect(job.detail.events).toBeGreaterThanOrEqual(1);
-    const { results } = await shardOf(user).prepare("SELECT source_event_id AS id FROM events WHERE user_id = ? ORDER BY id").bind(user).all<{ id: string }>();
+    const { results } = await shardOf(user)
+      .prepare("SELECT source_event_id AS id FROM events WHERE user_id = ? ORDER BY id")
+      .bind(user)
+      .all<{ id: string }>();
     expect(results.map((row) => row.id).sort()).toEqual(["ev-kept", "ev-new"]);
     expect(await itemCount(user)).toBe(2);
   });
 
   it("stored events past retention beyond one chunk are all deleted, chunk after chunk; the user's younger events stay", async () => {
     const user = freshUser();
-    await ingest({ user_id: user, activity_type: "fast_reminder", event_id: "ev-young", occurred_at: daysAgo(5), data: { fast_id: 1 } });
+    await ingest({
+      user_id: user,
+      activity_type: "fast_reminder",
+      event_id: "ev-young",
+      occurred_at: daysAgo(5),
+      data: { fast_id: 1 },
+    });
     // Straight into the shard: more old events than one events chunk takes.
     const old = RETENTION_EVENTS_CHUNK_ROWS + 120;
     await shardOf(user)
@@ -325,7 +404,10 @@ describe("retention cleanup", () => {
     const run = await cleanup({ archive: false });
     const job = await waitForJob(run.body.job_id);
     expect(job.detail.events).toBeGreaterThanOrEqual(old);
-    const { results } = await shardOf(user).prepare("SELECT source_event_id AS id FROM events WHERE user_id = ?").bind(user).all<{ id: string }>();
+    const { results } = await shardOf(user)
+      .prepare("SELECT source_event_id AS id FROM events WHERE user_id = ?")
+      .bind(user)
+      .all<{ id: string }>();
     expect(results.map((row) => row.id)).toEqual(["ev-young"]);
   }, 60_000);
 
@@ -350,15 +432,30 @@ describe("archive to R2 and restore", () => {
   it("archive then restore gives back exactly the original rows", async () => {
     const user = freshUser();
     await ingest([
-      { user_id: user, activity_type: "milestone", occurred_at: daysAgo(400), event_id: "arch-1", data: { fast_id: 3, fast_name: "Old Fast", milestone: 100 } },
-      { user_id: user, activity_type: "fast_join", occurred_at: daysAgo(380), event_id: "arch-2", data: { fast_id: 3, fast_name: "Old Fast" } },
+      {
+        user_id: user,
+        activity_type: "milestone",
+        occurred_at: daysAgo(400),
+        event_id: "arch-1",
+        data: { fast_id: 3, fast_name: "Old Fast", milestone: 100 },
+      },
+      {
+        user_id: user,
+        activity_type: "fast_join",
+        occurred_at: daysAgo(380),
+        event_id: "arch-2",
+        data: { fast_id: 3, fast_name: "Old Fast" },
+      },
       { user_id: user, activity_type: "fast_join", occurred_at: daysAgo(10), event_id: "arch-3", data: { fast_id: 4 } },
     ]);
     const first = (await asUser(user, "GET", "/api/events/activity-feed/?page_size=100")).body.results.at(-1);
     await asUser(user, "POST", "/api/events/activity-feed/mark-read/", { activity_ids: [first.id] });
     const original = await allRows(user);
 
-    const run = await call("POST", "/api/admin/archive/", { token: await staffToken(), body: { older_than_days: 365 } });
+    const run = await call("POST", "/api/admin/archive/", {
+      token: await staffToken(),
+      body: { older_than_days: 365 },
+    });
     expect(run.status).toBe(202);
     const job = await waitForJob(run.body.job_id);
     expect(job.detail.archived).toBeGreaterThanOrEqual(2);
@@ -369,19 +466,34 @@ describe("archive to R2 and restore", () => {
     expect(listing.status).toBe(200);
     expect(listing.body.total_rows).toBe(job.detail.archived);
     // Types with few expired rows share a chunk: the milestone and the join are in one object.
-    const archives = listing.body.results.filter((entry: { shard: number }) => entry.shard === shardIndexForUser(user, SHARD_COUNT));
+    const archives = listing.body.results.filter(
+      (entry: { shard: number }) => entry.shard === shardIndexForUser(user, SHARD_COUNT),
+    );
     expect(archives.length).toBeGreaterThanOrEqual(1);
-    expect(archives.reduce((sum: number, archive: { rows: number }) => sum + archive.rows, 0)).toBeGreaterThanOrEqual(2);
+    expect(archives.reduce((sum: number, archive: { rows: number }) => sum + archive.rows, 0)).toBeGreaterThanOrEqual(
+      2,
+    );
     for (const archive of archives) {
-      expect(archive.key).toMatch(new RegExp(`^archives/${run.body.job_id}/shard-\\d+/\\d{6}_\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}\\.ndjson\\.gz$`));
+      expect(archive.key).toMatch(
+        new RegExp(
+          `^archives/${run.body.job_id}/shard-\\d+/\\d{6}_\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}\\.ndjson\\.gz$`,
+        ),
+      );
       const manifest = await env.ARCHIVE.get(archive.key.replace(".ndjson.gz", ".manifest.json"));
-      expect(JSON.parse(await manifest!.text())).toMatchObject({ rows: archive.rows, sha256: archive.sha256, format: "ndjson+gzip" });
+      expect(JSON.parse(await manifest!.text())).toMatchObject({
+        rows: archive.rows,
+        sha256: archive.sha256,
+        format: "ndjson+gzip",
+      });
     }
 
     const restore = async () => {
       let restoredRows = 0;
       for (const archive of archives) {
-        const restored = await call("POST", "/api/admin/archive/restore/", { token: await staffToken(), body: { key: archive.key } });
+        const restored = await call("POST", "/api/admin/archive/restore/", {
+          token: await staffToken(),
+          body: { key: archive.key },
+        });
         expect(restored.status).toBe(200);
         restoredRows += restored.body.restored;
       }
@@ -407,7 +519,11 @@ describe("archive to R2 and restore", () => {
     // Simulate the crash: the shard refuses the delete, so the step fails
     // after its object was written and verified.
     const guard = `refuse_delete_${user}`;
-    await shardOf(user).prepare(`CREATE TRIGGER ${guard} BEFORE DELETE ON feed_items WHEN OLD.user_id = ${user} BEGIN SELECT RAISE(ABORT, 'simulated crash'); END`).run();
+    await shardOf(user)
+      .prepare(
+        `CREATE TRIGGER ${guard} BEFORE DELETE ON feed_items WHEN OLD.user_id = ${user} BEGIN SELECT RAISE(ABORT, 'simulated crash'); END`,
+      )
+      .run();
     const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 365 } });
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const midway = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
@@ -418,17 +534,22 @@ describe("archive to R2 and restore", () => {
     // The Worker comes back and the queue redelivers the step (it would after
     // retry_delay, 60 s; the test delivers it now).
     await shardOf(user).prepare(`DROP TRIGGER ${guard}`).run();
-    const redelivery = await deliver([{ v: 1, kind: "job_step", job_id: run.body.job_id, job_kind: "retention", shard: 1, step: 0 }], {
-      ids: ["redelivered-archive-step"],
-      attempts: 2,
-      queue: "activity-feed-jobs",
-    });
+    const redelivery = await deliver(
+      [{ v: 1, kind: "job_step", job_id: run.body.job_id, job_kind: "retention", shard: 1, step: 0 }],
+      {
+        ids: ["redelivered-archive-step"],
+        attempts: 2,
+        queue: "activity-feed-jobs",
+      },
+    );
     expect(redelivery.explicitAcks).toEqual(["redelivered-archive-step"]);
     const job = await waitForJob(run.body.job_id);
     expect(job.done).toBe(true);
     expect(await itemCount(user)).toBe(0);
     const after = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
-    const keys = after.body.results.filter((entry: { shard: number }) => entry.shard === 1).map((entry: { key: string }) => entry.key);
+    const keys = after.body.results
+      .filter((entry: { shard: number }) => entry.shard === 1)
+      .map((entry: { key: string }) => entry.key);
     expect(new Set(keys).size).toBe(keys.length);
 
     for (const key of keys) await call("POST", "/api/admin/archive/restore/", { token, body: { key } });
@@ -440,7 +561,10 @@ describe("archive to R2 and restore", () => {
     const user = userOnShard(0, freshUser());
     const title = "Великий піст — ".repeat(12);
     const rowCount = 2_000; // ~0.8M characters of JSON
-    const rows = Array.from({ length: rowCount }, (_, index) => ({ title: `${title}${index}`, created_at: Date.now() - 600 * DAY - index * 1000 }));
+    const rows = Array.from({ length: rowCount }, (_, index) => ({
+      title: `${title}${index}`,
+      created_at: Date.now() - 600 * DAY - index * 1000,
+    }));
     await shardOf(user)
       .prepare(
         `INSERT INTO feed_items (user_id, activity_type, title, data, created_at)
@@ -450,7 +574,9 @@ describe("archive to R2 and restore", () => {
       .run();
     const original = await allRows(user);
     // The same rows as archived lines (every column under its database name) need several parameters.
-    expect(insertArchivedRowsStatements(shardsOf(env as never).byIndex(0)!, original as Record<string, unknown>[]).length).toBeGreaterThanOrEqual(3);
+    expect(
+      insertArchivedRowsStatements(shardsOf(env as never).byIndex(0)!, original as Record<string, unknown>[]).length,
+    ).toBeGreaterThanOrEqual(3);
     const token = await staffToken();
     const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 550 } });
     await waitForJob(run.body.job_id);
@@ -459,7 +585,11 @@ describe("archive to R2 and restore", () => {
     const listing = await call("GET", `/api/admin/archives/?run_id=${run.body.job_id}`, { token });
     // All or nothing: a refused row in the last part leaves none of the earlier parts behind.
     const guard = `refuse_restore_${user}`;
-    await shardOf(user).prepare(`CREATE TRIGGER ${guard} BEFORE INSERT ON feed_items WHEN NEW.title = '${title}0' BEGIN SELECT RAISE(ABORT, 'refused'); END`).run();
+    await shardOf(user)
+      .prepare(
+        `CREATE TRIGGER ${guard} BEFORE INSERT ON feed_items WHEN NEW.title = '${title}0' BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      )
+      .run();
     for (const { key } of listing.body.results.filter((entry: { shard: number }) => entry.shard === 0)) {
       expect((await call("POST", "/api/admin/archive/restore/", { token, body: { key } })).status).toBe(500);
     }
@@ -496,13 +626,18 @@ describe("archive to R2 and restore", () => {
     let stale = owners;
     while (stale.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      stale = (await Promise.all(owners.map(async (user) => ((await cachedUnread(user)) === 1 ? null : user)))).filter((user) => user !== null);
+      stale = (await Promise.all(owners.map(async (user) => ((await cachedUnread(user)) === 1 ? null : user)))).filter(
+        (user) => user !== null,
+      );
     }
     expect(stale).toEqual([]);
   }, 60_000);
 
   it("restore of a missing key is 404", async () => {
-    const response = await call("POST", "/api/admin/archive/restore/", { token: await staffToken(), body: { key: "archives/none/shard-0/000000_x.ndjson.gz" } });
+    const response = await call("POST", "/api/admin/archive/restore/", {
+      token: await staffToken(),
+      body: { key: "archives/none/shard-0/000000_x.ndjson.gz" },
+    });
     expect(response.status).toBe(404);
   });
 });
@@ -525,6 +660,12 @@ describe("stats", () => {
     expect(typeof stats.body.total.oldest_item).toBe("string");
 
     const mine = await call("GET", `/api/admin/stats/?user_id=${user}`, { token });
-    expect(mine.body).toMatchObject({ user_id: user, total_items: 2, unread_count: 2, read_count: 0, activity_types: { fast_join: 1, milestone: 1 } });
+    expect(mine.body).toMatchObject({
+      user_id: user,
+      total_items: 2,
+      unread_count: 2,
+      read_count: 0,
+      activity_types: { fast_join: 1, milestone: 1 },
+    });
   });
 });

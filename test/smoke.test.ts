@@ -52,10 +52,16 @@ describe("OpenAPI document", () => {
         "/api/admin/stats",
       ].sort(),
     );
-    const listParams = doc.paths["/api/events/activity-feed"].get.parameters.map((parameter: { name: string }) => parameter.name);
-    expect(listParams).toEqual(expect.arrayContaining(["activity_type", "is_read", "start_date", "end_date", "page", "page_size", "cursor"]));
+    const listParams = doc.paths["/api/events/activity-feed"].get.parameters.map(
+      (parameter: { name: string }) => parameter.name,
+    );
+    expect(listParams).toEqual(
+      expect.arrayContaining(["activity_type", "is_read", "start_date", "end_date", "page", "page_size", "cursor"]),
+    );
     expect(doc.components.schemas.Event.properties.activity_type).toBeDefined();
-    expect(doc.components.schemas.FeedItem.required).toEqual(expect.arrayContaining(["id", "activity_type_display", "age_display"]));
+    expect(doc.components.schemas.FeedItem.required).toEqual(
+      expect.arrayContaining(["id", "activity_type_display", "age_display"]),
+    );
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });
 });

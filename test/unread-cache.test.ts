@@ -1,8 +1,8 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { BASE, freshUser, ingest, tokenFor } from "./support/http";
 import { cachedUnread, recount } from "./support/db";
+import { BASE, freshUser, ingest, tokenFor } from "./support/http";
 
 /**
  * The real KV namespace, except that the first write to each key is refused,

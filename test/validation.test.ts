@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { asUser, call, freshUser, ingest, staffToken, tokenFor } from "./support/http";
 import { cachedUnread, counters } from "./support/db";
+import { asUser, call, freshUser, ingest, staffToken, tokenFor } from "./support/http";
 import { freshUserNotOnShard, shardIndexOf, storedEventCount, storedItems } from "./support/shard-rows";
 import { DAY, HOUR } from "./support/time";
 
@@ -35,7 +35,11 @@ describe("feed listing rejects bad query parameters", () => {
     ["an end_date at hour 25", "end_date=2024-01-05T25:00:00Z", "end_date"],
     ["an end_date in another format", "end_date=05/01/2024", "end_date"],
     ["a start_date after the end_date", "start_date=2024-01-06&end_date=2024-01-05", "end_date"],
-    ["a start datetime after the end datetime", "start_date=2024-01-05T12:00:00Z&end_date=2024-01-05T11:00:00Z", "end_date"],
+    [
+      "a start datetime after the end datetime",
+      "start_date=2024-01-05T12:00:00Z&end_date=2024-01-05T11:00:00Z",
+      "end_date",
+    ],
     ["page_size 0", "page_size=0", "page_size"],
     ["page_size 1000", "page_size=1000", "page_size"],
     ["page_size that is not a number", "page_size=ten", "page_size"],
@@ -87,7 +91,9 @@ describe("mark-read rejects bad bodies and changes nothing", () => {
   /** A user with three unread items; `unchanged()` checks nothing moved. */
   async function userWithItems() {
     const user = freshUser();
-    const created = await ingest([1, 2, 3].map((n) => ({ user_id: user, activity_type: "fast_join", event_id: `v-${n}` })));
+    const created = await ingest(
+      [1, 2, 3].map((n) => ({ user_id: user, activity_type: "fast_join", event_id: `v-${n}` })),
+    );
     const ids = created.results.map((result) => result.id);
     const countersBefore = await counters(user);
     const cacheBefore = await cachedUnread(user);
@@ -103,7 +109,8 @@ describe("mark-read rejects bad bodies and changes nothing", () => {
     return { user, ids, unchanged };
   }
 
-  const post = async (user: number, options: Parameters<typeof call>[2]) => call("POST", MARK_READ, { token: await tokenFor(user), ...options });
+  const post = async (user: number, options: Parameters<typeof call>[2]) =>
+    call("POST", MARK_READ, { token: await tokenFor(user), ...options });
 
   it.each<[string, (ids: number[]) => unknown, string]>([
     ["{}", () => ({}), "non_field_errors"],
@@ -127,21 +134,28 @@ describe("mark-read rejects bad bodies and changes nothing", () => {
 
   it("1001 ids is 400 naming activity_ids with the limit", async () => {
     const { user, ids, unchanged } = await userWithItems();
-    const response = await post(user, { body: { activity_ids: [...ids, ...Array.from({ length: 998 }, (_, n) => 5_000_000 + n)] } });
+    const response = await post(user, {
+      body: { activity_ids: [...ids, ...Array.from({ length: 998 }, (_, n) => 5_000_000 + n)] },
+    });
     expect(response.body).toEqual({ activity_ids: ["Ensure this field has no more than 1000 elements."] });
     await unchanged();
   });
 
   it("1000 ids are accepted", async () => {
     const { user, ids } = await userWithItems();
-    const response = await post(user, { body: { activity_ids: [...ids, ...Array.from({ length: 997 }, (_, n) => 5_000_000 + n)] } });
+    const response = await post(user, {
+      body: { activity_ids: [...ids, ...Array.from({ length: 997 }, (_, n) => 5_000_000 + n)] },
+    });
     expect(response.status).toBe(200);
     expect(response.body.updated_count).toBe(3);
   });
 
   it("malformed JSON is 400 and marks nothing", async () => {
     const { user, unchanged } = await userWithItems();
-    const response = await post(user, { rawBody: '{"mark_all": true', headers: { "Content-Type": "application/json" } });
+    const response = await post(user, {
+      rawBody: '{"mark_all": true',
+      headers: { "Content-Type": "application/json" },
+    });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ detail: expect.stringMatching(/^JSON parse error/) });
     await unchanged();
@@ -171,7 +185,10 @@ describe("mark-read rejects bad bodies and changes nothing", () => {
 
   it("application/json with a charset is accepted", async () => {
     const { user } = await userWithItems();
-    const response = await post(user, { rawBody: JSON.stringify({ mark_all: true }), headers: { "Content-Type": "application/json; charset=utf-8" } });
+    const response = await post(user, {
+      rawBody: JSON.stringify({ mark_all: true }),
+      headers: { "Content-Type": "application/json; charset=utf-8" },
+    });
     expect(response.status).toBe(200);
     expect(response.body.updated_count).toBe(3);
   });
@@ -198,7 +215,12 @@ describe("internal events reject bad input and write nothing", () => {
   const send = async (body: unknown, options: { rawBody?: BodyInit; headers?: Record<string, string> } = {}) =>
     call("POST", EVENTS, { token: await staffToken(), ...(options.rawBody === undefined ? { body } : {}), ...options });
 
-  const good = (user: number, n: number) => ({ user_id: user, activity_type: "fast_join", event_id: `ok-${n}`, data: { fast_id: n } });
+  const good = (user: number, n: number) => ({
+    user_id: user,
+    activity_type: "fast_join",
+    event_id: `ok-${n}`,
+    data: { fast_id: n },
+  });
 
   it("one invalid event in a batch rejects the whole batch, naming events.2.activity_type", async () => {
     const { first, second, nothingWritten } = twoUsers();
@@ -232,7 +254,12 @@ describe("internal events reject bad input and write nothing", () => {
       { activity_type: "milestone" },
       { user_id: "seven", activity_type: "milestone" },
     ];
-    expectFieldErrors(await send({ events }), ["events.1.activity_type", "events.2.occurred_at", "events.3.user_id", "events.4.user_id"]);
+    expectFieldErrors(await send({ events }), [
+      "events.1.activity_type",
+      "events.2.occurred_at",
+      "events.3.user_id",
+      "events.4.user_id",
+    ]);
     await nothingWritten();
   });
 
@@ -283,19 +310,51 @@ describe("internal events reject bad input and write nothing", () => {
   });
 
   it.each<[string, (user: number) => Record<string, unknown>, string]>([
-    ["occurred_at two days in the future", (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: new Date(Date.now() + 2 * DAY).toISOString() }), "occurred_at"],
-    ["occurred_at in the year 3000", (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: "3000-01-01T00:00:00Z" }), "occurred_at"],
-    ["occurred_at without a UTC offset", (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: "2024-01-15T10:30:00" }), "occurred_at"],
-    ["occurred_at before 2000", (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: "1999-12-31T23:59:59Z" }), "occurred_at"],
-    ["occurred_at that is a number", (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: 1_700_000_000 }), "occurred_at"],
+    [
+      "occurred_at two days in the future",
+      (user) => ({
+        user_id: user,
+        activity_type: "fast_join",
+        occurred_at: new Date(Date.now() + 2 * DAY).toISOString(),
+      }),
+      "occurred_at",
+    ],
+    [
+      "occurred_at in the year 3000",
+      (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: "3000-01-01T00:00:00Z" }),
+      "occurred_at",
+    ],
+    [
+      "occurred_at without a UTC offset",
+      (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: "2024-01-15T10:30:00" }),
+      "occurred_at",
+    ],
+    [
+      "occurred_at before 2000",
+      (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: "1999-12-31T23:59:59Z" }),
+      "occurred_at",
+    ],
+    [
+      "occurred_at that is a number",
+      (user) => ({ user_id: user, activity_type: "fast_join", occurred_at: 1_700_000_000 }),
+      "occurred_at",
+    ],
     ["an unknown activity_type", (user) => ({ user_id: user, activity_type: "login" }), "activity_type"],
     ["user_id as a string", (user) => ({ user_id: String(user), activity_type: "fast_join" }), "user_id"],
     ["user_id 0", () => ({ user_id: 0, activity_type: "fast_join" }), "user_id"],
     ["a negative user_id", () => ({ user_id: -4, activity_type: "fast_join" }), "user_id"],
     ["a fractional user_id", (user) => ({ user_id: user + 0.5, activity_type: "fast_join" }), "user_id"],
     ["data that is a list", (user) => ({ user_id: user, activity_type: "fast_join", data: [1, 2] }), "data"],
-    ["data larger than 16 KB", (user) => ({ user_id: user, activity_type: "fast_join", data: { blob: "x".repeat(17_000) } }), "data"],
-    ["a negative target_id", (user) => ({ user_id: user, activity_type: "fast_join", target_type: "hub.fast", target_id: -1 }), "target_id"],
+    [
+      "data larger than 16 KB",
+      (user) => ({ user_id: user, activity_type: "fast_join", data: { blob: "x".repeat(17_000) } }),
+      "data",
+    ],
+    [
+      "a negative target_id",
+      (user) => ({ user_id: user, activity_type: "fast_join", target_type: "hub.fast", target_id: -1 }),
+      "target_id",
+    ],
     ["an empty title", (user) => ({ user_id: user, activity_type: "fast_join", title: "  " }), "title"],
     ["an empty event_id", (user) => ({ user_id: user, activity_type: "fast_join", event_id: "" }), "event_id"],
     ["a negative event_id", (user) => ({ user_id: user, activity_type: "fast_join", event_id: -3 }), "event_id"],
@@ -314,7 +373,11 @@ describe("internal events reject bad input and write nothing", () => {
 
   it("occurred_at up to a day ahead is accepted (producers' clocks drift)", async () => {
     const user = freshUser();
-    const response = await send({ user_id: user, activity_type: "fast_join", occurred_at: new Date(Date.now() + HOUR).toISOString() });
+    const response = await send({
+      user_id: user,
+      activity_type: "fast_join",
+      occurred_at: new Date(Date.now() + HOUR).toISOString(),
+    });
     expect(response.status).toBe(201);
   });
 
@@ -338,7 +401,10 @@ describe("internal events reject bad input and write nothing", () => {
 
   it("a valid event sent as text/plain is 415 and writes nothing", async () => {
     const { first, nothingWritten } = twoUsers();
-    const response = await send(undefined, { rawBody: JSON.stringify(good(first, 1)), headers: { "Content-Type": "text/plain" } });
+    const response = await send(undefined, {
+      rawBody: JSON.stringify(good(first, 1)),
+      headers: { "Content-Type": "text/plain" },
+    });
     expect(response.status).toBe(415);
     expect(response.body).toEqual({ detail: expect.any(String) });
     await nothingWritten();

@@ -9,7 +9,8 @@ const tokens = new Map();
 /** `Authorization` header of a user (cached: signing is not what we measure). */
 export function authHeader(userId, { staff = false } = {}) {
   const key = `${userId}:${staff}`;
-  if (!tokens.has(key)) tokens.set(key, `Bearer ${signToken({ userId, staff, secret: BENCH_JWT_SECRET, ttlSeconds: 6 * 3600 })}`);
+  if (!tokens.has(key))
+    tokens.set(key, `Bearer ${signToken({ userId, staff, secret: BENCH_JWT_SECRET, ttlSeconds: 6 * 3600 })}`);
   return tokens.get(key);
 }
 
@@ -18,7 +19,11 @@ export const staffHeader = () => authHeader(STAFF_USER_ID, { staff: true });
 export async function api(baseUrl, path, { method = "GET", userId, staff = false, body } = {}) {
   const headers = { authorization: staff ? staffHeader() : authHeader(userId) };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(new URL(path, baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(new URL(path, baseUrl), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   let json;
   try {
@@ -33,6 +38,7 @@ export async function api(baseUrl, path, { method = "GET", userId, staff = false
 export async function apiExpect(baseUrl, path, expected, options) {
   const result = await api(baseUrl, path, options);
   const allowed = Array.isArray(expected) ? expected : [expected];
-  if (!allowed.includes(result.status)) throw new Error(`${options?.method ?? "GET"} ${path}: ${result.status} ${result.text.slice(0, 300)}`);
+  if (!allowed.includes(result.status))
+    throw new Error(`${options?.method ?? "GET"} ${path}: ${result.status} ${result.text.slice(0, 300)}`);
   return result.json;
 }

@@ -35,12 +35,21 @@ export const MARK_READ_USER_BASE = 6_000_000; // + 1, 2, ...: 10,000 unread item
 export const INGEST_USER_BASE = 7_000_000; // users that receive the ingestion benchmark's events
 
 const FAST_NAMES = [
-  "Great Lent Fast", "Nativity Fast", "Apostles Fast", "Dormition Fast", "Fast of Nineveh", "Fast of the Prophets",
-  "Wednesday and Friday Fast", "Paramoni Fast", "Fast of the Holy Cross", "Exaltation Fast",
+  "Great Lent Fast",
+  "Nativity Fast",
+  "Apostles Fast",
+  "Dormition Fast",
+  "Fast of Nineveh",
+  "Fast of the Prophets",
+  "Wednesday and Friday Fast",
+  "Paramoni Fast",
+  "Fast of the Holy Cross",
+  "Exaltation Fast",
 ];
 const FASTS = Array.from({ length: 40 }, (_, index) => ({
   fast_id: index + 1,
-  fast_name: index < FAST_NAMES.length ? FAST_NAMES[index] : `${FAST_NAMES[index % FAST_NAMES.length]} (parish ${index})`,
+  fast_name:
+    index < FAST_NAMES.length ? FAST_NAMES[index] : `${FAST_NAMES[index % FAST_NAMES.length]} (parish ${index})`,
 }));
 const TOPICS = ["Prayer and fasting", "The Beatitudes", "Almsgiving", "Forgiveness", "The Psalms", "Silence", "Hope"];
 const MILESTONES = [10, 50, 100, 500, 1000];
@@ -57,7 +66,9 @@ export function randomSource(seed) {
   };
 }
 
-const CUMULATIVE_MIX = Object.entries(TYPE_MIX).reduce((list, [type, share]) => [...list, [type, (list.at(-1)?.[1] ?? 0) + share]], []);
+const CUMULATIVE_MIX = [];
+for (const [type, share] of Object.entries(TYPE_MIX))
+  CUMULATIVE_MIX.push([type, (CUMULATIVE_MIX.at(-1)?.[1] ?? 0) + share]);
 
 function pickType(random) {
   const roll = random();
@@ -73,7 +84,11 @@ function dataFor(random, type) {
     case "devotional_available":
     case "devotional_reminder": {
       const week = 1 + Math.floor(random() * 7);
-      return { devotional_id: fast.fast_id * 100 + week, ...fast, video_title: `Week ${week}: ${pick(random, TOPICS)}` };
+      return {
+        devotional_id: fast.fast_id * 100 + week,
+        ...fast,
+        video_title: `Week ${week}: ${pick(random, TOPICS)}`,
+      };
     }
     case "fast_reminder":
       return { ...fast, reminder_type: "fast_reminder" };
@@ -97,7 +112,9 @@ export function makeItem(random, { userId, type, createdAt, seq, read, readAt = 
   const data = dataFor(random, type);
   const isEventTitle = type === "event";
   const title = isEventTitle ? data.title : definition.title(data);
-  const description = isEventTitle ? "Everything about your fasts, in one place." : (definition.description?.(data) ?? title);
+  const description = isEventTitle
+    ? "Everything about your fasts, in one place."
+    : (definition.description?.(data) ?? title);
   const target = definition.defaultTarget?.(data);
   const reminder = type === "fast_reminder" || type === "devotional_reminder";
   const day = new Date(createdAt).toISOString().slice(0, 10);
@@ -137,12 +154,20 @@ export function* regularUsers({ count, now, seed = 1, itemsPerYear = 36 }) {
     const activity = -Math.log(1 - random()); // mean 1
     const items = Math.round(itemsPerYear * activity + random() - 0.5);
     const habit = random();
-    const lastSeenDaysAgo = habit < 0.6 ? between(random, 0, 3) : habit < 0.85 ? between(random, 3, 60) : between(random, 60, 365);
+    const lastSeenDaysAgo =
+      habit < 0.6 ? between(random, 0, 3) : habit < 0.85 ? between(random, 3, 60) : between(random, 60, 365);
     const lastSeen = now - lastSeenDaysAgo * DAY;
     for (let seq = 1; seq <= items; seq++) {
       const createdAt = Math.floor(now - between(random, 0, 365) * DAY);
       const read = createdAt < lastSeen && random() < 0.97;
-      yield makeItem(random, { userId, type: pickType(random), createdAt, seq, read, readAt: read ? Math.min(lastSeen, createdAt + Math.floor(random() * 2 * DAY)) : null });
+      yield makeItem(random, {
+        userId,
+        type: pickType(random),
+        createdAt,
+        seq,
+        read,
+        readAt: read ? Math.min(lastSeen, createdAt + Math.floor(random() * 2 * DAY)) : null,
+      });
     }
   }
 }
@@ -180,7 +205,9 @@ export class ShardWriter {
       // Loading only: the files are copies nobody else has open.
       // Loading only, into files nobody else has open: no journal while
       // loading, and the file goes back to WAL mode (as workerd keeps it) on close.
-      db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;");
+      db.exec(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
+      );
       db.exec("BEGIN");
       return {
         db,
@@ -217,11 +244,31 @@ export class ShardWriter {
     if (item.sourceEventId !== null) {
       const receivedAt = item.createdAt + 1_000;
       eventId = shard.insertEvent.run(
-        item.userId, item.type, item.sourceEventId, item.data.fast_id ?? null, data, item.eventTitle, item.eventDescription, item.createdAt, receivedAt, this.ingestId,
+        item.userId,
+        item.type,
+        item.sourceEventId,
+        item.data.fast_id ?? null,
+        data,
+        item.eventTitle,
+        item.eventDescription,
+        item.createdAt,
+        receivedAt,
+        this.ingestId,
       ).lastInsertRowid;
     }
     shard.insertItem.run(
-      item.userId, item.type, eventId, item.targetType, item.targetId, item.title, item.description, item.isRead ? 1 : 0, item.readAt, item.createdAt, data, item.dedupeKey,
+      item.userId,
+      item.type,
+      eventId,
+      item.targetType,
+      item.targetId,
+      item.title,
+      item.description,
+      item.isRead ? 1 : 0,
+      item.readAt,
+      item.createdAt,
+      data,
+      item.dedupeKey,
     );
     this.written++;
     if (++shard.pending >= 50_000) {
@@ -266,4 +313,3 @@ export function countRows(shardFiles, table, where = "1") {
   }
   return total;
 }
-

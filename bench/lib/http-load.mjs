@@ -10,7 +10,12 @@ import { median } from "./stats.mjs";
  * (e.g. a random user's token).
  */
 export function runOnce(baseUrl, target, { connections, seconds }) {
-  const fixed = { method: target.method ?? "GET", path: target.path, headers: target.headers ?? {}, ...(target.body ? { body: target.body } : {}) };
+  const fixed = {
+    method: target.method ?? "GET",
+    path: target.path,
+    headers: target.headers ?? {},
+    ...(target.body ? { body: target.body } : {}),
+  };
   const request = target.next ? { setupRequest: (defaults) => ({ ...defaults, ...target.next() }) } : fixed;
   const options = { url: baseUrl, connections, duration: seconds, timeout: 30, requests: [request] };
   return new Promise((resolve, reject) => {
@@ -37,14 +42,21 @@ const summarize = (result) => ({
 });
 
 /** Medians over `repeats` interleaved rounds; one result per target name. */
-export async function measureTargets(baseUrl, targets, { connections, seconds, repeats, warmupRequests = 20, log = () => {} }) {
+export async function measureTargets(
+  baseUrl,
+  targets,
+  { connections, seconds, repeats, warmupRequests = 20, log = () => {} },
+) {
   const runs = Object.fromEntries(targets.map((target) => [target.name, []]));
   for (const target of targets) await warmUp(baseUrl, target, warmupRequests);
   for (let round = 1; round <= repeats; round++) {
     for (const target of targets) {
       const result = summarize(await runOnce(baseUrl, target, { connections, seconds }));
       runs[target.name].push(result);
-      log(`    round ${round}/${repeats} ${target.name.padEnd(34)} p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  ${result.rps.toFixed(0)} req/s` + (result.non2xx || result.errors ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ""));
+      log(
+        `    round ${round}/${repeats} ${target.name.padEnd(34)} p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  ${result.rps.toFixed(0)} req/s` +
+          (result.non2xx || result.errors ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ""),
+      );
     }
   }
   return Object.fromEntries(

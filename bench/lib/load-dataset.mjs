@@ -1,6 +1,15 @@
 // Phase 0: the whole dataset of a run, written into the shard files before the
 // Worker starts. Sizes come from the mode (lib/modes.mjs).
-import { countExpired, HISTORY_USER_BASE, historyUser, MARK_READ_USER_BASE, oldRows, regularUsers, retentionDays, ShardWriter } from "./dataset.mjs";
+import {
+  countExpired,
+  HISTORY_USER_BASE,
+  historyUser,
+  MARK_READ_USER_BASE,
+  oldRows,
+  regularUsers,
+  retentionDays,
+  ShardWriter,
+} from "./dataset.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS } from "./modes.mjs";
 
 const sum = (values) => values.reduce((total, value) => total + value, 0);
@@ -21,12 +30,16 @@ export function loadDataset({ shardFiles, mode, now, log }) {
     log(`  ${name}: ${writer.written.toLocaleString("en")} items in ${((Date.now() - before) / 1000).toFixed(1)} s`);
   };
 
-  step(`${mode.regularUsers.toLocaleString("en")} regular users, a year of history`, (writer) => writer.addAll(regularUsers({ count: mode.regularUsers, now })));
+  step(`${mode.regularUsers.toLocaleString("en")} regular users, a year of history`, (writer) =>
+    writer.addAll(regularUsers({ count: mode.regularUsers, now })),
+  );
   step(`history users (${mode.historySizes.join(", ")} items)`, (writer) => {
-    for (const size of mode.historySizes) writer.addAll(historyUser({ userId: HISTORY_USER_BASE + size, items: size, now }));
+    for (const size of mode.historySizes)
+      writer.addAll(historyUser({ userId: HISTORY_USER_BASE + size, items: size, now }));
   });
   step(`${mode.markReadUsers} users with ${mode.markReadItems.toLocaleString("en")} unread items`, (writer) => {
-    for (const userId of markReadUserIds(mode)) writer.addAll(historyUser({ userId, items: mode.markReadItems, now, unread: true }));
+    for (const userId of markReadUserIds(mode))
+      writer.addAll(historyUser({ userId, items: mode.markReadItems, now, unread: true }));
   });
 
   // Retention's backlog: the history above already holds expired rows; top it up
@@ -34,8 +47,28 @@ export function loadDataset({ shardFiles, mode, now, log }) {
   const expiredSoFar = sum(Object.values(countExpired(shardFiles, now)));
   const topUp = Math.max(0, mode.expiredRows - expiredSoFar - mode.archiveRows);
   step(`expired rows (on top of ${expiredSoFar.toLocaleString("en")} already past retention)`, (writer) => {
-    writer.addAll(oldRows({ count: topUp, users: mode.regularUsers, now, seed: 11, minAgeDays: (type) => retentionDays(type) + 2, maxAgeDays: ARCHIVE_OLDER_THAN_DAYS - 2, readShare: 0.7 }));
-    writer.addAll(oldRows({ count: mode.archiveRows, users: mode.regularUsers, now, seed: 12, minAgeDays: () => ARCHIVE_OLDER_THAN_DAYS + 1, maxAgeDays: 730, readShare: 0.8 }));
+    writer.addAll(
+      oldRows({
+        count: topUp,
+        users: mode.regularUsers,
+        now,
+        seed: 11,
+        minAgeDays: (type) => retentionDays(type) + 2,
+        maxAgeDays: ARCHIVE_OLDER_THAN_DAYS - 2,
+        readShare: 0.7,
+      }),
+    );
+    writer.addAll(
+      oldRows({
+        count: mode.archiveRows,
+        users: mode.regularUsers,
+        now,
+        seed: 12,
+        minAgeDays: () => ARCHIVE_OLDER_THAN_DAYS + 1,
+        maxAgeDays: 730,
+        readShare: 0.8,
+      }),
+    );
   });
 
   const expired = countExpired(shardFiles, now);

@@ -15,8 +15,9 @@ const SERIES = [
   { key: "summary", label: "summary", colour: "#d62728" },
 ];
 
-const escape = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const text = (x, y, content, attributes = "", size = 12) => `<text x="${x}" y="${y}" ${FONT} font-size="${size}" ${attributes}>${escape(content)}</text>`;
+const escapeXml = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const text = (x, y, content, attributes = "", size = 12) =>
+  `<text x="${x}" y="${y}" ${FONT} font-size="${size}" ${attributes}>${escapeXml(content)}</text>`;
 
 /** A round upper bound for the y axis and its tick step. */
 function niceScale(max) {
@@ -31,7 +32,12 @@ export function historyPlotSvg(reads, settings) {
   if (!measurements || sizes.length < 2) return null;
   const at = (series, size) => measurements[`${series}_${size}`];
   const floor = measurements.floor;
-  const values = SERIES.flatMap((series) => sizes.flatMap((size) => [at(series.key, size)?.p99_ms, ...(at(series.key, size)?.per_run ?? []).map((run) => run.p50_ms)]));
+  const values = SERIES.flatMap((series) =>
+    sizes.flatMap((size) => [
+      at(series.key, size)?.p99_ms,
+      ...(at(series.key, size)?.per_run ?? []).map((run) => run.p50_ms),
+    ]),
+  );
   const { top, step } = niceScale(Math.max(...values.filter(Number.isFinite), floor?.p99_ms ?? 0) * 1.05);
 
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
@@ -45,43 +51,77 @@ export function historyPlotSvg(reads, settings) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     text(MARGIN.left, 24, "Latency against history size", `font-weight="bold"`, 16),
-    text(MARGIN.left, 42, `autocannon, ${settings.connections} connections; lines: medians of ${settings.repeats} runs of ${settings.seconds} s; dots: each run's p50`, `fill="#555"`),
+    text(
+      MARGIN.left,
+      42,
+      `autocannon, ${settings.connections} connections; lines: medians of ${settings.repeats} runs of ${settings.seconds} s; dots: each run's p50`,
+      `fill="#555"`,
+    ),
   ];
   for (let ms = 0; ms <= top; ms += step) {
-    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${y(ms)}" y2="${y(ms)}" stroke="#e5e5e5"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${y(ms)}" y2="${y(ms)}" stroke="#e5e5e5"/>`,
+    );
     parts.push(text(MARGIN.left - 8, y(ms) + 4, ms, `text-anchor="end"`));
   }
   for (const size of sizes) {
-    parts.push(`<line x1="${x(size)}" x2="${x(size)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}" stroke="#e5e5e5"/>`);
+    parts.push(
+      `<line x1="${x(size)}" x2="${x(size)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}" stroke="#e5e5e5"/>`,
+    );
     parts.push(text(x(size), MARGIN.top + plotHeight + 18, size.toLocaleString("en"), `text-anchor="middle"`));
   }
-  parts.push(text(MARGIN.left + plotWidth / 2, HEIGHT - 12, "items in the user's history (log scale)", `text-anchor="middle"`));
-  parts.push(text(16, MARGIN.top + plotHeight / 2, "latency, ms", `text-anchor="middle" transform="rotate(-90 16 ${MARGIN.top + plotHeight / 2})"`));
-  parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`);
+  parts.push(
+    text(MARGIN.left + plotWidth / 2, HEIGHT - 12, "items in the user's history (log scale)", `text-anchor="middle"`),
+  );
+  parts.push(
+    text(
+      16,
+      MARGIN.top + plotHeight / 2,
+      "latency, ms",
+      `text-anchor="middle" transform="rotate(-90 16 ${MARGIN.top + plotHeight / 2})"`,
+    ),
+  );
+  parts.push(
+    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`,
+  );
 
   const legend = [];
   if (floor) {
-    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${y(floor.p50_ms)}" y2="${y(floor.p50_ms)}" stroke="#777" stroke-dasharray="2 4" stroke-width="1.5"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${y(floor.p50_ms)}" y2="${y(floor.p50_ms)}" stroke="#777" stroke-dasharray="2 4" stroke-width="1.5"/>`,
+    );
     legend.push({ label: "floor p50 (/health)", colour: "#777", dash: "2 4" });
   }
   for (const series of SERIES) {
-    for (const [stat, dash] of [["p50_ms", ""], ["p99_ms", "6 4"]]) {
+    for (const [stat, dash] of [
+      ["p50_ms", ""],
+      ["p99_ms", "6 4"],
+    ]) {
       // A size without a measurement is left out rather than drawn at 0 ms.
-      const points = sizes.filter((size) => Number.isFinite(at(series.key, size)?.[stat])).map((size) => [x(size), y(at(series.key, size)[stat])]);
-      parts.push(`<polyline points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ")}" fill="none" stroke="${series.colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
-      for (const [px, py] of points) parts.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3.5" fill="${series.colour}"/>`);
+      const points = sizes
+        .filter((size) => Number.isFinite(at(series.key, size)?.[stat]))
+        .map((size) => [x(size), y(at(series.key, size)[stat])]);
+      parts.push(
+        `<polyline points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ")}" fill="none" stroke="${series.colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`,
+      );
+      for (const [px, py] of points)
+        parts.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3.5" fill="${series.colour}"/>`);
       legend.push({ label: `${series.label} ${stat.replace("_ms", "")}`, colour: series.colour, dash });
     }
     for (const size of sizes) {
       for (const run of at(series.key, size)?.per_run ?? []) {
-        parts.push(`<circle cx="${(x(size) + (series.key === "summary" ? 6 : -6)).toFixed(1)}" cy="${y(run.p50_ms).toFixed(1)}" r="2" fill="none" stroke="${series.colour}"/>`);
+        parts.push(
+          `<circle cx="${(x(size) + (series.key === "summary" ? 6 : -6)).toFixed(1)}" cy="${y(run.p50_ms).toFixed(1)}" r="2" fill="none" stroke="${series.colour}"/>`,
+        );
       }
     }
   }
   legend.forEach((entry, index) => {
     const ly = MARGIN.top + 12 + index * 22;
     const lx = MARGIN.left + plotWidth + 16;
-    parts.push(`<line x1="${lx}" x2="${lx + 28}" y1="${ly}" y2="${ly}" stroke="${entry.colour}" stroke-width="2"${entry.dash ? ` stroke-dasharray="${entry.dash}"` : ""}/>`);
+    parts.push(
+      `<line x1="${lx}" x2="${lx + 28}" y1="${ly}" y2="${ly}" stroke="${entry.colour}" stroke-width="2"${entry.dash ? ` stroke-dasharray="${entry.dash}"` : ""}/>`,
+    );
     parts.push(text(lx + 36, ly + 4, entry.label));
   });
   parts.push("</svg>");
@@ -103,6 +143,10 @@ export async function writeHistoryPlot(reads, settings, dir) {
     await sharp(Buffer.from(svg), { density: 144 }).png().toFile(pngFile);
     return { files: [svgFile, pngFile], png: path.basename(pngFile) };
   } catch (error) {
-    return { files: [svgFile], svg: path.basename(svgFile), noPng: `sharp could not render the PNG: ${String(error.message ?? error).split("\n")[0]}` };
+    return {
+      files: [svgFile],
+      svg: path.basename(svgFile),
+      noPng: `sharp could not render the PNG: ${String(error.message ?? error).split("\n")[0]}`,
+    };
   }
 }

@@ -2,10 +2,10 @@
 // same, readable).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { serviceRate } from "../scenarios/retention.mjs";
 import { DEPTH_PAGE } from "./modes.mjs";
 import { writeHistoryPlot } from "./plot.mjs";
 import { round } from "./stats.mjs";
-import { serviceRate } from "../scenarios/retention.mjs";
 
 const target = (name, measured, comparison, limit) => ({
   name,
@@ -18,25 +18,61 @@ export function targetsOf(results) {
   const r = results.reads?.ratios ?? {};
   const sizes = results.reads?.sizes ?? { small: "small", big: "big" };
   return [
-    target("first page (?is_read=false, random users): req/s vs the floor's", r.first_page_rps_vs_floor ?? null, ">=", 0.5),
+    target(
+      "first page (?is_read=false, random users): req/s vs the floor's",
+      r.first_page_rps_vs_floor ?? null,
+      ">=",
+      0.5,
+    ),
     target(`cursor page ${DEPTH_PAGE} vs cursor page 1: p50 ratio`, r.cursor_depth_p50 ?? null, "<=", 1.3),
     target(`summary, ${sizes.big} vs ${sizes.small} items: p50 ratio`, r.summary_history_p50 ?? null, "<=", 1.3),
     target(`first page, ${sizes.big} vs ${sizes.small} items: p50 ratio`, r.first_page_history_p50 ?? null, "<=", 1.3),
-    target("mark all read (10,000 unread): request time vs raw SQLite UPDATE", results.mark_read?.ratio ?? null, "<=", 3),
+    target(
+      "mark all read (10,000 unread): request time vs raw SQLite UPDATE",
+      results.mark_read?.ratio ?? null,
+      "<=",
+      3,
+    ),
     target("ingestion: queue items/s vs one event per transaction", results.ingestion?.ratio ?? null, ">=", 10),
-    target("cleanup: raw SQLite DELETE rows/s vs the service's (slowdown)", results.retention?.cleanup?.slowdown ?? null, "<=", 3),
-    target("archive: raw SQLite DELETE rows/s vs the service's (slowdown)", results.retention?.archive?.slowdown ?? null, "<=", 3),
+    target(
+      "cleanup: raw SQLite DELETE rows/s vs the service's (slowdown)",
+      results.retention?.cleanup?.slowdown ?? null,
+      "<=",
+      3,
+    ),
+    target(
+      "archive: raw SQLite DELETE rows/s vs the service's (slowdown)",
+      results.retention?.archive?.slowdown ?? null,
+      "<=",
+      3,
+    ),
   ];
 }
 
-const fmt = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? "—" : Number(value).toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
-const table = (header, rows) => [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
-const duration = (seconds) => (!Number.isFinite(seconds) ? "—" : seconds < 120 ? `${fmt(seconds, 0)} s` : `${fmt(seconds / 60, 0)} min`);
+const fmt = (value, digits = 1) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? "—"
+    : Number(value).toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+const table = (header, rows) =>
+  [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
+const duration = (seconds) =>
+  !Number.isFinite(seconds) ? "—" : seconds < 120 ? `${fmt(seconds, 0)} s` : `${fmt(seconds / 60, 0)} min`;
 const metText = (met) => (met === null ? "not measured" : met ? "yes" : "**no**");
 
 function readsSection(reads, settings, plot) {
   if (!reads) return "Not measured (see errors).";
-  const rows = Object.values(reads.measurements).map((m) => [m.label, fmt(m.p50_ms, 0), fmt(m.p99_ms, 0), fmt(m.rps, 0), fmt(m.requests, 0), m.non2xx || m.errors ? `${m.non2xx} / ${m.errors}` : "0"]);
+  const rows = Object.values(reads.measurements).map((m) => [
+    m.label,
+    fmt(m.p50_ms, 0),
+    fmt(m.p99_ms, 0),
+    fmt(m.rps, 0),
+    fmt(m.requests, 0),
+    m.non2xx || m.errors ? `${m.non2xx} / ${m.errors}` : "0",
+  ]);
   const r = reads.ratios;
   return [
     `autocannon, ${settings.connections} connections, ${settings.repeats} runs of ${settings.seconds} s per row (interleaved); medians over the runs.`,
@@ -54,9 +90,14 @@ function readsSection(reads, settings, plot) {
 
 function markReadSection(markRead) {
   const service = markRead.service;
-  const rows = markRead.raw.runs.map((raw, index) => [raw.user_id, fmt(service?.runs[index]?.ms, 1), fmt(raw.ms, 1), fmt(raw.updated, 0)]);
+  const rows = markRead.raw.runs.map((raw, index) => [
+    raw.user_id,
+    fmt(service?.runs[index]?.ms, 1),
+    fmt(raw.ms, 1),
+    fmt(raw.updated, 0),
+  ]);
   return [
-    "One `POST /api/events/activity-feed/mark-read/ {\"mark_all\": true}` per user, each user a fresh one with 10,000 unread items;",
+    'One `POST /api/events/activity-feed/mark-read/ {"mark_all": true}` per user, each user a fresh one with 10,000 unread items;',
     `the raw baseline runs \`${markRead.raw.statement}\` for the same users on copies of the shard files taken before the Worker started (same schema and triggers).`,
     "",
     table(["user", "service ms", "raw SQLite ms", "rows"], rows),
@@ -75,8 +116,26 @@ function ingestionSection(ingestion) {
       "items/s counted from the first POST until every item is in the shard files.",
       "",
       table(
-        ["round", "events", "stored", "seconds", "enqueue s", "items/s", "consumer invocations", "messages handed back"],
-        queue.runs.map((run, index) => [index + 1, fmt(run.events, 0), fmt(run.stored, 0), fmt(run.seconds, 1), fmt(run.produce_seconds, 1), fmt(run.items_per_s, 0), run.invocations, run.messages_handed_back]),
+        [
+          "round",
+          "events",
+          "stored",
+          "seconds",
+          "enqueue s",
+          "items/s",
+          "consumer invocations",
+          "messages handed back",
+        ],
+        queue.runs.map((run, index) => [
+          index + 1,
+          fmt(run.events, 0),
+          fmt(run.stored, 0),
+          fmt(run.seconds, 1),
+          fmt(run.produce_seconds, 1),
+          fmt(run.items_per_s, 0),
+          run.invocations,
+          run.messages_handed_back,
+        ]),
       ),
       "",
     );
@@ -103,12 +162,19 @@ const rawPasses = (raw) =>
 
 function retentionSection(retention) {
   const describe = (name, { service, raw, slowdown, slowdown_with_events: withEvents }) => {
-    if (!service?.available) return `- ${name}: **not measured**: ${service?.reason ?? "the scenario failed (see errors)"}. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s.`;
-    const how = service.done ? `finished: ${fmt(service.rows, 0)} rows in ${fmt(service.seconds, 1)} s` : `stopped after ${fmt(service.seconds, 0)} s (time cap) with ${fmt(service.rows, 0)} of ${fmt(service.rows_to_process, 0)} rows; a full run would take about ${duration(service.rows_to_process / serviceRate(service))}`;
+    if (!service?.available)
+      return `- ${name}: **not measured**: ${service?.reason ?? "the scenario failed (see errors)"}. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s.`;
+    const how = service.done
+      ? `finished: ${fmt(service.rows, 0)} rows in ${fmt(service.seconds, 1)} s`
+      : `stopped after ${fmt(service.seconds, 0)} s (time cap) with ${fmt(service.rows, 0)} of ${fmt(service.rows_to_process, 0)} rows; a full run would take about ${duration(service.rows_to_process / serviceRate(service))}`;
     return (
       `- ${name} (\`${JSON.stringify(service.body)}\`): ${how}; ${fmt(serviceRate(service), 0)} rows/s` +
-      (!service.done && service.window_rows_per_s.length >= 3 ? ` (median of ${service.window_rows_per_s.length} windows; overall ${fmt(service.rows_per_s, 0)})` : " over the whole job") +
-      (service.runs_rows_per_s?.length > 1 ? `, ${service.runs_rows_per_s.length % 2 === 0 ? "the slower middle one" : "the median"} of ${service.runs_rows_per_s.length} runs, each on a fresh Worker over the same state (${service.runs_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")} rows/s)` : "") +
+      (!service.done && service.window_rows_per_s.length >= 3
+        ? ` (median of ${service.window_rows_per_s.length} windows; overall ${fmt(service.rows_per_s, 0)})`
+        : " over the whole job") +
+      (service.runs_rows_per_s?.length > 1
+        ? `, ${service.runs_rows_per_s.length % 2 === 0 ? "the slower middle one" : "the median"} of ${service.runs_rows_per_s.length} runs, each on a fresh Worker over the same state (${service.runs_rows_per_s.map((rate) => fmt(rate, 0)).join(", ")} rows/s)`
+        : "") +
       `. Raw DELETE: ${fmt(raw.rows, 0)} rows at ${fmt(raw.rows_per_s, 0)} rows/s${rawPasses(raw)}. Slowdown ${fmt(slowdown, 2)}x.` +
       (raw.events
         ? ` The job also deleted ${fmt(service.detail?.events, 0)} stored events past retention; raw SQLite deletes ${fmt(raw.events.rows, 0)} in ${fmt(raw.events.seconds, 1)} s, and against items and events together the slowdown is ${fmt(withEvents, 2)}x.`
@@ -132,7 +198,12 @@ function scaleSection(storage, scale) {
     "",
     table(
       ["year", "no retention", "default retention", "default retention, if stored events were never deleted"],
-      scale.years.map((y) => [y.year, `${fmt(y.no_retention.gb, 1)} GB → ${y.no_retention.shards}`, `${fmt(y.default_retention.gb, 1)} GB → ${y.default_retention.shards}`, `${fmt(y.default_retention_events_never_deleted.gb, 1)} GB → ${y.default_retention_events_never_deleted.shards}`]),
+      scale.years.map((y) => [
+        y.year,
+        `${fmt(y.no_retention.gb, 1)} GB → ${y.no_retention.shards}`,
+        `${fmt(y.default_retention.gb, 1)} GB → ${y.default_retention.shards}`,
+        `${fmt(y.default_retention_events_never_deleted.gb, 1)} GB → ${y.default_retention_events_never_deleted.shards}`,
+      ]),
     ),
   ].join("\n");
 }
@@ -152,8 +223,13 @@ export function toMarkdown(results, plot = { files: [] }) {
     "",
     "## Targets",
     "",
-    table(["target", "measured", "target", "met"], targets.map((t) => [t.name, fmt(t.measured, 2), t.target, metText(t.met)])),
-    ...(results.errors.length ? ["", "## Errors", "", ...results.errors.map((e) => `- ${e.scenario}: ${e.error}`)] : []),
+    table(
+      ["target", "measured", "target", "met"],
+      targets.map((t) => [t.name, fmt(t.measured, 2), t.target, metText(t.met)]),
+    ),
+    ...(results.errors.length
+      ? ["", "## Errors", "", ...results.errors.map((e) => `- ${e.scenario}: ${e.error}`)]
+      : []),
     "",
     "## 1–4. Floor, first page, depth, history size",
     "",

@@ -21,9 +21,18 @@ export function buildWorker(outDir) {
  */
 export async function startServer({ bundle, persistTo, port, vars, logFile }) {
   const url = `http://127.0.0.1:${port}`;
-  if (await answers(url)) throw new Error(`something already listens on ${url} (an earlier run still going?); pass --port`);
+  if (await answers(url))
+    throw new Error(`something already listens on ${url} (an earlier run still going?); pass --port`);
   const args = [WRANGLER_BIN, "dev", bundle, "--config", path.join(ROOT, "wrangler.toml"), "--no-bundle"];
-  args.push("--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo, "--show-interactive-dev-session=false");
+  args.push(
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+  );
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, args, {

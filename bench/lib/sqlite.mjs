@@ -13,10 +13,16 @@ export function sqliteDriver() {
   try {
     const BetterSqlite3 = require("better-sqlite3");
     new BetterSqlite3(":memory:").close(); // loading the native addon happens here
-    driver = { name: "better-sqlite3", open: (file, { readOnly = false } = {}) => new BetterSqlite3(file, { readonly: readOnly }) };
+    driver = {
+      name: "better-sqlite3",
+      open: (file, { readOnly = false } = {}) => new BetterSqlite3(file, { readonly: readOnly }),
+    };
   } catch (error) {
     const { DatabaseSync } = require("node:sqlite");
-    const reason = error.code === "MODULE_NOT_FOUND" ? "better-sqlite3 is not a dependency" : `better-sqlite3 does not load: ${firstLine(error.message)}`;
+    const reason =
+      error.code === "MODULE_NOT_FOUND"
+        ? "better-sqlite3 is not a dependency"
+        : `better-sqlite3 does not load: ${firstLine(error.message)}`;
     driver = {
       name: "node:sqlite",
       reason:

@@ -4,7 +4,17 @@
 // migrations and the D1 bindings, and every run starts from a fresh copy of it.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { ROOT, shardDatabases, WRANGLER_BIN } from "../../scripts/lib/project.mjs";
 import { openDatabase } from "./sqlite.mjs";
@@ -29,7 +39,8 @@ export function wranglerSync(args, { quiet = true } = {}) {
 function templateKey() {
   const hash = createHash("sha256");
   const migrations = path.join(ROOT, "migrations");
-  for (const name of readdirSync(migrations).sort()) hash.update(name).update(readFileSync(path.join(migrations, name)));
+  for (const name of readdirSync(migrations).sort())
+    hash.update(name).update(readFileSync(path.join(migrations, name)));
   hash.update(JSON.stringify(shardDatabases()));
   hash.update(JSON.parse(readFileSync(path.join(ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version);
   return hash.digest("hex").slice(0, 16);
@@ -50,7 +61,9 @@ function wranglerAsync(args) {
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed:\n${output}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed:\n${output}`)),
+    );
   });
 }
 
@@ -71,7 +84,9 @@ async function buildTemplate(dir, log) {
       const created = sqliteFiles(path.join(own, D1_DIR));
       if (created.length !== 1) throw new Error(`expected one SQLite file for ${name}, found ${created.length}`);
       const db = openDatabase(path.join(own, D1_DIR, created[0]));
-      db.exec(`CREATE TABLE bench_shard_marker (binding TEXT NOT NULL); INSERT INTO bench_shard_marker VALUES ('${binding}');`);
+      db.exec(
+        `CREATE TABLE bench_shard_marker (binding TEXT NOT NULL); INSERT INTO bench_shard_marker VALUES ('${binding}');`,
+      );
       db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
       db.close();
       return { binding, name, file: created[0], own };
@@ -84,7 +99,14 @@ async function buildTemplate(dir, log) {
     log(`  ${shard.binding} (${shard.name}) -> ${shard.file.slice(0, 12)}…`);
   }
   rmSync(path.join(dir, "parts"), { recursive: true, force: true });
-  writeFileSync(path.join(dir, "shards.json"), JSON.stringify(shards.map(({ binding, name, file }) => ({ binding, name, file })), null, 2));
+  writeFileSync(
+    path.join(dir, "shards.json"),
+    JSON.stringify(
+      shards.map(({ binding, name, file }) => ({ binding, name, file })),
+      null,
+      2,
+    ),
+  );
   log(`  migrations applied to ${shards.length} shards in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -106,7 +128,8 @@ export async function prepareRunState({ fresh = false, log = console.log } = {})
   const template = path.join(STATE_DIR, `template-${templateKey()}`);
   if (fresh || !existsSync(path.join(template, "shards.json"))) {
     log("Applying the migrations to every shard (kept as a template for later runs):");
-    for (const name of readdirSync(STATE_DIR)) if (name.startsWith("template-")) rmSync(path.join(STATE_DIR, name), { recursive: true, force: true });
+    for (const name of readdirSync(STATE_DIR))
+      if (name.startsWith("template-")) rmSync(path.join(STATE_DIR, name), { recursive: true, force: true });
     const building = `${template}.building`;
     rmSync(building, { recursive: true, force: true });
     await buildTemplate(building, log);
@@ -130,10 +153,13 @@ export async function prepareRunState({ fresh = false, log = console.log } = {})
 const savedDatasetDir = (modeName) => path.join(STATE_DIR, `dataset-${modeName}-${templateKey()}`);
 
 export function saveDataset(modeName, shardFiles, dataset) {
-  for (const name of readdirSync(STATE_DIR)) if (name.startsWith(`dataset-${modeName}-`)) rmSync(path.join(STATE_DIR, name), { recursive: true, force: true });
+  for (const name of readdirSync(STATE_DIR))
+    if (name.startsWith(`dataset-${modeName}-`)) rmSync(path.join(STATE_DIR, name), { recursive: true, force: true });
   const dir = savedDatasetDir(modeName);
   mkdirSync(dir, { recursive: true });
-  shardFiles.forEach((file, index) => cpSync(file, path.join(dir, `shard-${index}.sqlite`)));
+  shardFiles.forEach((file, index) => {
+    cpSync(file, path.join(dir, `shard-${index}.sqlite`));
+  });
   writeFileSync(path.join(dir, "dataset.json"), JSON.stringify(dataset));
 }
 

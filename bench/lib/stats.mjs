@@ -19,7 +19,8 @@ export function middleBy(items, rate) {
 export const ratio = (numerator, denominator) =>
   numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
 
-export const round = (value, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
+export const round = (value, digits = 2) =>
+  value === null || value === undefined ? null : Number(value.toFixed(digits));
 
 /** Wall time of `work` in milliseconds, and its result. */
 export async function timed(work) {

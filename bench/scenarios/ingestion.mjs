@@ -34,7 +34,9 @@ function ingestedCount(shardFiles) {
   let total = 0;
   for (const file of shardFiles) {
     const db = openDatabase(file, { readOnly: true });
-    total += db.prepare("SELECT count(*) AS n FROM feed_items WHERE user_id > ? AND user_id <= ?").get(INGEST_USER_BASE, INGEST_USER_BASE + INGEST_USERS).n;
+    total += db
+      .prepare("SELECT count(*) AS n FROM feed_items WHERE user_id > ? AND user_id <= ?")
+      .get(INGEST_USER_BASE, INGEST_USER_BASE + INGEST_USERS).n;
     db.close();
   }
   return total;
@@ -58,8 +60,15 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
   const inFlight = new Set();
   for (let sent = 0; sent < events; sent += EVENTS_PER_REQUEST) {
     const batch = Array.from({ length: Math.min(EVENTS_PER_REQUEST, events - sent) }, makeEvent);
-    const request = api(baseUrl, "/api/internal/events/", { method: "POST", staff: true, body: { events: batch } }).then((result) => {
-      if (result.status !== 202) throw new Error(`async ingestion answered ${result.status}: ${result.text.slice(0, 200)} (is USE_ASYNC_ACTIVITY_FEED on?)`);
+    const request = api(baseUrl, "/api/internal/events/", {
+      method: "POST",
+      staff: true,
+      body: { events: batch },
+    }).then((result) => {
+      if (result.status !== 202)
+        throw new Error(
+          `async ingestion answered ${result.status}: ${result.text.slice(0, 200)} (is USE_ASYNC_ACTIVITY_FEED on?)`,
+        );
     });
     inFlight.add(request);
     request.catch(() => {}).then(() => inFlight.delete(request)); // the error surfaces through race/all below
@@ -76,13 +85,28 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
   const ms = performance.now() - started;
   const stored = count - before;
   await sleep(500); // wrangler logs an invocation after it returns, a little after its writes are visible
-  return { events, stored, complete: stored >= events, seconds: ms / 1000, produce_seconds: producedMs / 1000, items_per_s: stored / (ms / 1000), ...handBacks(logFile, logFrom) };
+  return {
+    events,
+    stored,
+    complete: stored >= events,
+    seconds: ms / 1000,
+    produce_seconds: producedMs / 1000,
+    items_per_s: stored / (ms / 1000),
+    ...handBacks(logFile, logFrom),
+  };
 }
 
 export async function ingestViaQueue({ baseUrl, shardFiles, logFile, mode, log }) {
   const runs = [];
   for (let round = 1; round <= mode.ingest.rounds; round++) {
-    const run = await queueRound({ baseUrl, shardFiles, logFile, events: mode.ingest.events, round, timeoutSeconds: 300 });
+    const run = await queueRound({
+      baseUrl,
+      shardFiles,
+      logFile,
+      events: mode.ingest.events,
+      round,
+      timeoutSeconds: 300,
+    });
     runs.push(run);
     log(
       `    round ${round}/${mode.ingest.rounds}: ${run.stored}/${run.events} items in ${run.seconds.toFixed(1)} s ` +

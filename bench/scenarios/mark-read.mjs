@@ -2,10 +2,11 @@
 // against the same UPDATE on a raw copy of the shard file (same schema and
 // triggers, same rows). Fresh data for every repetition: each repetition is
 // another user with 10,000 unread items, loaded for this purpose.
+
+import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
 import { apiExpect, FEED } from "../lib/api.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
 import { median, ratio } from "../lib/stats.mjs";
-import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
 
 /** The statement src/db/read-state.ts runs for `mark_all`. */
 const MARK_ALL = "UPDATE feed_items SET is_read = 1, read_at = ? WHERE user_id = ? AND is_read = 0";
@@ -41,9 +42,14 @@ export async function markReadService({ baseUrl, userIds, expected }) {
   const runs = [];
   for (const userId of userIds) {
     const started = performance.now();
-    const body = await apiExpect(baseUrl, `${FEED}mark-read/`, 200, { method: "POST", userId, body: { mark_all: true } });
+    const body = await apiExpect(baseUrl, `${FEED}mark-read/`, 200, {
+      method: "POST",
+      userId,
+      body: { mark_all: true },
+    });
     const ms = performance.now() - started;
-    if (body.updated_count !== expected) throw new Error(`mark-read for user ${userId} updated ${body.updated_count}, expected ${expected}`);
+    if (body.updated_count !== expected)
+      throw new Error(`mark-read for user ${userId} updated ${body.updated_count}, expected ${expected}`);
     runs.push({ user_id: userId, ms, updated: body.updated_count });
   }
   return { runs, median_ms: median(runs.map((run) => run.ms)) };

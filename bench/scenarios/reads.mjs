@@ -26,9 +26,13 @@ async function cursorPagePath(baseUrl, userId, page) {
     cursor = new URL(body.next).searchParams.get("cursor");
   }
   const path = `${FEED}?cursor=${cursor}`;
-  const [cursorPage, numbered] = await Promise.all([apiExpect(baseUrl, path, 200, { userId }), apiExpect(baseUrl, `${FEED}?page=${page}`, 200, { userId })]);
+  const [cursorPage, numbered] = await Promise.all([
+    apiExpect(baseUrl, path, 200, { userId }),
+    apiExpect(baseUrl, `${FEED}?page=${page}`, 200, { userId }),
+  ]);
   const ids = (listing) => listing.results.map((item) => item.id).join(",");
-  if (cursorPage.results.length !== 20 || ids(cursorPage) !== ids(numbered)) throw new Error(`cursor page ${page} does not list the items of ?page=${page}`);
+  if (cursorPage.results.length !== 20 || ids(cursorPage) !== ids(numbered))
+    throw new Error(`cursor page ${page} does not list the items of ?page=${page}`);
   return path;
 }
 
@@ -36,7 +40,9 @@ async function cursorPagePath(baseUrl, userId, page) {
 function roundRatio(results, a, b, key) {
   const runsA = results[a]?.per_run ?? [];
   const runsB = results[b]?.per_run ?? [];
-  return median(runsA.map((run, index) => ratio(run[key], runsB[index]?.[key] ?? null)).filter((value) => value !== null));
+  return median(
+    runsA.map((run, index) => ratio(run[key], runsB[index]?.[key] ?? null)).filter((value) => value !== null),
+  );
 }
 
 export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
@@ -47,7 +53,9 @@ export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
   const asUser = (userId) => ({ authorization: authHeader(userId) });
 
   const walk = await timed(() => cursorPagePath(baseUrl, bigUser, DEPTH_PAGE));
-  log(`  walked the cursor chain of user ${bigUser} to page ${DEPTH_PAGE} (checked against ?page=${DEPTH_PAGE}) in ${(walk.ms / 1000).toFixed(1)} s (not timed below)`);
+  log(
+    `  walked the cursor chain of user ${bigUser} to page ${DEPTH_PAGE} (checked against ?page=${DEPTH_PAGE}) in ${(walk.ms / 1000).toFixed(1)} s (not timed below)`,
+  );
 
   const pool = regularUserIds.slice(0, mode.randomUsers);
   const random = randomSource(42);
@@ -58,14 +66,39 @@ export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
       label: `first page ?is_read=false, ${pool.length} users at random`,
       next: () => ({ path: `${FEED}?is_read=false`, headers: asUser(pool[Math.floor(random() * pool.length)]) }),
     },
-    { name: "cursor_page_1", label: `cursor page 1 (${big} items)`, path: `${FEED}?pagination=cursor`, headers: asUser(bigUser) },
-    { name: `cursor_page_${DEPTH_PAGE}`, label: `cursor page ${DEPTH_PAGE} (${big} items)`, path: walk.result, headers: asUser(bigUser) },
-    { name: `page_${DEPTH_PAGE}`, label: `?page=${DEPTH_PAGE} (${big} items)`, path: `${FEED}?page=${DEPTH_PAGE}`, headers: asUser(bigUser) },
+    {
+      name: "cursor_page_1",
+      label: `cursor page 1 (${big} items)`,
+      path: `${FEED}?pagination=cursor`,
+      headers: asUser(bigUser),
+    },
+    {
+      name: `cursor_page_${DEPTH_PAGE}`,
+      label: `cursor page ${DEPTH_PAGE} (${big} items)`,
+      path: walk.result,
+      headers: asUser(bigUser),
+    },
+    {
+      name: `page_${DEPTH_PAGE}`,
+      label: `?page=${DEPTH_PAGE} (${big} items)`,
+      path: `${FEED}?page=${DEPTH_PAGE}`,
+      headers: asUser(bigUser),
+    },
   ];
   for (const size of sizes) {
     const userId = HISTORY_USER_BASE + size;
-    targets.push({ name: `first_page_${size}`, label: `first page, ?page=1 (${size} items)`, path: FEED, headers: asUser(userId) });
-    targets.push({ name: `summary_${size}`, label: `summary (${size} items)`, path: `${FEED}summary/`, headers: asUser(userId) });
+    targets.push({
+      name: `first_page_${size}`,
+      label: `first page, ?page=1 (${size} items)`,
+      path: FEED,
+      headers: asUser(userId),
+    });
+    targets.push({
+      name: `summary_${size}`,
+      label: `summary (${size} items)`,
+      path: `${FEED}summary/`,
+      headers: asUser(userId),
+    });
   }
 
   const results = await measureTargets(baseUrl, targets, { ...mode, log });
@@ -89,10 +122,14 @@ export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
 export async function checkDataVisible({ baseUrl, mode, markReadUserIds }) {
   for (const size of mode.historySizes) {
     const summary = await apiExpect(baseUrl, `${FEED}summary/`, 200, { userId: HISTORY_USER_BASE + size });
-    if (summary.total_items !== size) throw new Error(`user ${HISTORY_USER_BASE + size}: the Worker sees ${summary.total_items} items, ${size} were loaded`);
+    if (summary.total_items !== size)
+      throw new Error(
+        `user ${HISTORY_USER_BASE + size}: the Worker sees ${summary.total_items} items, ${size} were loaded`,
+      );
   }
   for (const userId of markReadUserIds) {
     const summary = await apiExpect(baseUrl, `${FEED}summary/`, 200, { userId });
-    if (summary.unread_count !== mode.markReadItems) throw new Error(`user ${userId}: ${summary.unread_count} unread, expected ${mode.markReadItems}`);
+    if (summary.unread_count !== mode.markReadItems)
+      throw new Error(`user ${userId}: ${summary.unread_count} unread, expected ${mode.markReadItems}`);
   }
 }

@@ -37,11 +37,19 @@ function rawPass(files, now, withCleanup) {
   if (!withCleanup) return { archive, archiveEvents };
   const cleanup = rawDelete(
     files,
-    ACTIVITY_TYPE_NAMES.map((type) => ["DELETE FROM feed_items WHERE activity_type = ? AND created_at < ?", type, now - retentionDays(type) * DAY]),
+    ACTIVITY_TYPE_NAMES.map((type) => [
+      "DELETE FROM feed_items WHERE activity_type = ? AND created_at < ?",
+      type,
+      now - retentionDays(type) * DAY,
+    ]),
   );
   const cleanupEvents = rawDelete(
     files,
-    ACTIVITY_TYPE_NAMES.map((type) => ["DELETE FROM events WHERE event_type = ? AND occurred_at < ?", type, now - retentionDays(type) * DAY]),
+    ACTIVITY_TYPE_NAMES.map((type) => [
+      "DELETE FROM events WHERE event_type = ? AND occurred_at < ?",
+      type,
+      now - retentionDays(type) * DAY,
+    ]),
   );
   return { archive, archiveEvents, cleanup, cleanupEvents };
 }
@@ -49,7 +57,10 @@ function rawPass(files, now, withCleanup) {
 /** One measure's median pass (by rows/s; the passes are odd in number), with every pass's rate for the report. */
 function medianPass(passes, pick) {
   const runs = passes.map(pick);
-  return { ...middleBy(runs, (run) => run.rows_per_s), passes_rows_per_s: runs.map((run) => Math.round(run.rows_per_s)) };
+  return {
+    ...middleBy(runs, (run) => run.rows_per_s),
+    passes_rows_per_s: runs.map((run) => Math.round(run.rows_per_s)),
+  };
 }
 
 /**
@@ -65,13 +76,20 @@ export function retentionRaw({ freshCopies, passes, now, withCleanup = true }) {
   for (const [name, count] of Object.entries(passes)) {
     if (count % 2 === 0) throw new Error(`raw ${name} passes must be odd (got ${count}): the median must be one pass`);
   }
-  if (withCleanup && passes.cleanup > passes.archive) throw new Error("cleanup's raw passes run after archive's: no more of them than archive's");
-  const results = Array.from({ length: passes.archive }, (_, index) => rawPass(freshCopies(), now, withCleanup && index < passes.cleanup));
+  if (withCleanup && passes.cleanup > passes.archive)
+    throw new Error("cleanup's raw passes run after archive's: no more of them than archive's");
+  const results = Array.from({ length: passes.archive }, (_, index) =>
+    rawPass(freshCopies(), now, withCleanup && index < passes.cleanup),
+  );
   const archive = medianPass(results, (pass) => pass.archive);
   const archiveEvents = medianPass(results, (pass) => pass.archiveEvents);
   const raw = {
     passes: passes.archive,
-    archive: { ...archive, events: eventsBaseline(archive, archiveEvents), statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days` },
+    archive: {
+      ...archive,
+      events: eventsBaseline(archive, archiveEvents),
+      statement: `DELETE FROM feed_items WHERE created_at < now - ${ARCHIVE_OLDER_THAN_DAYS} days`,
+    },
   };
   if (!withCleanup) return raw;
   const withCleanupPasses = results.slice(0, passes.cleanup);
@@ -79,12 +97,20 @@ export function retentionRaw({ freshCopies, passes, now, withCleanup = true }) {
   const cleanupEvents = medianPass(withCleanupPasses, (pass) => pass.cleanupEvents);
   return {
     ...raw,
-    cleanup: { ...cleanup, events: eventsBaseline(cleanup, cleanupEvents), statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type" },
+    cleanup: {
+      ...cleanup,
+      events: eventsBaseline(cleanup, cleanupEvents),
+      statement: "DELETE FROM feed_items WHERE activity_type = ? AND created_at < now - retention(type), per type",
+    },
   };
 }
 
 /** Items and events together: rows/s counted in items, time for both, like the service's job. */
-const eventsBaseline = (items, events) => ({ rows: events.rows, seconds: events.seconds, items_rows_per_s: items.rows / (items.seconds + events.seconds) });
+const eventsBaseline = (items, events) => ({
+  rows: events.rows,
+  seconds: events.seconds,
+  items_rows_per_s: items.rows / (items.seconds + events.seconds),
+});
 
 /** Rates over consecutive windows of the job's progress, and their median. */
 function windowRates(samples, windowSeconds) {
@@ -114,7 +140,8 @@ async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
   if (dryRun.status === 404) return { available: false, reason: `POST ${path} answered 404: not in this build` };
   const started = performance.now();
   const response = await api(baseUrl, path, { method: "POST", staff: true, body });
-  if (response.status !== 202 || !response.json?.job_id) return { available: false, reason: `POST ${path} answered ${response.status}: ${response.text.slice(0, 200)}` };
+  if (response.status !== 202 || !response.json?.job_id)
+    return { available: false, reason: `POST ${path} answered ${response.status}: ${response.text.slice(0, 200)}` };
   const jobId = response.json.job_id;
   // Timed by our clock when each progress report arrives: the job's own
   // updated_at is the start of the consumer invocation that committed the chunk
@@ -134,7 +161,9 @@ async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
   }
   const seconds = samples.at(-1).t;
   const rates = windowRates(samples, Math.max(2, Math.min(10, maxSeconds / 6)));
-  log(`    ${path} ${JSON.stringify(body)}: ${job.done ? "done" : "stopped (time cap)"} — ${job.affected} of ${dryRun.json?.total ?? "?"} rows in ${seconds.toFixed(1)} s; slowest progress poll ${(Math.max(...polls) / 1000).toFixed(1)} s`);
+  log(
+    `    ${path} ${JSON.stringify(body)}: ${job.done ? "done" : "stopped (time cap)"} — ${job.affected} of ${dryRun.json?.total ?? "?"} rows in ${seconds.toFixed(1)} s; slowest progress poll ${(Math.max(...polls) / 1000).toFixed(1)} s`,
+  );
   return {
     available: true,
     body,
@@ -152,12 +181,24 @@ async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
 }
 
 export async function archiveService({ baseUrl, mode, log }) {
-  return followJob({ baseUrl, path: "/api/admin/archive/", bodies: [{ older_than_days: ARCHIVE_OLDER_THAN_DAYS }], maxSeconds: mode.jobSeconds.archive, log });
+  return followJob({
+    baseUrl,
+    path: "/api/admin/archive/",
+    bodies: [{ older_than_days: ARCHIVE_OLDER_THAN_DAYS }],
+    maxSeconds: mode.jobSeconds.archive,
+    log,
+  });
 }
 
 /** Cleanup without archiving (a plain delete, like the baseline) when the API has the switch. */
 export async function cleanupService({ baseUrl, mode, log }) {
-  return followJob({ baseUrl, path: "/api/admin/cleanup/", bodies: [{ archive: false }, {}], maxSeconds: mode.jobSeconds.cleanup, log });
+  return followJob({
+    baseUrl,
+    path: "/api/admin/cleanup/",
+    bodies: [{ archive: false }, {}],
+    maxSeconds: mode.jobSeconds.cleanup,
+    log,
+  });
 }
 
 /**
@@ -166,7 +207,11 @@ export async function cleanupService({ baseUrl, mode, log }) {
  * median over windows of its progress when there are several.
  */
 export const serviceRate = (run) =>
-  run?.available ? (!run.done && run.window_rows_per_s.length >= 3 ? run.median_window_rows_per_s : run.rows_per_s) : null;
+  run?.available
+    ? !run.done && run.window_rows_per_s.length >= 3
+      ? run.median_window_rows_per_s
+      : run.rows_per_s
+    : null;
 
 /**
  * The median of repeated runs of one job (by the rate serviceRate takes), with

@@ -2,8 +2,8 @@
 // files, then the design's growth table (1M users, 12M items a year) and the
 // default retention give how many 10 GB D1 shards a deployment needs.
 import { ACTIVITY_TYPE_NAMES, retentionDays, TYPE_MIX } from "../lib/dataset.mjs";
-import { databaseBytes } from "../lib/state.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
+import { databaseBytes } from "../lib/state.mjs";
 
 export const D1_MAX_BYTES = 10e9; // 10 GB per D1 database
 const ITEMS_PER_YEAR = 12_000_000; // design: 1M users x 1 item/user/month
@@ -19,7 +19,11 @@ export function measureStorage(shardFiles) {
   for (const file of shardFiles) {
     fileBytes += databaseBytes(file);
     const db = openDatabase(file, { readOnly: true });
-    for (const row of db.prepare("SELECT m.tbl_name AS name, sum(s.pgsize) AS bytes FROM dbstat AS s JOIN sqlite_master AS m ON m.name = s.name GROUP BY m.tbl_name").all()) {
+    for (const row of db
+      .prepare(
+        "SELECT m.tbl_name AS name, sum(s.pgsize) AS bytes FROM dbstat AS s JOIN sqlite_master AS m ON m.name = s.name GROUP BY m.tbl_name",
+      )
+      .all()) {
       tables[row.name] = (tables[row.name] ?? 0) + row.bytes;
     }
     items += db.prepare("SELECT count(*) AS n FROM feed_items").get().n;
@@ -41,8 +45,13 @@ export function measureStorage(shardFiles) {
 
 export function scaleOnPaper(storage) {
   // Items kept at any time once retention runs: each type's last `retention` days.
-  const retained = ACTIVITY_TYPE_NAMES.reduce((sum, type) => sum + ITEMS_PER_YEAR * TYPE_MIX[type] * (Math.min(retentionDays(type), 365) / 365), 0);
-  const eventsPerYear = ITEMS_PER_YEAR * ACTIVITY_TYPE_NAMES.filter((type) => !REMINDERS.has(type)).reduce((sum, type) => sum + TYPE_MIX[type], 0);
+  const retained = ACTIVITY_TYPE_NAMES.reduce(
+    (sum, type) => sum + ITEMS_PER_YEAR * TYPE_MIX[type] * (Math.min(retentionDays(type), 365) / 365),
+    0,
+  );
+  const eventsPerYear =
+    ITEMS_PER_YEAR *
+    ACTIVITY_TYPE_NAMES.filter((type) => !REMINDERS.has(type)).reduce((sum, type) => sum + TYPE_MIX[type], 0);
   const shards = (bytes) => Math.max(1, Math.ceil(bytes / D1_MAX_BYTES));
   const years = [1, 2, 3].map((year) => {
     const noRetention = year * ITEMS_PER_YEAR * storage.bytes_per_item;

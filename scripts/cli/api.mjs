@@ -19,11 +19,17 @@ export function createClient({ url, token }) {
     try {
       response = await fetch(`${base}${path}`, {
         method,
-        headers: { Authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        headers: {
+          Authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new ApiError(0, `cannot reach ${base} (${error.cause?.code ?? error.message}); is the service running? (npm run dev)`);
+      throw new ApiError(
+        0,
+        `cannot reach ${base} (${error.cause?.code ?? error.message}); is the service running? (npm run dev)`,
+      );
     }
     const text = await response.text();
     let parsed = text;

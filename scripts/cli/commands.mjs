@@ -9,7 +9,9 @@ async function followJob(api, jobId, { json, verb }) {
   for (;;) {
     const job = await api.get(`/api/admin/jobs/${jobId}/`);
     const shardsDone = job.shards.filter((shard) => shard.done).length;
-    progress.update(`${job.kind} ${jobId}: ${number(job.processed)} processed, ${number(job.affected)} ${verb}, ${shardsDone}/${job.shards.length} shards done`);
+    progress.update(
+      `${job.kind} ${jobId}: ${number(job.processed)} processed, ${number(job.affected)} ${verb}, ${shardsDone}/${job.shards.length} shards done`,
+    );
     if (job.done) {
       progress.done();
       return job;
@@ -38,23 +40,34 @@ export async function cleanup(api, options, out) {
   const run = await api.post("/api/admin/cleanup/", body);
   if (options.json && run.status === "dry_run") return out.json(run);
   if (run.status === "dry_run") {
-    out.line(`By type:\n${countsTable(run.per_type, "activity_type")}\n\nBy shard:\n${countsTable(run.per_shard, "shard")}\n`);
+    out.line(
+      `By type:\n${countsTable(run.per_type, "activity_type")}\n\nBy shard:\n${countsTable(run.per_shard, "shard")}\n`,
+    );
     return out.line(`DRY RUN: Would delete ${run.total} items total`);
   }
   const job = await followJob(api, run.job_id, { json: options.json, verb: "deleted" });
   if (options.json) return out.json(job);
-  out.line(`${shardTable(job)}\n\nBy type:\n${countsTable(Object.fromEntries(Object.entries(job.detail).filter(([key]) => key !== "archived")), "activity_type")}\n`);
-  if (job.detail.archived) out.line(`Archived ${job.detail.archived} items to R2 (run ${job.job_id}) before deleting them.`);
+  out.line(
+    `${shardTable(job)}\n\nBy type:\n${countsTable(Object.fromEntries(Object.entries(job.detail).filter(([key]) => key !== "archived")), "activity_type")}\n`,
+  );
+  if (job.detail.archived)
+    out.line(`Archived ${job.detail.archived} items to R2 (run ${job.job_id}) before deleting them.`);
   out.line(`Successfully deleted ${job.affected} items total`);
 }
 
 export async function populate(api, options, out) {
   const userId = options["user-id"] ? Number(options["user-id"]) : undefined;
-  const body = { days_back: Number(options["days-back"] ?? 30), dry_run: options["dry-run"], ...(userId ? { user_id: userId } : {}) };
+  const body = {
+    days_back: Number(options["days-back"] ?? 30),
+    dry_run: options["dry-run"],
+    ...(userId ? { user_id: userId } : {}),
+  };
   if (userId && !options.json) out.line(`Processing user: ${userId}`);
   const run = await api.post("/api/admin/populate/", body);
-  if (run.status === "dry_run") return options.json ? out.json(run) : out.line(`DRY RUN: Would create ${run.would_create} activity feed items`);
-  if (run.status === "completed") return options.json ? out.json(run) : out.line(`Successfully created ${run.created_count} activity feed items`);
+  if (run.status === "dry_run")
+    return options.json ? out.json(run) : out.line(`DRY RUN: Would create ${run.would_create} activity feed items`);
+  if (run.status === "completed")
+    return options.json ? out.json(run) : out.line(`Successfully created ${run.created_count} activity feed items`);
   const job = await followJob(api, run.job_id, { json: options.json, verb: "created" });
   if (options.json) return out.json(job);
   out.line(`${shardTable(job)}\n`);
@@ -62,9 +75,16 @@ export async function populate(api, options, out) {
 }
 
 export async function archive(api, options, out) {
-  const body = { older_than_days: Number(options["older-than-days"] ?? 365), dry_run: options["dry-run"], only_read: options["only-read"] };
+  const body = {
+    older_than_days: Number(options["older-than-days"] ?? 365),
+    dry_run: options["dry-run"],
+    only_read: options["only-read"],
+  };
   const run = await api.post("/api/admin/archive/", body);
-  if (run.status === "dry_run") return options.json ? out.json(run) : out.line(`${countsTable(run.per_shard, "shard")}\n\nDRY RUN: Would archive ${run.total} items total`);
+  if (run.status === "dry_run")
+    return options.json
+      ? out.json(run)
+      : out.line(`${countsTable(run.per_shard, "shard")}\n\nDRY RUN: Would archive ${run.total} items total`);
   const job = await followJob(api, run.job_id, { json: options.json, verb: "archived" });
   if (options.json) return out.json({ ...job, archived_count: job.detail.archived ?? 0, deleted_count: job.affected });
   out.line(`${shardTable(job)}\n`);
@@ -80,7 +100,9 @@ export async function restore(api, options, out, target) {
     keys = [];
     let cursor;
     do {
-      const page = await api.get(`/api/admin/archives/?run_id=${encodeURIComponent(target)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page = await api.get(
+        `/api/admin/archives/?run_id=${encodeURIComponent(target)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       keys.push(...page.results.map((entry) => entry.key));
       cursor = page.next_cursor;
     } while (cursor);
@@ -102,7 +124,9 @@ export async function restore(api, options, out, target) {
 }
 
 export async function archives(api, options, out) {
-  const page = await api.get(`/api/admin/archives/${options["run-id"] ? `?run_id=${encodeURIComponent(options["run-id"])}` : ""}`);
+  const page = await api.get(
+    `/api/admin/archives/${options["run-id"] ? `?run_id=${encodeURIComponent(options["run-id"])}` : ""}`,
+  );
   if (options.json) return out.json(page);
   out.line(
     table(page.results, [
@@ -113,7 +137,9 @@ export async function archives(api, options, out) {
       { title: "to", value: (entry) => entry.last_created_at.slice(0, 10) },
     ]),
   );
-  out.line(`\n${page.count} archive(s), ${number(page.total_rows)} rows${page.next_cursor ? " (more: use the API's cursor)" : ""}`);
+  out.line(
+    `\n${page.count} archive(s), ${number(page.total_rows)} rows${page.next_cursor ? " (more: use the API's cursor)" : ""}`,
+  );
 }
 
 export async function stats(api, options, out) {
@@ -126,15 +152,18 @@ export async function stats(api, options, out) {
   const result = await api.get("/api/admin/stats/");
   if (options.json) return out.json(result);
   out.line(
-    table([...result.shards, { shard: "total", ...result.total }], [
-      { title: "shard", value: (row) => row.shard, align: "right" },
-      { title: "items", value: (row) => number(row.items), align: "right" },
-      { title: "unread", value: (row) => number(row.unread_items), align: "right" },
-      { title: "users", value: (row) => number(row.users), align: "right" },
-      { title: "events", value: (row) => number(row.events), align: "right" },
-      { title: "db bytes", value: (row) => number(row.database_bytes), align: "right" },
-      { title: "oldest item", value: (row) => row.oldest_item ?? "-" },
-    ]),
+    table(
+      [...result.shards, { shard: "total", ...result.total }],
+      [
+        { title: "shard", value: (row) => row.shard, align: "right" },
+        { title: "items", value: (row) => number(row.items), align: "right" },
+        { title: "unread", value: (row) => number(row.unread_items), align: "right" },
+        { title: "users", value: (row) => number(row.users), align: "right" },
+        { title: "events", value: (row) => number(row.events), align: "right" },
+        { title: "db bytes", value: (row) => number(row.database_bytes), align: "right" },
+        { title: "oldest item", value: (row) => row.oldest_item ?? "-" },
+      ],
+    ),
   );
   out.line(`\nItems per type:\n${countsTable(result.total.items_per_type, "activity_type")}`);
   if (result.total.bytes_per_item) out.line(`\n~${result.total.bytes_per_item} bytes per item (database size / items)`);
@@ -152,7 +181,9 @@ export async function jobs(api, options, out, jobId, extra) {
   }
   if (jobId) {
     const job = await api.get(`/api/admin/jobs/${encodeURIComponent(jobId)}/`);
-    return options.json ? out.json(job) : out.line(`${job.kind} ${job.job_id}: ${job.done ? "done" : "running"}\n${shardTable(job)}`);
+    return options.json
+      ? out.json(job)
+      : out.line(`${job.kind} ${job.job_id}: ${job.done ? "done" : "running"}\n${shardTable(job)}`);
   }
   const list = await api.get("/api/admin/jobs/?limit=20");
   if (options.json) return out.json(list);

@@ -2,8 +2,15 @@
 
 export function table(rows, columns) {
   if (rows.length === 0) return "(none)";
-  const widths = columns.map((column) => Math.max(column.title.length, ...rows.map((row) => String(column.value(row) ?? "").length)));
-  const line = (cells) => cells.map((cell, index) => (columns[index].align === "right" ? cell.padStart(widths[index]) : cell.padEnd(widths[index]))).join("  ");
+  const widths = columns.map((column) =>
+    Math.max(column.title.length, ...rows.map((row) => String(column.value(row) ?? "").length)),
+  );
+  const line = (cells) =>
+    cells
+      .map((cell, index) =>
+        columns[index].align === "right" ? cell.padStart(widths[index]) : cell.padEnd(widths[index]),
+      )
+      .join("  ");
   return [
     line(columns.map((column) => column.title)),
     line(widths.map((width) => "-".repeat(width))),

@@ -53,7 +53,15 @@ const { values: options, positionals } = (() => {
 })();
 
 const [name, ...rest] = positionals;
-const command = { cleanup: commands.cleanup, populate: commands.populate, archive: commands.archive, restore: commands.restore, archives: commands.archives, stats: commands.stats, jobs: commands.jobs }[name];
+const command = {
+  cleanup: commands.cleanup,
+  populate: commands.populate,
+  archive: commands.archive,
+  restore: commands.restore,
+  archives: commands.archives,
+  stats: commands.stats,
+  jobs: commands.jobs,
+}[name];
 if (options.help || !command) {
   console.error(USAGE);
   process.exit(options.help ? 0 : 2);
@@ -65,7 +73,10 @@ for (const numeric of ["older-than-days", "days-back", "user-id"]) {
   }
 }
 
-const out = { line: (text) => process.stdout.write(`${text}\n`), json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`) };
+const out = {
+  line: (text) => process.stdout.write(`${text}\n`),
+  json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+};
 try {
   await command(createClient({ url: options.url, token: options.token }), options, out, ...rest);
 } catch (error) {

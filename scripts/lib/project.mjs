@@ -1,8 +1,8 @@
 // Small helpers shared by the project's scripts (Node, no build step).
 import { createHmac } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -14,7 +14,10 @@ export function shardDatabases() {
   const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   const blocks = toml.split("[[d1_databases]]").slice(1);
   return blocks
-    .map((block) => ({ binding: /binding\s*=\s*"([^"]+)"/.exec(block)?.[1], name: /database_name\s*=\s*"([^"]+)"/.exec(block)?.[1] }))
+    .map((block) => ({
+      binding: /binding\s*=\s*"([^"]+)"/.exec(block)?.[1],
+      name: /database_name\s*=\s*"([^"]+)"/.exec(block)?.[1],
+    }))
     .filter((db) => db.binding?.startsWith("SHARD_") && db.name)
     .sort((a, b) => Number(a.binding.slice(6)) - Number(b.binding.slice(6)));
 }
@@ -38,7 +41,9 @@ export function signToken({ userId, staff = false, ttlSeconds = 86_400, secret =
   if (!secret) throw new Error("JWT_SECRET is not set (.dev.vars)");
   const now = Math.floor(Date.now() / 1000);
   const header = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const payload = base64url(JSON.stringify({ sub: String(userId), ...(staff ? { is_staff: true } : {}), iat: now, exp: now + ttlSeconds }));
+  const payload = base64url(
+    JSON.stringify({ sub: String(userId), ...(staff ? { is_staff: true } : {}), iat: now, exp: now + ttlSeconds }),
+  );
   const signature = createHmac("sha256", secret).update(`${header}.${payload}`).digest("base64url");
   return `${header}.${payload}.${signature}`;
 }

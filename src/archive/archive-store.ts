@@ -1,5 +1,5 @@
 import { isoTime } from "../feed/feed-item";
-import { ARCHIVE_COLUMNS, decodeNdjson, encodeNdjson, gunzip, gzip, sha256Hex, type ArchivedRow } from "./ndjson";
+import { ARCHIVE_COLUMNS, type ArchivedRow, decodeNdjson, encodeNdjson, gunzip, gzip, sha256Hex } from "./ndjson";
 
 /**
  * Archive objects in R2. Key layout:
@@ -88,7 +88,12 @@ export interface ArchiveListing {
   cursor: string | null;
 }
 
-export async function listArchives(bucket: R2Bucket, prefix = ARCHIVE_PREFIX, cursor?: string, limit = 1000): Promise<ArchiveListing> {
+export async function listArchives(
+  bucket: R2Bucket,
+  prefix = ARCHIVE_PREFIX,
+  cursor?: string,
+  limit = 1000,
+): Promise<ArchiveListing> {
   const listing = await bucket.list({ prefix, limit, include: ["customMetadata"], ...(cursor ? { cursor } : {}) });
   const archives = listing.objects
     .filter((object) => object.key.endsWith(OBJECT_SUFFIX) && object.customMetadata?.manifest)
@@ -97,7 +102,10 @@ export async function listArchives(bucket: R2Bucket, prefix = ARCHIVE_PREFIX, cu
 }
 
 /** Reads an archive back, checking it against its manifest's checksum. */
-export async function readArchive(bucket: R2Bucket, key: string): Promise<{ manifest: ArchiveManifest; rows: ArchivedRow[] } | undefined> {
+export async function readArchive(
+  bucket: R2Bucket,
+  key: string,
+): Promise<{ manifest: ArchiveManifest; rows: ArchivedRow[] } | undefined> {
   const objectKey = key.endsWith(MANIFEST_SUFFIX) ? `${key.slice(0, -MANIFEST_SUFFIX.length)}${OBJECT_SUFFIX}` : key;
   const object = await bucket.get(objectKey);
   if (!object) return undefined;
@@ -106,6 +114,7 @@ export async function readArchive(bucket: R2Bucket, key: string): Promise<{ mani
   const body = new Uint8Array(await object.arrayBuffer());
   if ((await sha256Hex(body)) !== manifest.sha256) throw new Error(`${objectKey} does not match its checksum`);
   const rows = decodeNdjson(await gunzip(body));
-  if (rows.length !== manifest.rows) throw new Error(`${objectKey} holds ${rows.length} rows, its manifest says ${manifest.rows}`);
+  if (rows.length !== manifest.rows)
+    throw new Error(`${objectKey} holds ${rows.length} rows, its manifest says ${manifest.rows}`);
   return { manifest: { ...manifest, columns: ARCHIVE_COLUMNS }, rows };
 }

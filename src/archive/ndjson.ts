@@ -47,7 +47,8 @@ async function pipeThrough(bytes: Uint8Array, transform: CompressionStream | Dec
 }
 
 export const gzip = (text: string) => pipeThrough(new TextEncoder().encode(text), new CompressionStream("gzip"));
-export const gunzip = async (bytes: Uint8Array) => new TextDecoder().decode(await pipeThrough(bytes, new DecompressionStream("gzip")));
+export const gunzip = async (bytes: Uint8Array) =>
+  new TextDecoder().decode(await pipeThrough(bytes, new DecompressionStream("gzip")));
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);

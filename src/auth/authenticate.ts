@@ -17,7 +17,9 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
     keys.set(secret, key);
   }
   return key;
@@ -44,7 +46,13 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const token = BEARER.exec(header)?.[1];
   if (!token) return detail(c, 401, "Authorization header must be 'Bearer <token>'.", CHALLENGE);
   const principal = await principalFromToken(token, c.var.config.jwtSecret);
-  if (!principal) return detail(c, 401, "Given token not valid: bad signature, expired, no 'exp', or no user id in 'sub'.", CHALLENGE);
+  if (!principal)
+    return detail(
+      c,
+      401,
+      "Given token not valid: bad signature, expired, no 'exp', or no user id in 'sub'.",
+      CHALLENGE,
+    );
   c.set("principal", principal);
   await next();
 });

@@ -48,14 +48,20 @@ async function putAll(kv: KVNamespace, counts: ReadonlyMap<number, number>, ttlS
 
 async function unreadFromD1(env: Env, userIds: readonly number[]): Promise<Map<number, number>> {
   const byShard = shardsOf(env).groupByUser(userIds, (userId) => userId);
-  const maps = await Promise.all([...byShard].map(async ([shard, users]) => unreadMapFrom(users, await unreadCountsStatement(shard, users).all())));
+  const maps = await Promise.all(
+    [...byShard].map(async ([shard, users]) => unreadMapFrom(users, await unreadCountsStatement(shard, users).all())),
+  );
   return new Map(maps.flatMap((map) => [...map]));
 }
 
 /** The users among these whose unread count is cached now, and the KV operations that took. */
-export async function cachedAmong(kv: KVNamespace, userIds: readonly number[]): Promise<{ cached: number[]; operations: number }> {
+export async function cachedAmong(
+  kv: KVNamespace,
+  userIds: readonly number[],
+): Promise<{ cached: number[]; operations: number }> {
   const batches: number[][] = [];
-  for (let start = 0; start < userIds.length; start += BULK_READ_KEYS) batches.push(userIds.slice(start, start + BULK_READ_KEYS));
+  for (let start = 0; start < userIds.length; start += BULK_READ_KEYS)
+    batches.push(userIds.slice(start, start + BULK_READ_KEYS));
   const found = await Promise.all(batches.map((batch) => kv.get(batch.map(keyFor), "text")));
   const cached = batches.flatMap((batch, index) => batch.filter((userId) => found[index]!.get(keyFor(userId)) != null));
   return { cached, operations: batches.length };
@@ -65,7 +71,12 @@ export async function cachedAmong(kv: KVNamespace, userIds: readonly number[]): 
  * Brings the cache in line with counts just committed to D1. Returns the KV
  * operations it used, for the caller's invocation budget.
  */
-export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<number, number>, knownCached?: ReadonlySet<number>): Promise<number> {
+export async function writeUnread(
+  env: Env,
+  config: Config,
+  counts: ReadonlyMap<number, number>,
+  knownCached?: ReadonlySet<number>,
+): Promise<number> {
   let operations = 0;
   let toWrite = counts;
   if (knownCached) {
@@ -80,7 +91,13 @@ export async function writeUnread(env: Env, config: Config, counts: ReadonlyMap<
   const refused = await putAll(env.UNREAD_CACHE, toWrite, config.unreadCacheTtlSeconds);
   operations += toWrite.size;
   if (refused.length === 0) return operations;
-  console.warn(JSON.stringify({ level: "warn", msg: "unread cache write refused; retrying with fresh counts", users: refused.length }));
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "unread cache write refused; retrying with fresh counts",
+      users: refused.length,
+    }),
+  );
   await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
   const stillRefused = await putAll(env.UNREAD_CACHE, await unreadFromD1(env, refused), config.unreadCacheTtlSeconds);
   operations += refused.length;

@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import type { Shard } from "../shards/router";
-import { events, feedItems, type EventRow } from "./schema";
+import { type EventRow, events, feedItems } from "./schema";
 
 /** Reads of stored events, for regenerating feeds. Keyset walks in (occurred_at, id) order. */
 

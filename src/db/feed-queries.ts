@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { ActivityType } from "../feed/activity-types";
 import type { Shard } from "../shards/router";
-import { feedItems, userFeedCounters, type FeedItemRow } from "./schema";
+import { type FeedItemRow, feedItems, userFeedCounters } from "./schema";
 
 /** Filters of the feed listing, already validated. `endBefore` is exclusive. */
 export interface FeedFilters {
@@ -37,7 +37,8 @@ function baseConditions(userId: number, filters: FeedFilters, type?: ActivityTyp
   if (type !== undefined) conditions.push(eq(feedItems.activityType, type));
   // Literal 0/1 rather than a bound parameter: only a literal lets SQLite prove
   // that the partial index of unread rows (feed_items_user_unread) applies.
-  if (filters.isRead !== undefined) conditions.push(filters.isRead ? sql`${feedItems.isRead} = 1` : sql`${feedItems.isRead} = 0`);
+  if (filters.isRead !== undefined)
+    conditions.push(filters.isRead ? sql`${feedItems.isRead} = 1` : sql`${feedItems.isRead} = 0`);
   if (filters.startAt !== undefined) conditions.push(gte(feedItems.createdAt, filters.startAt));
   if (filters.endBefore !== undefined) conditions.push(lt(feedItems.createdAt, filters.endBefore));
   return conditions;
@@ -48,14 +49,29 @@ function baseConditions(userId: number, filters: FeedFilters, type?: ActivityTyp
  * (one per requested type): it must return enough rows to fill the merged
  * page, so the offset is applied after the merge instead.
  */
-function pageQuery(shard: Shard, userId: number, filters: FeedFilters, window: PageWindow, type: ActivityType | undefined, mergeBranch: boolean) {
+function pageQuery(
+  shard: Shard,
+  userId: number,
+  filters: FeedFilters,
+  window: PageWindow,
+  type: ActivityType | undefined,
+  mergeBranch: boolean,
+) {
   const conditions = baseConditions(userId, filters, type);
   // Row-value comparisons are index range constraints in SQLite, so a page
   // costs the same at any depth.
-  if (window.olderThan) conditions.push(sql`(${feedItems.createdAt}, ${feedItems.id}) < (${window.olderThan.createdAt}, ${window.olderThan.localId})`);
-  if (window.newerThan) conditions.push(sql`(${feedItems.createdAt}, ${feedItems.id}) > (${window.newerThan.createdAt}, ${window.newerThan.localId})`);
+  if (window.olderThan)
+    conditions.push(
+      sql`(${feedItems.createdAt}, ${feedItems.id}) < (${window.olderThan.createdAt}, ${window.olderThan.localId})`,
+    );
+  if (window.newerThan)
+    conditions.push(
+      sql`(${feedItems.createdAt}, ${feedItems.id}) > (${window.newerThan.createdAt}, ${window.newerThan.localId})`,
+    );
   const backwards = window.newerThan !== undefined;
-  const order = backwards ? [asc(feedItems.createdAt), asc(feedItems.id)] : [desc(feedItems.createdAt), desc(feedItems.id)];
+  const order = backwards
+    ? [asc(feedItems.createdAt), asc(feedItems.id)]
+    : [desc(feedItems.createdAt), desc(feedItems.id)];
   const offset = window.offset ?? 0;
   return shard.db
     .select()
@@ -75,12 +91,19 @@ function countQuery(shard: Shard, userId: number, filters: FeedFilters) {
   if (filters.types && filters.types.length > 0) {
     conditions.push(inArray(feedItems.activityType, [...filters.types]));
   }
-  return shard.db.select({ value: count() }).from(feedItems).where(and(...conditions));
+  return shard.db
+    .select({ value: count() })
+    .from(feedItems)
+    .where(and(...conditions));
 }
 
 export function countersQuery(shard: Shard, userId: number) {
   return shard.db
-    .select({ activityType: userFeedCounters.activityType, total: userFeedCounters.total, unread: userFeedCounters.unread })
+    .select({
+      activityType: userFeedCounters.activityType,
+      total: userFeedCounters.total,
+      unread: userFeedCounters.unread,
+    })
     .from(userFeedCounters)
     .where(eq(userFeedCounters.userId, userId));
 }
@@ -106,7 +129,12 @@ export interface FeedPageResult {
  * read as one index range per type and merged, which keeps each read bounded
  * by the page size rather than by the user's history of those types.
  */
-export async function readFeedPage(shard: Shard, userId: number, filters: FeedFilters, window: PageWindow): Promise<FeedPageResult> {
+export async function readFeedPage(
+  shard: Shard,
+  userId: number,
+  filters: FeedFilters,
+  window: PageWindow,
+): Promise<FeedPageResult> {
   const types = filters.types && filters.types.length > 1 ? filters.types : undefined;
   const singleType = filters.types?.length === 1 ? filters.types[0] : undefined;
   const pages = types

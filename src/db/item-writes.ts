@@ -10,7 +10,8 @@ import type { FeedItemRow } from "./schema";
  * redelivery into a no-op, and RETURNING reports only rows actually created.
  */
 
-const ITEM_COLUMNS = "user_id, activity_type, event_id, target_type, target_id, title, description, created_at, data, dedupe_key";
+const ITEM_COLUMNS =
+  "user_id, activity_type, event_id, target_type, target_id, title, description, created_at, data, dedupe_key";
 
 const RETURNING_ITEM = `RETURNING id, user_id AS userId, activity_type AS activityType, event_id AS eventId,
   target_type AS targetType, target_id AS targetId, title, description, is_read AS isRead,
@@ -36,7 +37,12 @@ function itemJson(item: ItemDraft, sourceEventId?: string) {
 }
 
 /** Stores events; an event already stored for that user (same source id) is skipped. */
-export function insertEventsStatement(shard: Shard, events: readonly EventRecord[], ingestId: string, receivedAt: number): D1PreparedStatement {
+export function insertEventsStatement(
+  shard: Shard,
+  events: readonly EventRecord[],
+  ingestId: string,
+  receivedAt: number,
+): D1PreparedStatement {
   const rows = events.map((event) => ({
     user_id: event.userId,
     event_type: event.eventType,
@@ -66,7 +72,11 @@ export function insertEventsStatement(shard: Shard, events: readonly EventRecord
  * ingest id). An event seen before keeps its old ingest id, so a redelivery
  * creates no item even if the first item was since cleaned up.
  */
-export function insertEventItemsStatement(shard: Shard, items: readonly { item: ItemDraft; sourceEventId: string }[], ingestId: string): D1PreparedStatement {
+export function insertEventItemsStatement(
+  shard: Shard,
+  items: readonly { item: ItemDraft; sourceEventId: string }[],
+  ingestId: string,
+): D1PreparedStatement {
   const rows = items.map(({ item, sourceEventId }) => itemJson(item, sourceEventId));
   return shard.d1
     .prepare(
@@ -83,7 +93,10 @@ export function insertEventItemsStatement(shard: Shard, items: readonly { item: 
 }
 
 /** Inserts items that stand on their own (reminders, regenerated items). */
-export function insertItemsStatement(shard: Shard, items: readonly (ItemDraft & { eventId?: number | null })[]): D1PreparedStatement {
+export function insertItemsStatement(
+  shard: Shard,
+  items: readonly (ItemDraft & { eventId?: number | null })[],
+): D1PreparedStatement {
   const rows = items.map((item) => ({ ...itemJson(item), event_id: item.eventId ?? null }));
   return shard.d1
     .prepare(
@@ -112,7 +125,10 @@ const ARCHIVED_ROWS_PER_PARAMETER_CHARS = 256 * 1024;
  * rows were never deleted, changes nothing. Each statement returns the rows
  * it inserted.
  */
-export function insertArchivedRowsStatements(shard: Shard, rows: readonly Record<string, unknown>[]): D1PreparedStatement[] {
+export function insertArchivedRowsStatements(
+  shard: Shard,
+  rows: readonly Record<string, unknown>[],
+): D1PreparedStatement[] {
   const statement = shard.d1.prepare(
     `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at)
      SELECT r.value ->> 'id', r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'event_id', r.value ->> 'target_type',

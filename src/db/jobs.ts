@@ -1,6 +1,6 @@
 import { and, desc, eq, gte } from "drizzle-orm";
 import type { Shard } from "../shards/router";
-import { jobProgress, type JobProgressRow } from "./schema";
+import { type JobProgressRow, jobProgress } from "./schema";
 
 /**
  * Progress rows of chunked jobs, one per job and shard (migrations/0002).
@@ -23,7 +23,13 @@ export interface JobAdvance {
   readonly done: boolean;
 }
 
-export function startJobStatement(shard: Shard, jobId: string, kind: string, params: unknown, now: number): D1PreparedStatement {
+export function startJobStatement(
+  shard: Shard,
+  jobId: string,
+  kind: string,
+  params: unknown,
+  now: number,
+): D1PreparedStatement {
   return shard.d1
     .prepare(
       `INSERT INTO job_progress (job_id, kind, params, started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)

@@ -4,7 +4,8 @@ import { fastParticipants } from "./schema";
 
 /** Current participants of a fast on one shard (index fast_participants_current). */
 
-const isCurrent = (fastId: number) => and(eq(fastParticipants.fastId, fastId), eq(fastParticipants.isParticipant, true));
+const isCurrent = (fastId: number) =>
+  and(eq(fastParticipants.fastId, fastId), eq(fastParticipants.isParticipant, true));
 
 export async function countParticipants(shard: Shard, fastId: number): Promise<number> {
   const [row] = await shard.db.select({ value: count() }).from(fastParticipants).where(isCurrent(fastId));
@@ -12,7 +13,12 @@ export async function countParticipants(shard: Shard, fastId: number): Promise<n
 }
 
 /** The next participants after `afterUserId`, in user id order (a keyset walk). */
-export async function participantsAfter(shard: Shard, fastId: number, afterUserId: number, limit: number): Promise<number[]> {
+export async function participantsAfter(
+  shard: Shard,
+  fastId: number,
+  afterUserId: number,
+  limit: number,
+): Promise<number[]> {
   const rows = await shard.db
     .select({ userId: fastParticipants.userId })
     .from(fastParticipants)

@@ -13,7 +13,9 @@ export type MarkReadTarget = { readonly all: true } | { readonly localIds: reado
 export async function markItemsRead(shard: Shard, userId: number, target: MarkReadTarget, now: number) {
   const update =
     "all" in target
-      ? shard.d1.prepare("UPDATE feed_items SET is_read = 1, read_at = ?1 WHERE user_id = ?2 AND is_read = 0").bind(now, userId)
+      ? shard.d1
+          .prepare("UPDATE feed_items SET is_read = 1, read_at = ?1 WHERE user_id = ?2 AND is_read = 0")
+          .bind(now, userId)
       : shard.d1
           // The unary + keeps SQLite from choosing the user's unread index (and
           // reading every unread row); the ids go straight to the primary key.
@@ -25,7 +27,11 @@ export async function markItemsRead(shard: Shard, userId: number, target: MarkRe
   // meta.changes would also count the trigger's counter updates, so the number
   // of items marked is read off the counters, before and after, in the same
   // transaction.
-  const [before, , after] = await shard.d1.batch([unreadCountsStatement(shard, [userId]), update, unreadCountsStatement(shard, [userId])]);
+  const [before, , after] = await shard.d1.batch([
+    unreadCountsStatement(shard, [userId]),
+    update,
+    unreadCountsStatement(shard, [userId]),
+  ]);
   const unreadBefore = unreadMapFrom([userId], before).get(userId) ?? 0;
   const unreadAfter = unreadMapFrom([userId], after).get(userId) ?? 0;
   return { updated: unreadBefore - unreadAfter, unread: unreadAfter };

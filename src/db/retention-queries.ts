@@ -1,9 +1,9 @@
 import { and, asc, count, eq, lt, sql } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
+import { ARCHIVE_COLUMNS } from "../archive/ndjson";
 import type { ActivityType } from "../feed/activity-types";
 import type { Shard } from "../shards/router";
-import { ARCHIVE_COLUMNS } from "../archive/ndjson";
-import { events, feedItems, type FeedItemRow } from "./schema";
+import { events, type FeedItemRow, feedItems } from "./schema";
 
 /**
  * Retention's reads and deletes. Each walks one type by age through the
@@ -28,13 +28,25 @@ function expiredConditions(type: ActivityType, cutoff: number, onlyRead: boolean
 export type ExpiredKey = Pick<FeedItemRow, "id" | "userId" | "isRead" | "createdAt">;
 
 /** What deleting a row needs, and what its cache upkeep and the cursor need. */
-const expiredKeyColumns = { id: feedItems.id, userId: feedItems.userId, isRead: feedItems.isRead, createdAt: feedItems.createdAt };
+const expiredKeyColumns = {
+  id: feedItems.id,
+  userId: feedItems.userId,
+  isRead: feedItems.isRead,
+  createdAt: feedItems.createdAt,
+};
 
 /** Every column of a row under its database name, as one archive line (src/archive/ndjson.ts). */
 const archiveLine = sql.raw(`json_object(${ARCHIVE_COLUMNS.map((column) => `'${column}', "${column}"`).join(", ")})`);
 
 /** The next `limit` expired rows of one type after `after`, oldest first: the range every read below selects from. */
-function oldestExpired<T extends SQLiteSelect>(query: T, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number) {
+function oldestExpired<T extends SQLiteSelect>(
+  query: T,
+  type: ActivityType,
+  cutoff: number,
+  onlyRead: boolean,
+  after: AgePosition | undefined,
+  limit: number,
+) {
   return query
     .where(expiredConditions(type, cutoff, onlyRead, after))
     .orderBy(asc(feedItems.createdAt), asc(feedItems.id))
@@ -54,13 +66,30 @@ export async function expiredArchiveLines(
   after: AgePosition | undefined,
   limit: number,
 ): Promise<(ExpiredKey & { line: string })[]> {
-  const query = shard.db.select({ ...expiredKeyColumns, line: sql<string>`${archiveLine}` }).from(feedItems).$dynamic();
+  const query = shard.db
+    .select({ ...expiredKeyColumns, line: sql<string>`${archiveLine}` })
+    .from(feedItems)
+    .$dynamic();
   return oldestExpired(query, type, cutoff, onlyRead, after, limit);
 }
 
 /** The same rows as expiredArchiveLines, only the columns deleting them needs. */
-export async function expiredKeys(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<ExpiredKey[]> {
-  return oldestExpired(shard.db.select(expiredKeyColumns).from(feedItems).$dynamic(), type, cutoff, onlyRead, after, limit);
+export async function expiredKeys(
+  shard: Shard,
+  type: ActivityType,
+  cutoff: number,
+  onlyRead: boolean,
+  after: AgePosition | undefined,
+  limit: number,
+): Promise<ExpiredKey[]> {
+  return oldestExpired(
+    shard.db.select(expiredKeyColumns).from(feedItems).$dynamic(),
+    type,
+    cutoff,
+    onlyRead,
+    after,
+    limit,
+  );
 }
 
 /**
@@ -68,20 +97,44 @@ export async function expiredKeys(shard: Shard, type: ActivityType, cutoff: numb
  * (its text plus 200 for the rest): lets an archived chunk decide how many
  * full rows to read before it reads them.
  */
-export async function expiredSizes(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean, after: AgePosition | undefined, limit: number): Promise<number[]> {
+export async function expiredSizes(
+  shard: Shard,
+  type: ActivityType,
+  cutoff: number,
+  onlyRead: boolean,
+  after: AgePosition | undefined,
+  limit: number,
+): Promise<number[]> {
   const size = sql<number>`200 + length(${feedItems.data}) + coalesce(length(${feedItems.title}), 0) + coalesce(length(${feedItems.description}), 0)
     + coalesce(length(${feedItems.dedupeKey}), 0) + coalesce(length(${feedItems.targetType}), 0)`;
-  const rows = await oldestExpired(shard.db.select({ size }).from(feedItems).$dynamic(), type, cutoff, onlyRead, after, limit);
+  const rows = await oldestExpired(
+    shard.db.select({ size }).from(feedItems).$dynamic(),
+    type,
+    cutoff,
+    onlyRead,
+    after,
+    limit,
+  );
   return rows.map((row) => row.size);
 }
 
-export async function countExpired(shard: Shard, type: ActivityType, cutoff: number, onlyRead: boolean): Promise<number> {
-  const [row] = await shard.db.select({ value: count() }).from(feedItems).where(expiredConditions(type, cutoff, onlyRead));
+export async function countExpired(
+  shard: Shard,
+  type: ActivityType,
+  cutoff: number,
+  onlyRead: boolean,
+): Promise<number> {
+  const [row] = await shard.db
+    .select({ value: count() })
+    .from(feedItems)
+    .where(expiredConditions(type, cutoff, onlyRead));
   return row?.value ?? 0;
 }
 
 export function deleteItemsStatement(shard: Shard, localIds: readonly number[]): D1PreparedStatement {
-  return shard.d1.prepare("DELETE FROM feed_items WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(localIds));
+  return shard.d1
+    .prepare("DELETE FROM feed_items WHERE id IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(localIds));
 }
 
 /**

@@ -16,14 +16,31 @@ export interface ShardStats {
 
 export async function readShardStats(shard: Shard): Promise<ShardStats> {
   const perTypeQuery = shard.db
-    .select({ type: userFeedCounters.activityType, total: sql<number>`sum(${userFeedCounters.total})`, unread: sql<number>`sum(${userFeedCounters.unread})` })
+    .select({
+      type: userFeedCounters.activityType,
+      total: sql<number>`sum(${userFeedCounters.total})`,
+      unread: sql<number>`sum(${userFeedCounters.unread})`,
+    })
     .from(userFeedCounters)
     .groupBy(userFeedCounters.activityType);
-  const usersQuery = shard.db.select({ value: sql<number>`count(DISTINCT ${userFeedCounters.userId})` }).from(userFeedCounters).where(sql`${userFeedCounters.total} > 0`);
+  const usersQuery = shard.db
+    .select({ value: sql<number>`count(DISTINCT ${userFeedCounters.userId})` })
+    .from(userFeedCounters)
+    .where(sql`${userFeedCounters.total} > 0`);
   // One index seek per type on (activity_type, created_at).
-  const oldestQueries = ACTIVITY_TYPE_NAMES.map((type) => shard.db.select({ value: min(feedItems.createdAt) }).from(feedItems).where(eq(feedItems.activityType, type)));
+  const oldestQueries = ACTIVITY_TYPE_NAMES.map((type) =>
+    shard.db
+      .select({ value: min(feedItems.createdAt) })
+      .from(feedItems)
+      .where(eq(feedItems.activityType, type)),
+  );
   const eventsQuery = shard.db.select({ value: count() }).from(events);
-  const [perTypeRows, usersRows, eventRows, ...oldestRows] = await shard.db.batch([perTypeQuery, usersQuery, eventsQuery, ...oldestQueries]);
+  const [perTypeRows, usersRows, eventRows, ...oldestRows] = await shard.db.batch([
+    perTypeQuery,
+    usersQuery,
+    eventsQuery,
+    ...oldestQueries,
+  ]);
   // D1 reports the database's size in the metadata of every result.
   const probe = await shard.d1.prepare("SELECT 1").run();
   const databaseBytes = (probe.meta as { size_after?: number }).size_after ?? null;

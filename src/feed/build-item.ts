@@ -28,7 +28,8 @@ export interface ItemDraft {
   readonly dedupeKey: string;
 }
 
-const positiveInt = (value: unknown) => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null);
+const positiveInt = (value: unknown) =>
+  typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null;
 
 /**
  * `fallbackEventId` names an event whose producer gave no event_id. The queue
@@ -61,7 +62,8 @@ export function itemFromEvent(event: EventRecord): ItemDraft {
   const type: ActivityTypeDefinition = ACTIVITY_TYPES[event.eventType];
   const title = event.title ?? type.title(event.data);
   const description = event.description ?? type.description?.(event.data) ?? title;
-  const target = event.targetType !== null ? { type: event.targetType, id: event.targetId } : type.defaultTarget?.(event.data);
+  const target =
+    event.targetType !== null ? { type: event.targetType, id: event.targetId } : type.defaultTarget?.(event.data);
   return {
     userId: event.userId,
     activityType: event.eventType,

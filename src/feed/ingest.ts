@@ -1,11 +1,17 @@
 import { writeUnread } from "../cache/unread-cache";
 import type { Config } from "../config";
-import { insertEventItemsStatement, insertEventsStatement, itemRowFromSql, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import {
+  insertEventItemsStatement,
+  insertEventsStatement,
+  itemRowFromSql,
+  unreadCountsStatement,
+  unreadMapFrom,
+} from "../db/item-writes";
 import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
 import type { EventInput } from "../schemas/events";
-import { shardsOf, type Shard } from "../shards/router";
-import { eventRecordFrom, itemFromEvent, type EventRecord } from "./build-item";
+import { type Shard, shardsOf } from "../shards/router";
+import { type EventRecord, eventRecordFrom, itemFromEvent } from "./build-item";
 
 export interface CreatedItem {
   readonly shardIndex: number;
@@ -31,7 +37,12 @@ export interface ShardWrite {
  * events of a shard that failed; every write is idempotent, so retrying more
  * than that is harmless too.
  */
-export async function storeEvents(env: Env, config: Config, events: readonly EventRecord[], now: number): Promise<ShardWrite[]> {
+export async function storeEvents(
+  env: Env,
+  config: Config,
+  events: readonly EventRecord[],
+  now: number,
+): Promise<ShardWrite[]> {
   const byShard = shardsOf(env).groupByUser(events, (event) => event.userId);
   return Promise.all(
     [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
@@ -55,7 +66,10 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
     insertEventItemsStatement(shard, items, ingestId),
     unreadCountsStatement(shard, userIds),
   ]);
-  const created = (inserted?.results ?? []).map((raw) => ({ shardIndex: shard.index, row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]) }));
+  const created = (inserted?.results ?? []).map((raw) => ({
+    shardIndex: shard.index,
+    row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]),
+  }));
   return { created, unread: unreadMapFrom(userIds, counts) };
 }
 
@@ -70,8 +84,18 @@ export interface IngestOutcome {
  * shard that fails fails the request (after the others committed); the
  * producer's retry completes it, without duplicates where events carry event_ids.
  */
-export async function ingestEvents(env: Env, config: Config, inputs: readonly EventInput[], now: number): Promise<IngestOutcome> {
-  const writes = await storeEvents(env, config, inputs.map((input) => eventRecordFrom(input, now)), now);
+export async function ingestEvents(
+  env: Env,
+  config: Config,
+  inputs: readonly EventInput[],
+  now: number,
+): Promise<IngestOutcome> {
+  const writes = await storeEvents(
+    env,
+    config,
+    inputs.map((input) => eventRecordFrom(input, now)),
+    now,
+  );
   const failed = writes.find((write) => write.error !== undefined);
   if (failed) throw failed.error;
   const created = writes.flatMap((write) => write.created ?? []);

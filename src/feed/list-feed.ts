@@ -1,8 +1,8 @@
-import { readFeedPage, type FeedFilters } from "../db/feed-queries";
+import { type FeedFilters, readFeedPage } from "../db/feed-queries";
 import type { Shard } from "../shards/router";
-import { encodeCursor, type Cursor } from "./cursor";
+import { type Cursor, encodeCursor } from "./cursor";
 import { InvalidPageError } from "./errors";
-import { toFeedItemView, type FeedItemView } from "./feed-item";
+import { type FeedItemView, toFeedItemView } from "./feed-item";
 
 export type Pagination =
   | { readonly mode: "page"; readonly page: number | "last"; readonly pageSize: number }
@@ -40,9 +40,18 @@ async function listByPageNumber(
   if (page === "last") {
     // The last page needs the count first; the count is cheap (counters).
     const { count } = await readFeedPage(shard, userId, filters, { limit: 0 });
-    return listByPageNumber(shard, userId, filters, { mode: "page", page: Math.max(1, Math.ceil(count / pageSize)), pageSize }, now);
+    return listByPageNumber(
+      shard,
+      userId,
+      filters,
+      { mode: "page", page: Math.max(1, Math.ceil(count / pageSize)), pageSize },
+      now,
+    );
   }
-  const { rows, count } = await readFeedPage(shard, userId, filters, { limit: pageSize, offset: (page - 1) * pageSize });
+  const { rows, count } = await readFeedPage(shard, userId, filters, {
+    limit: pageSize,
+    offset: (page - 1) * pageSize,
+  });
   const lastPage = Math.max(1, Math.ceil(count / pageSize));
   // As the original (Django REST framework): page 1 always exists, even empty.
   if (page > lastPage) throw new InvalidPageError();
@@ -73,8 +82,14 @@ async function listByCursor(
 
   const first = page[0];
   const last = page.at(-1);
-  const olderLink = (hasMore || readingNewer) && last ? { cursor: encodeCursor({ direction: "older", createdAt: last.createdAt, localId: last.id }) } : null;
-  const newerLink = (readingNewer ? hasMore : cursor !== undefined) && first ? { cursor: encodeCursor({ direction: "newer", createdAt: first.createdAt, localId: first.id }) } : null;
+  const olderLink =
+    (hasMore || readingNewer) && last
+      ? { cursor: encodeCursor({ direction: "older", createdAt: last.createdAt, localId: last.id }) }
+      : null;
+  const newerLink =
+    (readingNewer ? hasMore : cursor !== undefined) && first
+      ? { cursor: encodeCursor({ direction: "newer", createdAt: first.createdAt, localId: first.id }) }
+      : null;
   return {
     count,
     items: page.map((row) => toFeedItemView(row, shard.index, now)),

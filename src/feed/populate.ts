@@ -4,11 +4,11 @@ import { insertItemsStatement } from "../db/item-writes";
 import { readJob } from "../db/jobs";
 import type { EventRow } from "../db/schema";
 import type { Env } from "../env";
-import { runJobInline, type ChunkWork } from "../jobs/runner";
+import { type ChunkWork, runJobInline } from "../jobs/runner";
 import { POPULATE_CHUNK_EVENTS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
-import { itemFromEvent, type ItemDraft } from "./build-item";
+import { type ItemDraft, itemFromEvent } from "./build-item";
 
 /**
  * Regenerating feeds from stored events (the original's generate endpoint and
@@ -49,7 +49,13 @@ export interface UserPopulateResult {
  * inside this invocation (the generate endpoint). It is the populate job
  * restricted to the user's shard and events.
  */
-export async function generateUserFeed(env: Env, config: Config, userId: number, daysBack: number, now: number): Promise<UserPopulateResult> {
+export async function generateUserFeed(
+  env: Env,
+  config: Config,
+  userId: number,
+  daysBack: number,
+  now: number,
+): Promise<UserPopulateResult> {
   const shard = shardsOf(env).forUser(userId);
   const since = populateSince(now, daysBack);
   const job = await runJobInline(env, config, "populate", { since, userId }, now, [shard.index]);
@@ -58,7 +64,12 @@ export async function generateUserFeed(env: Env, config: Config, userId: number,
 }
 
 /** What populate would create, per shard (dry run). */
-export async function countPopulateCandidates(env: Env, daysBack: number, now: number, userId?: number): Promise<Record<string, number>> {
+export async function countPopulateCandidates(
+  env: Env,
+  daysBack: number,
+  now: number,
+  userId?: number,
+): Promise<Record<string, number>> {
   const since = populateSince(now, daysBack);
   const shards = userId === undefined ? shardsOf(env).all() : [shardsOf(env).forUser(userId)];
   const counts = await Promise.all(shards.map((shard) => countEventsWithoutItems(shard, since, userId)));

@@ -1,5 +1,5 @@
-import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import { insertItemsStatement } from "../db/item-writes";
+import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import type { Env } from "../env";
 import type { ChunkWork } from "../jobs/runner";
 import { FANOUT_CHUNK_USERS } from "../queue/limits";
@@ -37,10 +37,18 @@ export function reminderItem(plan: ReminderPlan, userId: number): ItemDraft {
   const data =
     request.kind === "fast_reminder"
       ? { ...request.data, fast_id: request.fast_id, fast_name: fastName, reminder_type: request.reminder_type }
-      : { ...request.data, devotional_id: request.devotional_id, fast_id: request.fast_id, fast_name: fastName, video_title: request.video_title };
+      : {
+          ...request.data,
+          devotional_id: request.devotional_id,
+          fast_id: request.fast_id,
+          fast_name: fastName,
+          video_title: request.video_title,
+        };
   const type = ACTIVITY_TYPES[request.kind];
   const target =
-    request.kind === "fast_reminder" ? { type: "hub.fast", id: request.fast_id } : { type: "hub.devotional", id: request.devotional_id };
+    request.kind === "fast_reminder"
+      ? { type: "hub.fast", id: request.fast_id }
+      : { type: "hub.devotional", id: request.devotional_id };
   return {
     userId,
     activityType: request.kind,
@@ -56,7 +64,8 @@ export function reminderItem(plan: ReminderPlan, userId: number): ItemDraft {
 
 /** Resolves the fast's name once, so every chunk on every shard uses the same one. */
 export async function planReminder(env: Env, request: ReminderRequest, requestedAt: number): Promise<ReminderPlan> {
-  let fastName = request.fast_name ?? (typeof request.data?.fast_name === "string" ? request.data.fast_name : undefined);
+  let fastName =
+    request.fast_name ?? (typeof request.data?.fast_name === "string" ? request.data.fast_name : undefined);
   if (fastName === undefined) {
     for (const shard of shardsOf(env).all()) {
       fastName = await knownFastName(shard, request.fast_id);
@@ -68,7 +77,11 @@ export async function planReminder(env: Env, request: ReminderRequest, requested
 
 /** How many users a reminder targets, per shard and in total. */
 export async function countReminderTargets(env: Env, fastId: number): Promise<number> {
-  const counts = await Promise.all(shardsOf(env).all().map((shard) => countParticipants(shard, fastId)));
+  const counts = await Promise.all(
+    shardsOf(env)
+      .all()
+      .map((shard) => countParticipants(shard, fastId)),
+  );
   return counts.reduce((sum, value) => sum + value, 0);
 }
 
@@ -79,7 +92,15 @@ export function reminderChunk(plan: ReminderPlan): ChunkWork {
     const users = await participantsAfter(shard, plan.request.fast_id, afterUserId, FANOUT_CHUNK_USERS);
     const done = users.length < FANOUT_CHUNK_USERS;
     return {
-      writes: users.length > 0 ? [insertItemsStatement(shard, users.map((userId) => reminderItem(plan, userId)))] : [],
+      writes:
+        users.length > 0
+          ? [
+              insertItemsStatement(
+                shard,
+                users.map((userId) => reminderItem(plan, userId)),
+              ),
+            ]
+          : [],
       cursor: String(users.at(-1) ?? afterUserId),
       processed: users.length,
       touchedUsers: users,

@@ -3,7 +3,7 @@ import type { Config } from "../config";
 import { countersQuery, recentItemsQuery, type TypeCounter } from "../db/feed-queries";
 import type { Env } from "../env";
 import { shardsOf } from "../shards/router";
-import { toFeedItemView, type FeedItemView } from "./feed-item";
+import { type FeedItemView, toFeedItemView } from "./feed-item";
 
 export const RECENT_ACTIVITY_SIZE = 5;
 
@@ -35,7 +35,10 @@ export function feedTotals(counters: readonly TypeCounter[]): FeedTotals {
 /** Totals from the per-user counters (never a scan of history) and the newest items. */
 export async function feedSummary(env: Env, userId: number, now: number): Promise<FeedSummary> {
   const shard = shardsOf(env).forUser(userId);
-  const [counters, recent] = await shard.db.batch([countersQuery(shard, userId), recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE)]);
+  const [counters, recent] = await shard.db.batch([
+    countersQuery(shard, userId),
+    recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE),
+  ]);
   return { ...feedTotals(counters), recent_activity: recent.map((row) => toFeedItemView(row, shard.index, now)) };
 }
 
@@ -43,7 +46,11 @@ export async function feedSummary(env: Env, userId: number, now: number): Promis
  * The badge: KV first, D1 on a miss. The miss path fills the cache so the next
  * app open is served from the edge.
  */
-export async function unreadBadge(env: Env, config: Config, userId: number): Promise<{ unread: number; cached: boolean }> {
+export async function unreadBadge(
+  env: Env,
+  config: Config,
+  userId: number,
+): Promise<{ unread: number; cached: boolean }> {
   const cached = await readCachedUnread(env.UNREAD_CACHE, userId);
   if (cached !== null) return { unread: cached, cached: true };
   const shard = shardsOf(env).forUser(userId);

@@ -34,7 +34,8 @@ export function validationErrors(error: { issues: readonly Issue[] }, location?:
   const errors: ValidationErrors = {};
   const add = (path: readonly PropertyKey[], message: string) => {
     const field = path.map(String).join(".") || (location === "query" ? "query" : "non_field_errors");
-    (errors[field] ??= []).push(message);
+    errors[field] ??= [];
+    errors[field].push(message);
   };
   const visit = (issue: Issue) => {
     if (issue.code === "invalid_union") {

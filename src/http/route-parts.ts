@@ -15,6 +15,11 @@ export const userBodyCall = () => [requireUser, limitBody, requireJson];
 export const staffCall = () => [requireUser, requireStaff];
 export const staffBodyCall = () => [requireUser, requireStaff, limitBody, requireJson];
 
-export const jsonBody = <S extends ZodType>(schema: S) => ({ body: { required: true, content: { "application/json": { schema } } } });
+export const jsonBody = <S extends ZodType>(schema: S) => ({
+  body: { required: true, content: { "application/json": { schema } } },
+});
 
-export const jsonResponse = <S extends ZodType>(description: string, schema: S) => ({ description, content: { "application/json": { schema } } });
+export const jsonResponse = <S extends ZodType>(description: string, schema: S) => ({
+  description,
+  content: { "application/json": { schema } },
+});

@@ -1,10 +1,16 @@
 import { BULK_READ_KEYS, unreadWriteCost } from "../cache/unread-cache";
 import type { Config } from "../config";
 import type { Env } from "../env";
-import { populateChunk, type PopulateJobParams } from "../feed/populate";
-import { reminderChunk, type ReminderPlan } from "../feed/reminders";
-import { FANOUT_CHUNK_USERS, JOB_STEP_KV_BUDGET, POPULATE_CHUNK_EVENTS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_UNREAD_OWNERS } from "../queue/limits";
-import { retentionChunk, type RetentionJobParams } from "../retention/retention-job";
+import { type PopulateJobParams, populateChunk } from "../feed/populate";
+import { type ReminderPlan, reminderChunk } from "../feed/reminders";
+import {
+  FANOUT_CHUNK_USERS,
+  JOB_STEP_KV_BUDGET,
+  POPULATE_CHUNK_EVENTS,
+  RETENTION_CHUNK_CACHED_OWNERS,
+  RETENTION_CHUNK_UNREAD_OWNERS,
+} from "../queue/limits";
+import { type RetentionJobParams, retentionChunk } from "../retention/retention-job";
 import type { JobKind } from "./job-kinds";
 import type { ChunkWork } from "./runner";
 
@@ -28,7 +34,10 @@ export const JOB_COSTS: Record<JobKind, { kv: number; d1: number }> = {
 
 // A chunk kind over the per-step budget would quietly serialise the shards of every job.
 for (const [kind, cost] of Object.entries(JOB_COSTS)) {
-  if (cost.kv > JOB_STEP_KV_BUDGET) throw new Error(`a ${kind} chunk may cost ${cost.kv} KV operations, over JOB_STEP_KV_BUDGET (${JOB_STEP_KV_BUDGET})`);
+  if (cost.kv > JOB_STEP_KV_BUDGET)
+    throw new Error(
+      `a ${kind} chunk may cost ${cost.kv} KV operations, over JOB_STEP_KV_BUDGET (${JOB_STEP_KV_BUDGET})`,
+    );
 }
 
 export function workFor(kind: JobKind, params: JobParams, env: Env, _config: Config): ChunkWork {

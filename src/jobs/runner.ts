@@ -4,10 +4,10 @@ import { unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import { advanceJobStatement, isStepConflict, readJob, startJobStatement } from "../db/jobs";
 import type { Env } from "../env";
 import type { InvocationBudget } from "../queue/budget";
-import { MESSAGE_VERSION, type JobStepMessage } from "../queue/messages";
+import { type JobStepMessage, MESSAGE_VERSION } from "../queue/messages";
 import { sendJobSteps } from "../queue/producer";
-import { shardsOf, type Shard } from "../shards/router";
-import { JOB_COSTS, workFor, type JobKind, type JobParams } from "./kinds";
+import { type Shard, shardsOf } from "../shards/router";
+import { JOB_COSTS, type JobKind, type JobParams, workFor } from "./kinds";
 
 /**
  * Long work (reminder fan-out, populate, cleanup, archive) runs as one chain of
@@ -63,7 +63,13 @@ export interface StartedJob {
 }
 
 /** Creates the job's progress row on each shard; nothing runs yet. */
-export async function createJob(env: Env, kind: JobKind, params: JobParams, now: number, shardIndexes?: readonly number[]): Promise<StartedJob> {
+export async function createJob(
+  env: Env,
+  kind: JobKind,
+  params: JobParams,
+  now: number,
+  shardIndexes?: readonly number[],
+): Promise<StartedJob> {
   const router = shardsOf(env);
   const shards = shardIndexes ? shardIndexes.map((index) => router.byIndex(index)!) : router.all();
   const jobId = `${kind}-${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
@@ -76,16 +82,33 @@ export function stepMessage(jobId: string, kind: JobKind, shard: number, step: n
 }
 
 /** Creates the job and queues its first chunk on every shard. */
-export async function enqueueJob(env: Env, kind: JobKind, params: JobParams, now: number, shardIndexes?: readonly number[]): Promise<StartedJob> {
+export async function enqueueJob(
+  env: Env,
+  kind: JobKind,
+  params: JobParams,
+  now: number,
+  shardIndexes?: readonly number[],
+): Promise<StartedJob> {
   const job = await createJob(env, kind, params, now, shardIndexes);
-  await sendJobSteps(env, job.shards.map((shard) => stepMessage(job.jobId, kind, shard, 0)));
+  await sendJobSteps(
+    env,
+    job.shards.map((shard) => stepMessage(job.jobId, kind, shard, 0)),
+  );
   return job;
 }
 
 type StepOutcome = { readonly status: "done" | "duplicate" } | { readonly status: "continue"; readonly step: number };
 
 /** Commits a chunk; returns the KV and R2 operations and the D1 statements it used. */
-async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string, fromStep: number, chunk: Chunk, now: number): Promise<{ kv: number; d1: number }> {
+async function commitChunk(
+  env: Env,
+  config: Config,
+  shard: Shard,
+  jobId: string,
+  fromStep: number,
+  chunk: Chunk,
+  now: number,
+): Promise<{ kv: number; d1: number }> {
   await chunk.beforeCommit?.();
   const advance = advanceJobStatement(
     shard,
@@ -106,7 +129,9 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
   if (chunk.touchedUsers.length > 0) statements.push(unreadCountsStatement(shard, chunk.touchedUsers));
   const results = await shard.d1.batch(statements);
   const cacheOperations =
-    chunk.touchedUsers.length > 0 ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1)), chunk.cachedUsers) : 0;
+    chunk.touchedUsers.length > 0
+      ? await writeUnread(env, config, unreadMapFrom(chunk.touchedUsers, results.at(-1)), chunk.cachedUsers)
+      : 0;
   return { kv: cacheOperations + (chunk.externalOperations ?? 0), d1: statements.length };
 }
 
@@ -115,7 +140,12 @@ async function commitChunk(env: Env, config: Config, shard: Shard, jobId: string
  * allows (always at least one). Says whether the shard's part is done, and
  * if not, which step comes next.
  */
-export async function runJobSteps(env: Env, config: Config, message: JobStepMessage, budget: InvocationBudget | undefined): Promise<StepOutcome> {
+export async function runJobSteps(
+  env: Env,
+  config: Config,
+  message: JobStepMessage,
+  budget: InvocationBudget | undefined,
+): Promise<StepOutcome> {
   const shard = shardsOf(env).byIndex(message.shard);
   if (!shard) throw new Error(`job ${message.job_id}: shard ${message.shard} does not exist`);
   const row = await readJob(shard, message.job_id);
@@ -128,7 +158,10 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
     budget?.refund({ kv: JOB_COSTS[message.job_kind].kv - used, d1: 0 });
     return { status: "continue", step: row.step };
   }
-  if (row.step < step) throw new Error(`job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`);
+  if (row.step < step)
+    throw new Error(
+      `job ${message.job_id} step ${step} on shard ${shard.index} arrived before step ${row.step} committed`,
+    );
 
   const work = workFor(message.job_kind, JSON.parse(row.params) as JobParams, env, config);
   const worstCase = JOB_COSTS[message.job_kind];
@@ -140,7 +173,14 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
     if (!first && budget && !budget.take(worstCase)) return { status: "continue", step: state.step };
     // Each chunk's own time: progress rows say when it committed, archives when they were written.
     const now = Date.now();
-    const chunk = await work({ shard, cursor: state.cursor, step: state.step, jobId: row.jobId, detail: state.detail, now });
+    const chunk = await work({
+      shard,
+      cursor: state.cursor,
+      step: state.step,
+      jobId: row.jobId,
+      detail: state.detail,
+      now,
+    });
     let used: { kv: number; d1: number };
     try {
       used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now);
@@ -149,7 +189,10 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
       throw error;
     }
     // Charged the worst case; give back what the chunk did not use.
-    budget?.refund({ kv: worstCase.kv - used.kv, d1: chunk.readQueries === undefined ? 0 : worstCase.d1 - chunk.readQueries - used.d1 });
+    budget?.refund({
+      kv: worstCase.kv - used.kv,
+      d1: chunk.readQueries === undefined ? 0 : worstCase.d1 - chunk.readQueries - used.d1,
+    });
     if (chunk.done) return { status: "done" };
     state = { step: state.step + 1, cursor: chunk.cursor, detail: chunk.detail ?? state.detail };
   }
@@ -161,11 +204,18 @@ export async function runJobSteps(env: Env, config: Config, message: JobStepMess
  * Safe on a job that is still running: a step delivered twice commits once.
  */
 export async function resumeJob(env: Env, jobId: string): Promise<number[] | undefined> {
-  const rows = await Promise.all(shardsOf(env).all().map(async (shard) => ({ shard, row: await readJob(shard, jobId) })));
+  const rows = await Promise.all(
+    shardsOf(env)
+      .all()
+      .map(async (shard) => ({ shard, row: await readJob(shard, jobId) })),
+  );
   if (rows.every(({ row }) => row === undefined)) return undefined;
   const pending = rows.filter(({ row }) => row && !row.done);
   if (pending.length > 0) {
-    await sendJobSteps(env, pending.map(({ shard, row }) => stepMessage(jobId, row!.kind as JobKind, shard.index, row!.step)));
+    await sendJobSteps(
+      env,
+      pending.map(({ shard, row }) => stepMessage(jobId, row!.kind as JobKind, shard.index, row!.step)),
+    );
   }
   return pending.map(({ shard }) => shard.index);
 }
@@ -183,7 +233,8 @@ export async function runJobInline(
   await Promise.all(
     job.shards.map(async (shard) => {
       let outcome: StepOutcome = { status: "continue", step: 0 };
-      while (outcome.status === "continue") outcome = await runJobSteps(env, config, stepMessage(job.jobId, kind, shard, outcome.step), undefined);
+      while (outcome.status === "continue")
+        outcome = await runJobSteps(env, config, stepMessage(job.jobId, kind, shard, outcome.step), undefined);
     }),
   );
   return job;

@@ -23,7 +23,8 @@ function combine(rows: { shard: number; row: JobProgressRow }[]): JobProgressVie
   if (!first) return undefined;
   const detail: Record<string, number> = {};
   for (const { row } of rows) {
-    for (const [key, value] of Object.entries(JSON.parse(row.detail) as Record<string, number>)) detail[key] = (detail[key] ?? 0) + value;
+    for (const [key, value] of Object.entries(JSON.parse(row.detail) as Record<string, number>))
+      detail[key] = (detail[key] ?? 0) + value;
   }
   return {
     job_id: first.jobId,
@@ -48,13 +49,19 @@ function combine(rows: { shard: number; row: JobProgressRow }[]): JobProgressVie
 
 export async function readJobProgress(env: Env, jobId: string): Promise<JobProgressView | undefined> {
   const shards = shardsOf(env).all();
-  const rows = await Promise.all(shards.map(async (shard) => ({ shard: shard.index, row: await readJob(shard, jobId) })));
+  const rows = await Promise.all(
+    shards.map(async (shard) => ({ shard: shard.index, row: await readJob(shard, jobId) })),
+  );
   return combine(rows.filter((entry): entry is { shard: number; row: JobProgressRow } => entry.row !== undefined));
 }
 
 /** The most recent jobs, newest first. */
 export async function listRecentJobs(env: Env, limit: number): Promise<JobProgressView[]> {
-  const perShard = await Promise.all(shardsOf(env).all().map(async (shard) => (await recentJobs(shard, limit)).map((row) => ({ shard: shard.index, row }))));
+  const perShard = await Promise.all(
+    shardsOf(env)
+      .all()
+      .map(async (shard) => (await recentJobs(shard, limit)).map((row) => ({ shard: shard.index, row }))),
+  );
   const byJob = new Map<string, { shard: number; row: JobProgressRow }[]>();
   for (const entry of perShard.flat()) byJob.set(entry.row.jobId, [...(byJob.get(entry.row.jobId) ?? []), entry]);
   return [...byJob.values()]
@@ -73,7 +80,13 @@ export interface UnfinishedJob {
 
 /** Jobs of one kind started since `since` that are not done on every shard. */
 export async function unfinishedJobs(env: Env, kind: string, since: number): Promise<UnfinishedJob[]> {
-  const rows = (await Promise.all(shardsOf(env).all().map((shard) => unfinishedJobRows(shard, kind, since)))).flat();
+  const rows = (
+    await Promise.all(
+      shardsOf(env)
+        .all()
+        .map((shard) => unfinishedJobRows(shard, kind, since)),
+    )
+  ).flat();
   const byJob = new Map<string, UnfinishedJob>();
   for (const row of rows) {
     const seen = byJob.get(row.jobId);

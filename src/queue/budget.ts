@@ -16,7 +16,11 @@ export class InvocationBudget {
   private d1: number;
   private readonly deadline: number;
 
-  constructor(kvOperations = INVOCATION_KV_BUDGET, d1Queries = INVOCATION_D1_BUDGET, wallTimeMs = INVOCATION_TIME_BUDGET_MS) {
+  constructor(
+    kvOperations = INVOCATION_KV_BUDGET,
+    d1Queries = INVOCATION_D1_BUDGET,
+    wallTimeMs = INVOCATION_TIME_BUDGET_MS,
+  ) {
     this.kv = kvOperations;
     this.d1 = d1Queries;
     this.deadline = Date.now() + wallTimeMs;

@@ -1,17 +1,17 @@
 import { BULK_READ_KEYS, refreshCachedUnread, unreadWriteCost } from "../cache/unread-cache";
-import { configFor, type Config } from "../config";
+import { type Config, configFor } from "../config";
 import type { Env } from "../env";
-import { eventRecordFrom, type EventRecord } from "../feed/build-item";
+import { type EventRecord, eventRecordFrom } from "../feed/build-item";
 import { RetentionJobRunningError } from "../feed/errors";
 import { storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
-import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
 import { JOB_COSTS } from "../jobs/kinds";
+import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
 import { cleanupRequestFrom, startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { InvocationBudget } from "./budget";
-import { FeedMessageSchema, MESSAGE_VERSION, type FeedMessage, type ParsedFeedMessage } from "./messages";
+import { type FeedMessage, FeedMessageSchema, MESSAGE_VERSION, type ParsedFeedMessage } from "./messages";
 import { sendByKind, sendJobSteps } from "./producer";
 
 /**
@@ -44,7 +44,11 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
   for (const message of batch.messages) {
     const parsed = FeedMessageSchema.safeParse(message.body);
     if (!parsed.success) {
-      await deadLetter(env, message, parsed.error.issues.map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`));
+      await deadLetter(
+        env,
+        message,
+        parsed.error.issues.map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`),
+      );
       continue;
     }
     const body = parsed.data;
@@ -72,7 +76,12 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
         await handleWorkMessage(env, config, body, budget, now);
         message.ack();
       } catch (error) {
-        log("error", "queue message failed; will retry", { kind: body.kind, id: message.id, attempts: message.attempts, error: String(error) });
+        log("error", "queue message failed; will retry", {
+          kind: body.kind,
+          id: message.id,
+          attempts: message.attempts,
+          error: String(error),
+        });
         message.retry();
       }
     }),
@@ -86,7 +95,13 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
  * gives back what the cache did not need — usually most, as only users with a
  * cached count get a write. Returns the messages no round could take.
  */
-async function writeEventMessagesInRounds(env: Env, config: Config, budget: InvocationBudget, messages: EventMessage[], now: number): Promise<Message[]> {
+async function writeEventMessagesInRounds(
+  env: Env,
+  config: Config,
+  budget: InvocationBudget,
+  messages: EventMessage[],
+  now: number,
+): Promise<Message[]> {
   const shardCount = shardsOf(env).count;
   let pending = messages;
   while (pending.length > 0) {
@@ -107,11 +122,25 @@ async function writeEventMessagesInRounds(env: Env, config: Config, budget: Invo
 }
 
 /** One round: one write per shard; each message acked on its own. Returns the KV operations used. */
-async function writeEventMessages(env: Env, config: Config, eventMessages: EventMessage[], now: number): Promise<number> {
-  const writes = await storeEvents(env, config, eventMessages.flatMap((entry) => entry.events), now);
+async function writeEventMessages(
+  env: Env,
+  config: Config,
+  eventMessages: EventMessage[],
+  now: number,
+): Promise<number> {
+  const writes = await storeEvents(
+    env,
+    config,
+    eventMessages.flatMap((entry) => entry.events),
+    now,
+  );
   const failedShards = new Set(writes.filter((write) => write.error !== undefined).map((write) => write.shard.index));
   for (const write of writes) {
-    if (write.error !== undefined) log("error", "event write failed; its messages will retry", { shard: write.shard.index, error: String(write.error) });
+    if (write.error !== undefined)
+      log("error", "event write failed; its messages will retry", {
+        shard: write.shard.index,
+        error: String(write.error),
+      });
   }
   const router = shardsOf(env);
   for (const { message, events } of eventMessages) {
@@ -130,7 +159,13 @@ function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
   return { kv: 1, d1: 16 };
 }
 
-async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessage, budget: InvocationBudget, now: number) {
+async function handleWorkMessage(
+  env: Env,
+  config: Config,
+  body: ParsedFeedMessage,
+  budget: InvocationBudget,
+  now: number,
+) {
   switch (body.kind) {
     case "fast_reminder":
     case "devotional_reminder": {
@@ -155,21 +190,30 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
         // would not help within the queue's few minutes of retries (a job can
         // run for hours), so the request is dropped and logged.
         if (!(error instanceof RetentionJobRunningError)) throw error;
-        log("warn", "cleanup message not started: a retention job is running", { running: error.running, request: body });
+        log("warn", "cleanup message not started: a retention job is running", {
+          running: error.running,
+          request: body,
+        });
       }
       return;
     }
     case "refresh_unread": {
       // Writes for the cached users this invocation has room for; the rest in a new message.
       let granted = 0;
-      const { operations, left } = await refreshCachedUnread(env, config, body.user_ids, (writes) => (granted = budget.takeUpTo(writes)));
+      const { operations, left } = await refreshCachedUnread(
+        env,
+        config,
+        body.user_ids,
+        (writes) => (granted = budget.takeUpTo(writes)),
+      );
       budget.refund({ kv: costOf(body).kv + granted - operations, d1: 0 });
       if (left.length > 0) await env.FEED_QUEUE.send({ v: MESSAGE_VERSION, kind: "refresh_unread", user_ids: left });
       return;
     }
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget);
-      if (outcome.status === "continue") await sendJobSteps(env, [stepMessage(body.job_id, body.job_kind, body.shard, outcome.step)]);
+      if (outcome.status === "continue")
+        await sendJobSteps(env, [stepMessage(body.job_id, body.job_kind, body.shard, outcome.step)]);
       return;
     }
     case "create_item":
@@ -182,7 +226,10 @@ async function handleWorkMessage(env: Env, config: Config, body: ParsedFeedMessa
 async function returnToQueue(env: Env, messages: Message[]) {
   if (messages.length === 0) return;
   try {
-    await sendByKind(env, messages.map((message) => message.body as FeedMessage));
+    await sendByKind(
+      env,
+      messages.map((message) => message.body as FeedMessage),
+    );
     for (const message of messages) message.ack();
     log("info", "handed messages back to the queue (invocation budget spent)", { count: messages.length });
   } catch (error) {
@@ -195,7 +242,13 @@ async function returnToQueue(env: Env, messages: Message[]) {
 async function deadLetter(env: Env, message: Message, problems: string[]) {
   log("warn", "malformed queue message dead-lettered", { id: message.id, problems });
   try {
-    await env.FEED_DLQ.send({ reason: "malformed", problems, message_id: message.id, body: message.body, received_at: new Date().toISOString() });
+    await env.FEED_DLQ.send({
+      reason: "malformed",
+      problems,
+      message_id: message.id,
+      body: message.body,
+      received_at: new Date().toISOString(),
+    });
     message.ack();
   } catch (error) {
     // Retrying lets the queue's own dead-lettering take it after max_retries.

@@ -2,9 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { JOB_KINDS } from "../jobs/job-kinds";
 import { PositiveIdSchema } from "../schemas/common";
 import { EventSchema } from "../schemas/events";
+import { ReminderRequestSchema } from "../schemas/reminders";
 import { CleanupOptionsSchema } from "../schemas/retention";
 import { CACHE_REFRESH_MESSAGE_USERS } from "./limits";
-import { ReminderRequestSchema } from "../schemas/reminders";
 
 /**
  * The queue's message contract, version 1. Other Workers may send the producer
@@ -21,19 +21,34 @@ export const MAX_EVENTS_PER_MESSAGE = 100;
 
 const version = z.literal(MESSAGE_VERSION);
 
-export const CreateItemMessageSchema = z.object({ v: version, kind: z.literal("create_item"), event: EventSchema }).strict();
+export const CreateItemMessageSchema = z
+  .object({ v: version, kind: z.literal("create_item"), event: EventSchema })
+  .strict();
 
 export const BatchCreateMessageSchema = z
-  .object({ v: version, kind: z.literal("batch_create"), events: z.array(EventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE) })
+  .object({
+    v: version,
+    kind: z.literal("batch_create"),
+    events: z.array(EventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE),
+  })
   .strict();
 
 const requestedAt = z.iso.datetime({ offset: true }).optional();
 
-export const FastReminderMessageSchema = ReminderRequestSchema.options[0].extend({ v: version, requested_at: requestedAt }).strict();
-export const DevotionalReminderMessageSchema = ReminderRequestSchema.options[1].extend({ v: version, requested_at: requestedAt }).strict();
+export const FastReminderMessageSchema = ReminderRequestSchema.options[0]
+  .extend({ v: version, requested_at: requestedAt })
+  .strict();
+export const DevotionalReminderMessageSchema = ReminderRequestSchema.options[1]
+  .extend({ v: version, requested_at: requestedAt })
+  .strict();
 
 export const PopulateUserMessageSchema = z
-  .object({ v: version, kind: z.literal("populate_user"), user_id: PositiveIdSchema, days_back: z.number().int().min(1).max(3650).default(30) })
+  .object({
+    v: version,
+    kind: z.literal("populate_user"),
+    user_id: PositiveIdSchema,
+    days_back: z.number().int().min(1).max(3650).default(30),
+  })
   .strict();
 
 export const PopulateAllMessageSchema = z
@@ -41,7 +56,9 @@ export const PopulateAllMessageSchema = z
   .strict();
 
 // dry_run has no meaning on the queue: nobody reads the answer.
-export const CleanupMessageSchema = CleanupOptionsSchema.omit({ dry_run: true }).extend({ v: version, kind: z.literal("cleanup") }).strict();
+export const CleanupMessageSchema = CleanupOptionsSchema.omit({ dry_run: true })
+  .extend({ v: version, kind: z.literal("cleanup") })
+  .strict();
 
 /** Where a job's chunk runs: which job, on which shard, which step of its chain. */
 export const JobStepSchema = z.object({
@@ -55,7 +72,11 @@ export const JobStepSchema = z.object({
 
 /** Users whose cached unread count must be brought in line with D1 (internal: after a big restore). */
 export const RefreshUnreadSchema = z
-  .object({ v: version, kind: z.literal("refresh_unread"), user_ids: z.array(PositiveIdSchema).min(1).max(CACHE_REFRESH_MESSAGE_USERS) })
+  .object({
+    v: version,
+    kind: z.literal("refresh_unread"),
+    user_ids: z.array(PositiveIdSchema).min(1).max(CACHE_REFRESH_MESSAGE_USERS),
+  })
   .strict();
 
 export const FeedMessageSchema = z.discriminatedUnion("kind", [

@@ -1,9 +1,12 @@
 import type { Env } from "../env";
-import { MAX_EVENTS_PER_MESSAGE, MESSAGE_VERSION, type FeedMessage, type JobStepMessage } from "./messages";
 import { SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES } from "./limits";
+import { type FeedMessage, type JobStepMessage, MAX_EVENTS_PER_MESSAGE, MESSAGE_VERSION } from "./messages";
 
 /** Sends messages in as few sendBatch calls as the Queues limits allow. */
-export async function sendMessages<Body extends FeedMessage>(queue: Queue<Body>, bodies: readonly Body[]): Promise<void> {
+export async function sendMessages<Body extends FeedMessage>(
+  queue: Queue<Body>,
+  bodies: readonly Body[],
+): Promise<void> {
   let batch: MessageSendRequest<Body>[] = [];
   let bytes = 0;
   for (const body of bodies) {
@@ -43,7 +46,11 @@ export async function sendByKind(env: Env, bodies: readonly FeedMessage[]): Prom
  * its identity (default: a fresh id), so that a redelivered message can never
  * make a second item.
  */
-export async function enqueueEvents(env: Env, rawEvents: readonly Record<string, unknown>[], now: number): Promise<number> {
+export async function enqueueEvents(
+  env: Env,
+  rawEvents: readonly Record<string, unknown>[],
+  now: number,
+): Promise<number> {
   const events = rawEvents.map((event) => ({
     ...event,
     occurred_at: event.occurred_at ?? new Date(now).toISOString(),

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { RetentionJobRunningError } from "../feed/errors";
-import { unfinishedJobs, type UnfinishedJob } from "../jobs/status";
+import { type UnfinishedJob, unfinishedJobs } from "../jobs/status";
 
 /**
  * Retention jobs still under way. Only one should run at a time: two would
@@ -29,7 +29,8 @@ export function unfinishedRetentionJobs(env: Env, now: number): Promise<Unfinish
 }
 
 /** Its slowest shard has not moved for RETENTION_STALLED_AFTER_MS. */
-export const isRetentionJobStalled = (job: UnfinishedJob, now: number) => now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS;
+export const isRetentionJobStalled = (job: UnfinishedJob, now: number) =>
+  now - job.slowestProgressAt >= RETENTION_STALLED_AFTER_MS;
 
 /**
  * Throws RetentionJobRunningError while any unfinished retention job (other
@@ -37,6 +38,8 @@ export const isRetentionJobStalled = (job: UnfinishedJob, now: number) => now - 
  * in the same instant can both pass it.
  */
 export async function refuseWhileRetentionRuns(env: Env, now: number, except?: string): Promise<void> {
-  const moving = (await unfinishedRetentionJobs(env, now)).filter((job) => job.jobId !== except && !isRetentionJobStalled(job, now));
+  const moving = (await unfinishedRetentionJobs(env, now)).filter(
+    (job) => job.jobId !== except && !isRetentionJobStalled(job, now),
+  );
   if (moving.length > 0) throw new RetentionJobRunningError(moving.map((job) => job.jobId));
 }

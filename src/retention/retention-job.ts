@@ -1,21 +1,27 @@
 import { writeArchive } from "../archive/archive-store";
+import { cachedAmong } from "../cache/unread-cache";
 import {
+  type AgePosition,
   countExpired,
   deleteEventsStatement,
   deleteItemsStatement,
-  expiredEvents,
+  type ExpiredKey,
   expiredArchiveLines,
+  expiredEvents,
   expiredKeys,
   expiredSizes,
-  type AgePosition,
-  type ExpiredKey,
 } from "../db/retention-queries";
 import type { Env } from "../env";
 import type { ActivityType } from "../feed/activity-types";
 import type { Chunk, ChunkWork } from "../jobs/runner";
+import {
+  ARCHIVE_CHUNK_TEXT_CHARS,
+  RETENTION_CHUNK_CACHED_OWNERS,
+  RETENTION_CHUNK_ROWS,
+  RETENTION_CHUNK_UNREAD_OWNERS,
+  RETENTION_EVENTS_CHUNK_ROWS,
+} from "../queue/limits";
 import type { Shard } from "../shards/router";
-import { cachedAmong } from "../cache/unread-cache";
-import { ARCHIVE_CHUNK_TEXT_CHARS, RETENTION_CHUNK_CACHED_OWNERS, RETENTION_CHUNK_ROWS, RETENTION_CHUNK_UNREAD_OWNERS, RETENTION_EVENTS_CHUNK_ROWS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import type { RetentionPlan } from "./policy";
 
@@ -41,7 +47,8 @@ interface RetentionCursor {
   readonly after?: AgePosition;
 }
 
-const decodeCursor = (cursor: string): RetentionCursor => (cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor));
+const decodeCursor = (cursor: string): RetentionCursor =>
+  cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor);
 
 /**
  * The longest prefix of `rows` whose unread rows have at most `max` distinct
@@ -65,13 +72,20 @@ function prefixWithinOwners<T extends ExpiredKey>(rows: T[], max: number, counte
  * write after the commit. Returns the prefix, the cached owners when it looked
  * them up (the commit then need not look again), and the KV reads it used.
  */
-async function cutToCacheBudget<T extends ExpiredKey>(kv: KVNamespace, rows: T[]): Promise<{ rows: T[]; cachedOwners?: ReadonlySet<number>; operations: number }> {
+async function cutToCacheBudget<T extends ExpiredKey>(
+  kv: KVNamespace,
+  rows: T[],
+): Promise<{ rows: T[]; cachedOwners?: ReadonlySet<number>; operations: number }> {
   const lookedUp = prefixWithinOwners(rows, RETENTION_CHUNK_UNREAD_OWNERS, () => true);
   const unreadOwners = [...new Set(lookedUp.filter((row) => !row.isRead).map((row) => row.userId))];
   if (unreadOwners.length <= RETENTION_CHUNK_CACHED_OWNERS) return { rows: lookedUp, operations: 0 };
   const { cached, operations } = await cachedAmong(kv, unreadOwners);
   const cachedOwners = new Set(cached);
-  return { rows: prefixWithinOwners(lookedUp, RETENTION_CHUNK_CACHED_OWNERS, (userId) => cachedOwners.has(userId)), cachedOwners, operations };
+  return {
+    rows: prefixWithinOwners(lookedUp, RETENTION_CHUNK_CACHED_OWNERS, (userId) => cachedOwners.has(userId)),
+    cachedOwners,
+    operations,
+  };
 }
 
 type ArchiveLineRow = ExpiredKey & { line: string };
@@ -106,7 +120,11 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     let position: RetentionCursor = start;
     let text = 0;
     let readQueries = 0;
-    while (position.typeIndex < types.length && collected.length < RETENTION_CHUNK_ROWS && text < ARCHIVE_CHUNK_TEXT_CHARS) {
+    while (
+      position.typeIndex < types.length &&
+      collected.length < RETENTION_CHUNK_ROWS &&
+      text < ARCHIVE_CHUNK_TEXT_CHARS
+    ) {
       const type = types[position.typeIndex]!;
       const cutoff = params.plan.cutoffs[type]!;
       let room = RETENTION_CHUNK_ROWS - collected.length;
@@ -122,11 +140,17 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       readQueries += 1;
       for (const row of rows) collected.push({ type, row });
       const last = rows.at(-1);
-      position = rows.length < room || !last ? { typeIndex: position.typeIndex + 1 } : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
+      position =
+        rows.length < room || !last
+          ? { typeIndex: position.typeIndex + 1 }
+          : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
     }
     if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail, readQueries);
 
-    const cut = await cutToCacheBudget(env.UNREAD_CACHE, collected.map((entry) => entry.row));
+    const cut = await cutToCacheBudget(
+      env.UNREAD_CACHE,
+      collected.map((entry) => entry.row),
+    );
     const kept = collected.slice(0, cut.rows.length);
     if (kept.length < collected.length) {
       const last = kept.at(-1)!;
@@ -137,7 +161,12 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
     for (const { type } of kept) updated[type] = (updated[type] ?? 0) + 1;
     if (params.archive) updated.archived = (updated.archived ?? 0) + rows.length;
     return {
-      writes: [deleteItemsStatement(shard, rows.map((row) => row.id))],
+      writes: [
+        deleteItemsStatement(
+          shard,
+          rows.map((row) => row.id),
+        ),
+      ],
       cursor: JSON.stringify(position),
       processed: rows.length,
       // Only unread rows change a cached unread count.
@@ -149,7 +178,10 @@ export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork 
       externalOperations: cut.operations + (params.archive ? 2 : 0),
       readQueries,
       ...(params.archive
-        ? { beforeCommit: async () => void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, rows as ArchiveLineRow[], now)) }
+        ? {
+            beforeCommit: async () =>
+              void (await writeArchive(env.ARCHIVE, jobId, shard.index, step, rows as ArchiveLineRow[], now)),
+          }
         : {}),
     };
   };
@@ -169,8 +201,20 @@ async function expiredEventsChunk(
     // changes() of this delete would count events, not items: the job's
     // `affected` stays the items deleted; events go to detail.events.
     writes: [],
-    ...(expired.length > 0 ? { sideWrites: [deleteEventsStatement(shard, expired.map((event) => event.id))] } : {}),
-    cursor: JSON.stringify({ typeIndex: types.length, ...(last ? { after: { createdAt: last.occurredAt, id: last.id } } : after ? { after } : {}) }),
+    ...(expired.length > 0
+      ? {
+          sideWrites: [
+            deleteEventsStatement(
+              shard,
+              expired.map((event) => event.id),
+            ),
+          ],
+        }
+      : {}),
+    cursor: JSON.stringify({
+      typeIndex: types.length,
+      ...(last ? { after: { createdAt: last.occurredAt, id: last.id } } : after ? { after } : {}),
+    }),
     processed: 0,
     touchedUsers: [],
     detail: { ...detail, events: (detail.events ?? 0) + expired.length },
@@ -188,9 +232,13 @@ export async function countRetentionCandidates(env: Env, plan: RetentionPlan) {
     shardsOf(env)
       .all()
       .map(async (shard) => {
-        const counts = await Promise.all(types.map((type) => countExpired(shard, type, plan.cutoffs[type]!, plan.onlyRead)));
+        const counts = await Promise.all(
+          types.map((type) => countExpired(shard, type, plan.cutoffs[type]!, plan.onlyRead)),
+        );
         perShard[`shard_${shard.index}`] = counts.reduce((sum, value) => sum + value, 0);
-        types.forEach((type, index) => (perType[type] = (perType[type] ?? 0) + (counts[index] ?? 0)));
+        types.forEach((type, index) => {
+          perType[type] = (perType[type] ?? 0) + (counts[index] ?? 0);
+        });
       }),
   );
   const total = Object.values(perShard).reduce((sum, value) => sum + value, 0);

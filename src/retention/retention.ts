@@ -1,12 +1,12 @@
-import { writeUnread } from "../cache/unread-cache";
 import { listArchives, readArchive } from "../archive/archive-store";
+import { writeUnread } from "../cache/unread-cache";
 import type { Config } from "../config";
 import { insertArchivedRowsStatements, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import type { Env } from "../env";
 import { NotFoundError } from "../feed/errors";
 import { enqueueJob } from "../jobs/runner";
 import { CACHE_REFRESH_MESSAGE_USERS, RESTORE_CACHE_USERS_IN_REQUEST } from "../queue/limits";
-import { MESSAGE_VERSION, type FeedMessage } from "../queue/messages";
+import { type FeedMessage, MESSAGE_VERSION } from "../queue/messages";
 import { sendMessages } from "../queue/producer";
 import type { CleanupOptions } from "../schemas/retention";
 import { shardsOf } from "../shards/router";
@@ -26,7 +26,10 @@ export interface CleanupRequest {
 }
 
 /** A cleanup request from the API's options or a queue message's (the archive default from the config). */
-export function cleanupRequestFrom(options: Omit<CleanupOptions, "dry_run"> & { dry_run?: boolean }, config: Config): CleanupRequest {
+export function cleanupRequestFrom(
+  options: Omit<CleanupOptions, "dry_run"> & { dry_run?: boolean },
+  config: Config,
+): CleanupRequest {
   return {
     dryRun: options.dry_run ?? false,
     onlyRead: options.only_read,
@@ -37,10 +40,21 @@ export function cleanupRequestFrom(options: Omit<CleanupOptions, "dry_run"> & { 
 }
 
 export type RetentionRun =
-  | { readonly dryRun: true; readonly total: number; readonly perType: Record<string, number>; readonly perShard: Record<string, number> }
+  | {
+      readonly dryRun: true;
+      readonly total: number;
+      readonly perType: Record<string, number>;
+      readonly perShard: Record<string, number>;
+    }
   | { readonly dryRun: false; readonly jobId: string };
 
-async function run(env: Env, plan: RetentionPlan, dryRun: boolean, archive: boolean, now: number): Promise<RetentionRun> {
+async function run(
+  env: Env,
+  plan: RetentionPlan,
+  dryRun: boolean,
+  archive: boolean,
+  now: number,
+): Promise<RetentionRun> {
   if (dryRun) return { dryRun: true, ...(await countRetentionCandidates(env, plan)) };
   await refuseWhileRetentionRuns(env, now);
   const job = await enqueueJob(env, "retention", { plan, archive }, now);
@@ -54,7 +68,11 @@ export function startCleanup(env: Env, config: Config, request: CleanupRequest, 
 }
 
 /** Archive to R2 then delete everything older than `olderThanDays` (the design's archive_old_items). */
-export function startArchive(env: Env, request: { olderThanDays: number; onlyRead: boolean; dryRun: boolean }, now: number): Promise<RetentionRun> {
+export function startArchive(
+  env: Env,
+  request: { olderThanDays: number; onlyRead: boolean; dryRun: boolean },
+  now: number,
+): Promise<RetentionRun> {
   return run(env, planArchive(request.olderThanDays, request.onlyRead, now), request.dryRun, true, now);
 }
 
@@ -63,10 +81,14 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
   const archive = await readArchive(env.ARCHIVE, key);
   if (!archive) throw new NotFoundError(`No archive at ${key}.`);
   const shard = shardsOf(env).byIndex(archive.manifest.shard);
-  if (!shard) throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
+  if (!shard)
+    throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
   // One batch: the parts go back together or not at all.
-  const results = await shard.d1.batch([...insertArchivedRowsStatements(shard, archive.rows), unreadCountsStatement(shard, users)]);
+  const results = await shard.d1.batch([
+    ...insertArchivedRowsStatements(shard, archive.rows),
+    unreadCountsStatement(shard, users),
+  ]);
   const inserted = results.slice(0, -1).flatMap((result) => result.results as { userId: number; isRead: number }[]);
   // Only restored unread rows change a count; restoring twice refreshes nothing.
   const changed = new Set(inserted.filter((row) => row.isRead === 0).map((row) => row.userId));
@@ -93,7 +115,11 @@ async function bringCacheInLine(env: Env, config: Config, counts: ReadonlyMap<nu
   const later = entries.slice(RESTORE_CACHE_USERS_IN_REQUEST).map(([userId]) => userId);
   const messages: FeedMessage[] = [];
   for (let start = 0; start < later.length; start += CACHE_REFRESH_MESSAGE_USERS) {
-    messages.push({ v: MESSAGE_VERSION, kind: "refresh_unread", user_ids: later.slice(start, start + CACHE_REFRESH_MESSAGE_USERS) });
+    messages.push({
+      v: MESSAGE_VERSION,
+      kind: "refresh_unread",
+      user_ids: later.slice(start, start + CACHE_REFRESH_MESSAGE_USERS),
+    });
   }
   // Queued first: should a write below fail, the rest are still refreshed.
   await sendMessages(env.FEED_QUEUE, messages);

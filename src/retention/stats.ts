@@ -1,5 +1,5 @@
-import { readShardStats, type ShardStats } from "../db/shard-stats";
 import { readCounters } from "../db/feed-queries";
+import { readShardStats, type ShardStats } from "../db/shard-stats";
 import type { Env } from "../env";
 import { isoTime } from "../feed/feed-item";
 import { feedTotals } from "../feed/summary";
@@ -23,18 +23,32 @@ function view(stats: ShardStats) {
 export async function deploymentStats(env: Env) {
   const shards = shardsOf(env).all();
   const perShard = await Promise.all(shards.map((shard) => readShardStats(shard)));
-  const total: ShardStats = { items: 0, unreadItems: 0, perType: {}, oldestItemAt: null, events: 0, users: 0, databaseBytes: 0 };
+  const total: ShardStats = {
+    items: 0,
+    unreadItems: 0,
+    perType: {},
+    oldestItemAt: null,
+    events: 0,
+    users: 0,
+    databaseBytes: 0,
+  };
   for (const stats of perShard) {
     total.items += stats.items;
     total.unreadItems += stats.unreadItems;
     total.events += stats.events;
     total.users += stats.users;
-    total.databaseBytes = total.databaseBytes === null || stats.databaseBytes === null ? null : total.databaseBytes + stats.databaseBytes;
+    total.databaseBytes =
+      total.databaseBytes === null || stats.databaseBytes === null ? null : total.databaseBytes + stats.databaseBytes;
     for (const [type, value] of Object.entries(stats.perType)) total.perType[type] = (total.perType[type] ?? 0) + value;
-    if (stats.oldestItemAt !== null) total.oldestItemAt = Math.min(total.oldestItemAt ?? stats.oldestItemAt, stats.oldestItemAt);
+    if (stats.oldestItemAt !== null)
+      total.oldestItemAt = Math.min(total.oldestItemAt ?? stats.oldestItemAt, stats.oldestItemAt);
   }
   return {
-    total: { ...view(total), bytes_per_item: total.items > 0 && total.databaseBytes !== null ? Math.round(total.databaseBytes / total.items) : null },
+    total: {
+      ...view(total),
+      bytes_per_item:
+        total.items > 0 && total.databaseBytes !== null ? Math.round(total.databaseBytes / total.items) : null,
+    },
     shards: perShard.map((stats, index) => ({ shard: shards[index]!.index, ...view(stats) })),
   };
 }

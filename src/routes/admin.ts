@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../feed/errors";
 import { isoTime } from "../feed/feed-item";
 import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
@@ -7,16 +7,22 @@ import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "..
 import { enqueueJob, resumeJob } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
 import { refuseWhileRetentionRuns } from "../retention/in-flight";
+import {
+  GenerateRequestSchema,
+  GenerateResponseSchema,
+  JobSchema,
+  PopulateRequestSchema,
+  PopulateResponseSchema,
+} from "../schemas/admin";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
-import { GenerateRequestSchema, GenerateResponseSchema, JobSchema, PopulateRequestSchema, PopulateResponseSchema } from "../schemas/admin";
-
 
 const generateRoute = createRoute({
   method: "post",
   path: "/api/events/activity-feed/generate",
   tags: ["Admin"],
   summary: "Regenerate one user's feed from stored events (staff)",
-  description: "Creates the items of the user's events of the last `days_back` days that have none; existing items are never duplicated.",
+  description:
+    "Creates the items of the user's events of the last `days_back` days that have none; existing items are never duplicated.",
   security: bearerAuth,
   middleware: staffBodyCall(),
   request: jsonBody(GenerateRequestSchema),
@@ -32,7 +38,8 @@ const populateRoute = createRoute({
   path: "/api/admin/populate",
   tags: ["Admin"],
   summary: "Populate feeds from stored events, for one user or all (staff)",
-  description: "All users: queued work over every shard (202 and a job id). One user: inside the request. `dry_run` counts what would be created.",
+  description:
+    "All users: queued work over every shard (202 and a job id). One user: inside the request. `dry_run` counts what would be created.",
   security: bearerAuth,
   middleware: staffBodyCall(),
   request: jsonBody(PopulateRequestSchema),
@@ -78,7 +85,8 @@ const resumeRoute = createRoute({
   path: "/api/admin/jobs/{job_id}/resume",
   tags: ["Admin"],
   summary: "Resume a stalled job: send its next step again on every unfinished shard (staff)",
-  description: "For a job whose message ended in the dead-letter queue. Safe on a running job: a step delivered twice commits once.",
+  description:
+    "For a job whose message ended in the dead-letter queue. Safe on a running job: a step delivered twice commits once.",
   security: bearerAuth,
   middleware: staffCall(),
   request: { params: z.object({ job_id: z.string().min(1).max(100) }) },
@@ -86,7 +94,10 @@ const resumeRoute = createRoute({
     202: jsonResponse("Steps sent", z.object({ job_id: z.string(), resumed_shards: z.array(z.number().int()) })),
     ...staffErrorResponses,
     404: jsonResponse("No such job", ErrorDetailSchema),
-    409: jsonResponse("A retention job, while another retention job is still running (named in `detail`)", ErrorDetailSchema),
+    409: jsonResponse(
+      "A retention job, while another retention job is still running (named in `detail`)",
+      ErrorDetailSchema,
+    ),
   },
 });
 
@@ -110,17 +121,33 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
     if (dryRun) {
       const perShard = await countPopulateCandidates(c.env, daysBack, now, userId);
       const total = Object.values(perShard).reduce((sum, value) => sum + value, 0);
-      return c.json({ status: "dry_run" as const, message: `DRY RUN: Would create ${total} activity feed items`, would_create: total, per_shard: perShard }, 200);
+      return c.json(
+        {
+          status: "dry_run" as const,
+          message: `DRY RUN: Would create ${total} activity feed items`,
+          would_create: total,
+          per_shard: perShard,
+        },
+        200,
+      );
     }
     if (userId !== undefined) {
       const result = await generateUserFeed(c.env, c.var.config, userId, daysBack, now);
       return c.json(
-        { status: "completed" as const, message: `Successfully created ${result.createdCount} activity feed items`, created_count: result.createdCount, job_id: result.jobId },
+        {
+          status: "completed" as const,
+          message: `Successfully created ${result.createdCount} activity feed items`,
+          created_count: result.createdCount,
+          job_id: result.jobId,
+        },
         200,
       );
     }
     const job = await enqueueJob(c.env, "populate", { since: populateSince(now, daysBack) }, now);
-    return c.json({ status: "queued" as const, message: `Populating every shard (job ${job.jobId})`, job_id: job.jobId }, 202);
+    return c.json(
+      { status: "queued" as const, message: `Populating every shard (job ${job.jobId})`, job_id: job.jobId },
+      202,
+    );
   });
 
   app.openapi(jobRoute, async (c) => {
@@ -140,5 +167,7 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ job_id: jobId, resumed_shards: resumed }, 202);
   });
 
-  app.openapi(jobsRoute, async (c) => c.json({ results: await listRecentJobs(c.env, c.req.valid("query").limit) }, 200));
+  app.openapi(jobsRoute, async (c) =>
+    c.json({ results: await listRecentJobs(c.env, c.req.valid("query").limit) }, 200),
+  );
 }

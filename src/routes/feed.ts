@@ -6,7 +6,6 @@ import { markRead } from "../feed/mark-read";
 import { feedSummary, unreadBadge } from "../feed/summary";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, userBodyCall, userCall } from "../http/route-parts";
-import { shardsOf } from "../shards/router";
 import { bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
 import {
   DEFAULT_PAGE_SIZE,
@@ -17,6 +16,7 @@ import {
   MarkReadResponseSchema,
   UnreadCountSchema,
 } from "../schemas/feed";
+import { shardsOf } from "../shards/router";
 
 const FEED_PATH = "/api/events/activity-feed";
 
@@ -129,7 +129,10 @@ export function registerFeedRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(unreadCountRoute, async (c) => {
     const { unread, cached } = await unreadBadge(c.env, c.var.config, c.var.principal.userId);
-    return c.json({ unread_count: unread }, 200, { "X-Cache": cached ? "hit" : "miss", "Cache-Control": "private, no-store" });
+    return c.json({ unread_count: unread }, 200, {
+      "X-Cache": cached ? "hit" : "miss",
+      "Cache-Control": "private, no-store",
+    });
   });
 
   app.openapi(markReadRoute, async (c) => {

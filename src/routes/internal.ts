@@ -1,22 +1,21 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { isoTime } from "../feed/feed-item";
 import { ingestEvents } from "../feed/ingest";
 import { countReminderTargets, planReminder } from "../feed/reminders";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall } from "../http/route-parts";
-import { readJobProgress } from "../jobs/status";
 import { enqueueJob, runJobInline } from "../jobs/runner";
+import { readJobProgress } from "../jobs/status";
 import { SYNC_FANOUT_MAX_USERS } from "../queue/limits";
 import { enqueueEvents } from "../queue/producer";
-import { toPublicId } from "../shards/ids";
 import { bodyErrorResponses, staffErrorResponses } from "../schemas/common";
 import { IngestRequestSchema, IngestResponseSchema } from "../schemas/events";
 import { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
+import { toPublicId } from "../shards/ids";
 
-
-const QueuedSchema = z
-  .object({ status: z.literal("queued"), queued_count: z.number().int() })
-  .openapi("Queued", { description: "Asynchronous mode: the events were validated and queued; the consumer creates the items." });
+const QueuedSchema = z.object({ status: z.literal("queued"), queued_count: z.number().int() }).openapi("Queued", {
+  description: "Asynchronous mode: the events were validated and queued; the consumer creates the items.",
+});
 
 const ingestRoute = createRoute({
   method: "post",
@@ -24,7 +23,7 @@ const ingestRoute = createRoute({
   tags: ["Internal"],
   summary: "Create feed items from events (staff)",
   description:
-    "One event, or `{\"events\": [...]}` with up to 500. All-or-nothing validation: one invalid event rejects the request and nothing is written. " +
+    'One event, or `{"events": [...]}` with up to 500. All-or-nothing validation: one invalid event rejects the request and nothing is written. ' +
     "The same `event_id` for the same user never creates a second item. With USE_ASYNC_ACTIVITY_FEED the events are queued and the answer is 202.",
   security: bearerAuth,
   middleware: staffBodyCall(),
@@ -87,7 +86,10 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(reminderRoute, async (c) => {
     const request = c.req.valid("json");
     const now = Date.now();
-    const [targeted, plan] = await Promise.all([countReminderTargets(c.env, request.fast_id), planReminder(c.env, request, now)]);
+    const [targeted, plan] = await Promise.all([
+      countReminderTargets(c.env, request.fast_id),
+      planReminder(c.env, request, now),
+    ]);
     const summary = { kind: request.kind, fast_id: request.fast_id, targeted_users: targeted };
     if (c.var.config.asyncIngestion || targeted > SYNC_FANOUT_MAX_USERS) {
       const job = await enqueueJob(c.env, "reminder", plan, now);
@@ -95,6 +97,9 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
     }
     const job = await runJobInline(c.env, c.var.config, "reminder", plan, now);
     const progress = await readJobProgress(c.env, job.jobId);
-    return c.json({ ...summary, status: "completed" as const, created_count: progress?.affected ?? 0, job_id: job.jobId }, 201);
+    return c.json(
+      { ...summary, status: "completed" as const, created_count: progress?.affected ?? 0, job_id: job.jobId },
+      201,
+    );
   });
 }

@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { jsonResponse } from "../http/route-parts";
 import { EventBatchSchema, EventSchema } from "../schemas/events";
@@ -30,7 +30,8 @@ export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {
     info: {
       title: "Activity feed API",
       version: "1.0.0",
-      description: "Per-user activity feed with read/unread tracking. Contract-compatible with the original /api/events/activity-feed/ API.",
+      description:
+        "Per-user activity feed with read/unread tracking. Contract-compatible with the original /api/events/activity-feed/ API.",
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));

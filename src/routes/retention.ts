@@ -1,7 +1,14 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
-import { cleanupRequestFrom, listArchives, restoreArchive, startArchive, startCleanup, type RetentionRun } from "../retention/retention";
+import {
+  cleanupRequestFrom,
+  listArchives,
+  type RetentionRun,
+  restoreArchive,
+  startArchive,
+  startCleanup,
+} from "../retention/retention";
 import { deploymentStats, userFeedStats } from "../retention/stats";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import {
@@ -15,11 +22,13 @@ import {
   StatsQuerySchema,
 } from "../schemas/retention";
 
-
 const runResponses = {
   200: jsonResponse("Dry run: what would go, per type and shard", RetentionRunSchema),
   202: jsonResponse("Queued over every shard; follow the job", RetentionRunSchema),
-  409: jsonResponse("Another retention job is still running (named in `detail`); nothing was started", ErrorDetailSchema),
+  409: jsonResponse(
+    "Another retention job is still running (named in `detail`); nothing was started",
+    ErrorDetailSchema,
+  ),
   ...staffErrorResponses,
   ...bodyErrorResponses,
 } as const;
@@ -99,21 +108,36 @@ function runBody(run: RetentionRun, verb: "delete" | "archive") {
 
 export function registerRetentionRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(cleanupRoute, async (c) => {
-    const run = await startCleanup(c.env, c.var.config, cleanupRequestFrom(c.req.valid("json"), c.var.config), Date.now());
+    const run = await startCleanup(
+      c.env,
+      c.var.config,
+      cleanupRequestFrom(c.req.valid("json"), c.var.config),
+      Date.now(),
+    );
     return run.dryRun ? c.json(runBody(run, "delete"), 200) : c.json(runBody(run, "delete"), 202);
   });
 
   app.openapi(archiveRoute, async (c) => {
     const options = c.req.valid("json");
-    const run = await startArchive(c.env, { olderThanDays: options.older_than_days, onlyRead: options.only_read, dryRun: options.dry_run }, Date.now());
+    const run = await startArchive(
+      c.env,
+      { olderThanDays: options.older_than_days, onlyRead: options.only_read, dryRun: options.dry_run },
+      Date.now(),
+    );
     return run.dryRun ? c.json(runBody(run, "archive"), 200) : c.json(runBody(run, "archive"), 202);
   });
 
-  app.openapi(restoreRoute, async (c) => c.json(await restoreArchive(c.env, c.var.config, c.req.valid("json").key), 200));
+  app.openapi(restoreRoute, async (c) =>
+    c.json(await restoreArchive(c.env, c.var.config, c.req.valid("json").key), 200),
+  );
 
   app.openapi(archivesRoute, async (c) => {
     const query = c.req.valid("query");
-    const listing = await listArchives(c.env.ARCHIVE, query.run_id ? `archives/${query.run_id}/` : undefined, query.cursor);
+    const listing = await listArchives(
+      c.env.ARCHIVE,
+      query.run_id ? `archives/${query.run_id}/` : undefined,
+      query.cursor,
+    );
     return c.json(
       {
         count: listing.archives.length,

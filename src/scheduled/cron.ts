@@ -40,11 +40,25 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   if (decision.action === "start") {
     try {
       const run = await startCleanup(env, config, cleanupRequestFrom({ only_read: false }, config), now);
-      console.info(JSON.stringify({ level: "info", msg: "retention cleanup started", cron: controller.cron, job_id: run.dryRun ? null : run.jobId }));
+      console.info(
+        JSON.stringify({
+          level: "info",
+          msg: "retention cleanup started",
+          cron: controller.cron,
+          job_id: run.dryRun ? null : run.jobId,
+        }),
+      );
     } catch (error) {
       // Staff started one since the decision was taken: the same as waiting for it.
       if (!(error instanceof RetentionJobRunningError)) throw error;
-      console.info(JSON.stringify({ level: "info", msg: "retention cleanup not started: a retention job started meanwhile", cron: controller.cron, unfinished: error.running }));
+      console.info(
+        JSON.stringify({
+          level: "info",
+          msg: "retention cleanup not started: a retention job started meanwhile",
+          cron: controller.cron,
+          unfinished: error.running,
+        }),
+      );
     }
     return;
   }

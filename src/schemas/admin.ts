@@ -51,7 +51,14 @@ export const JobSchema = z
     started_at: z.string(),
     updated_at: z.string(),
     shards: z.array(
-      z.object({ shard: z.number().int(), step: z.number().int(), processed: z.number().int(), affected: z.number().int(), done: z.boolean(), updated_at: z.string() }),
+      z.object({
+        shard: z.number().int(),
+        step: z.number().int(),
+        processed: z.number().int(),
+        affected: z.number().int(),
+        done: z.boolean(),
+        updated_at: z.string(),
+      }),
     ),
   })
   .openapi("Job");

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ACTIVITY_TYPE_NAMES, isActivityType, type ActivityType } from "../feed/activity-types";
+import { ACTIVITY_TYPE_NAMES, type ActivityType, isActivityType } from "../feed/activity-types";
 
 /** Schemas shared by several contracts. */
 
@@ -16,12 +16,18 @@ export const ValidationErrorSchema = z.record(z.string(), z.array(z.string())).o
 
 export const errorResponses = {
   400: { description: "Invalid input", content: { "application/json": { schema: ValidationErrorSchema } } },
-  401: { description: "Missing, malformed, badly signed or expired token", content: { "application/json": { schema: ErrorDetailSchema } } },
+  401: {
+    description: "Missing, malformed, badly signed or expired token",
+    content: { "application/json": { schema: ErrorDetailSchema } },
+  },
 } as const;
 
 export const staffErrorResponses = {
   ...errorResponses,
-  403: { description: "The token is not a staff token", content: { "application/json": { schema: ErrorDetailSchema } } },
+  403: {
+    description: "The token is not a staff token",
+    content: { "application/json": { schema: ErrorDetailSchema } },
+  },
 } as const;
 
 export const bodyErrorResponses = {
@@ -35,7 +41,14 @@ export const PositiveIdSchema = z.number().int().positive().max(Number.MAX_SAFE_
 export const ActivityTypeListParam = z
   .string()
   .transform((raw, ctx): ActivityType[] => {
-    const names = [...new Set(raw.split(",").map((name) => name.trim()).filter(Boolean))];
+    const names = [
+      ...new Set(
+        raw
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
+      ),
+    ];
     const unknown = names.filter((name) => !isActivityType(name));
     if (names.length === 0 || unknown.length > 0) {
       ctx.addIssue({
@@ -46,7 +59,11 @@ export const ActivityTypeListParam = z
     }
     return names as ActivityType[];
   })
-  .openapi({ type: "string", description: `One type or several, comma-separated: ${ACTIVITY_TYPE_NAMES.join(", ")}.`, example: "fast_join,fast_reminder" });
+  .openapi({
+    type: "string",
+    description: `One type or several, comma-separated: ${ACTIVITY_TYPE_NAMES.join(", ")}.`,
+    example: "fast_join,fast_reminder",
+  });
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -77,7 +94,10 @@ export function isoBoundParam(edge: "start" | "end") {
         if (edge === "end") epochMs += 1;
       }
       if (!Number.isFinite(epochMs)) {
-        ctx.addIssue({ code: "custom", message: "Enter a valid ISO 8601 date (2024-01-15) or datetime (2024-01-15T10:30:00Z)." });
+        ctx.addIssue({
+          code: "custom",
+          message: "Enter a valid ISO 8601 date (2024-01-15) or datetime (2024-01-15T10:30:00Z).",
+        });
         return z.NEVER;
       }
       return epochMs;

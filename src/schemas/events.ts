@@ -13,17 +13,26 @@ const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 const Timestamp = z
   .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && Number.isFinite(Date.parse(value)), {
-    message: "Enter a valid ISO 8601 datetime with a UTC offset, e.g. 2024-01-15T10:30:00Z.",
-  })
+  .refine(
+    (value) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
+      Number.isFinite(Date.parse(value)),
+    {
+      message: "Enter a valid ISO 8601 datetime with a UTC offset, e.g. 2024-01-15T10:30:00Z.",
+    },
+  )
   .transform((value) => Date.parse(value))
-  .refine((epochMs) => epochMs <= Date.now() + MAX_FUTURE_MS, { message: "occurred_at is more than a day in the future." })
+  .refine((epochMs) => epochMs <= Date.now() + MAX_FUTURE_MS, {
+    message: "occurred_at is more than a day in the future.",
+  })
   .refine((epochMs) => epochMs >= Date.UTC(2000, 0, 1), { message: "occurred_at is before 2000-01-01." })
   .openapi({ type: "string", format: "date-time", example: "2024-01-15T10:30:00Z" });
 
 const EventData = z
   .record(z.string(), z.unknown())
-  .refine((data) => JSON.stringify(data).length <= MAX_DATA_BYTES, { message: `data must serialise to at most ${MAX_DATA_BYTES} bytes.` })
+  .refine((data) => JSON.stringify(data).length <= MAX_DATA_BYTES, {
+    message: `data must serialise to at most ${MAX_DATA_BYTES} bytes.`,
+  })
   .openapi({ example: { fast_id: 123, fast_name: "Great Lent Fast" } });
 
 export const EventSchema = z
@@ -38,8 +47,17 @@ export const EventSchema = z
       .union([z.string().trim().min(1).max(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
       .transform(String)
       .optional()
-      .openapi({ description: "The producer's idempotency key: the same event_id for the same user makes one item.", example: "evt_01HM3" }),
-    title: z.string().trim().min(1).max(255).optional().openapi({ description: "Overrides the title built for the type." }),
+      .openapi({
+        description: "The producer's idempotency key: the same event_id for the same user makes one item.",
+        example: "evt_01HM3",
+      }),
+    title: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({ description: "Overrides the title built for the type." }),
     description: z.string().max(2000).optional(),
   })
   .strict()
@@ -48,7 +66,12 @@ export const EventSchema = z
 export type EventInput = z.output<typeof EventSchema>;
 
 export const EventBatchSchema = z
-  .object({ events: z.array(EventSchema).min(1, "Send at least one event.").max(MAX_EVENTS_PER_REQUEST, `Send at most ${MAX_EVENTS_PER_REQUEST} events per request.`) })
+  .object({
+    events: z
+      .array(EventSchema)
+      .min(1, "Send at least one event.")
+      .max(MAX_EVENTS_PER_REQUEST, `Send at most ${MAX_EVENTS_PER_REQUEST} events per request.`),
+  })
   .strict()
   .openapi("EventBatch");
 
@@ -58,7 +81,7 @@ export const EventBatchSchema = z
  * (a plain union would report whichever alternative failed least).
  */
 export const IngestRequestSchema = z
-  .record(z.string(), z.unknown(), { error: "Expected a JSON object: one event, or {\"events\": [...]}." })
+  .record(z.string(), z.unknown(), { error: 'Expected a JSON object: one event, or {"events": [...]}.' })
   .transform((body, ctx): EventInput[] => {
     const batch = "events" in body;
     const result = (batch ? EventBatchSchema : EventSchema).safeParse(body);
@@ -69,14 +92,25 @@ export const IngestRequestSchema = z
     return "events" in result.data ? result.data.events : [result.data];
   })
   .openapi("IngestRequest", {
-    description: "One event, or `{\"events\": [...]}` with up to 500 events.",
+    description: 'One event, or `{"events": [...]}` with up to 500 events.',
     oneOf: [{ $ref: "#/components/schemas/Event" }, { $ref: "#/components/schemas/EventBatch" }],
   });
 
 export const IngestResponseSchema = z
   .object({
     created_count: z.number().int(),
-    duplicate_count: z.number().int().openapi({ description: "Events already seen (same event_id) that created nothing." }),
-    results: z.array(z.object({ id: z.number().int(), user_id: z.number().int(), activity_type: z.string(), title: z.string(), created_at: z.string() })),
+    duplicate_count: z
+      .number()
+      .int()
+      .openapi({ description: "Events already seen (same event_id) that created nothing." }),
+    results: z.array(
+      z.object({
+        id: z.number().int(),
+        user_id: z.number().int(),
+        activity_type: z.string(),
+        title: z.string(),
+        created_at: z.string(),
+      }),
+    ),
   })
   .openapi("IngestResponse");

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeListParam, ActivityTypeSchema, BooleanParam, PositiveIdSchema, isoBoundParam } from "./common";
+import { ActivityTypeListParam, ActivityTypeSchema, BooleanParam, isoBoundParam, PositiveIdSchema } from "./common";
 
 /** Contracts of the user-facing feed endpoints (the original clients' API). */
 
@@ -13,10 +13,10 @@ export const FeedQuerySchema = z
     is_read: BooleanParam.optional(),
     start_date: isoBoundParam("start").optional(),
     end_date: isoBoundParam("end").optional(),
-    page: z
-      .string()
-      .optional()
-      .openapi({ description: "1-based page number, or `last`. A page that does not exist is 404 `Invalid page.`", example: "1" }),
+    page: z.string().optional().openapi({
+      description: "1-based page number, or `last`. A page that does not exist is 404 `Invalid page.`",
+      example: "1",
+    }),
     page_size: z.coerce
       .number({ error: "A valid integer is required." })
       .int("A valid integer is required.")
@@ -24,8 +24,15 @@ export const FeedQuerySchema = z
       .max(MAX_PAGE_SIZE, `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`)
       .optional()
       .openapi({ type: "integer", default: DEFAULT_PAGE_SIZE, maximum: MAX_PAGE_SIZE }),
-    cursor: z.string().max(200).optional().openapi({ description: "Opaque cursor from a previous `next`/`previous` link." }),
-    pagination: z.enum(["page", "cursor"]).optional().openapi({ description: "`cursor` starts cursor pagination without a cursor." }),
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: "Opaque cursor from a previous `next`/`previous` link." }),
+    pagination: z
+      .enum(["page", "cursor"])
+      .optional()
+      .openapi({ description: "`cursor` starts cursor pagination without a cursor." }),
   })
   .superRefine((query, ctx) => {
     // start_date is inclusive, end_date's bound exclusive: equal means empty.
@@ -75,7 +82,10 @@ export const UnreadCountSchema = z.object({ unread_count: z.number().int() }).op
 export const MarkReadBodySchema = z
   .object({
     activity_ids: z
-      .array(PositiveIdSchema, { error: (issue) => (issue.code === "invalid_type" ? `Expected a list of items but got type "${typeof issue.input}".` : undefined) })
+      .array(PositiveIdSchema, {
+        error: (issue) =>
+          issue.code === "invalid_type" ? `Expected a list of items but got type "${typeof issue.input}".` : undefined,
+      })
       .min(1, "This list may not be empty.")
       .max(MAX_MARK_READ_IDS, `Ensure this field has no more than ${MAX_MARK_READ_IDS} elements.`)
       .optional(),
@@ -84,7 +94,11 @@ export const MarkReadBodySchema = z
   // Unknown fields are ignored, as the original API did: existing clients may send more.
   .superRefine((body, ctx) => {
     if (body.mark_all !== true && body.activity_ids === undefined) {
-      ctx.addIssue({ code: "custom", path: [], message: 'Provide "activity_ids" (a list of 1 to 1000 ids) or "mark_all": true.' });
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: 'Provide "activity_ids" (a list of 1 to 1000 ids) or "mark_all": true.',
+      });
     }
   })
   .openapi("MarkReadRequest", { example: { activity_ids: [1025, 2049] } });

@@ -12,7 +12,13 @@ export const FastReminderRequestSchema = z
   .object({
     kind: z.literal("fast_reminder"),
     fast_id: PositiveIdSchema.openapi({ example: 12 }),
-    fast_name: z.string().trim().min(1).max(200).optional().openapi({ description: "Defaults to the name seen in participants' join events." }),
+    fast_name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "Defaults to the name seen in participants' join events." }),
     reminder_type: z.string().trim().min(1).max(50).default("fast_reminder"),
     data: ReminderData,
   })
@@ -31,7 +37,9 @@ export const DevotionalReminderRequestSchema = z
   .strict()
   .openapi("DevotionalReminderRequest");
 
-export const ReminderRequestSchema = z.discriminatedUnion("kind", [FastReminderRequestSchema, DevotionalReminderRequestSchema]).openapi("ReminderRequest");
+export const ReminderRequestSchema = z
+  .discriminatedUnion("kind", [FastReminderRequestSchema, DevotionalReminderRequestSchema])
+  .openapi("ReminderRequest");
 
 export type ReminderRequest = z.output<typeof ReminderRequestSchema>;
 
@@ -39,9 +47,16 @@ export const ReminderResponseSchema = z
   .object({
     kind: z.enum(["fast_reminder", "devotional_reminder"]),
     fast_id: z.number().int(),
-    targeted_users: z.number().int().openapi({ description: "Current participants of the fast when the request arrived." }),
+    targeted_users: z
+      .number()
+      .int()
+      .openapi({ description: "Current participants of the fast when the request arrived." }),
     status: z.enum(["completed", "queued"]),
-    created_count: z.number().int().optional().openapi({ description: "Items created (completed only); participants already reminded today get none." }),
+    created_count: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Items created (completed only); participants already reminded today get none." }),
     job_id: z.string().optional().openapi({ description: "Follow a queued fan-out at GET /api/admin/jobs/{job_id}/." }),
   })
   .openapi("ReminderResponse");

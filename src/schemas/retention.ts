@@ -5,11 +5,26 @@ import { ActivityTypeSchema, PositiveIdSchema } from "./common";
 
 export const CleanupOptionsSchema = z
   .object({
-    dry_run: z.boolean().default(false).openapi({ description: "Report what would be deleted, per type and shard; delete nothing." }),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Report what would be deleted, per type and shard; delete nothing." }),
     activity_type: ActivityTypeSchema.optional().openapi({ description: "Clean up this type only." }),
-    older_than_days: z.number().int().min(1).max(36_500).optional().openapi({ description: "Override every type's retention with this many days." }),
-    only_read: z.boolean().default(false).openapi({ description: "The original's behaviour: remove read items only; unread items stay however old." }),
-    archive: z.boolean().optional().openapi({ description: "Write expired rows to R2 before deleting them. Default: ARCHIVE_ON_CLEANUP." }),
+    older_than_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .optional()
+      .openapi({ description: "Override every type's retention with this many days." }),
+    only_read: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "The original's behaviour: remove read items only; unread items stay however old." }),
+    archive: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Write expired rows to R2 before deleting them. Default: ARCHIVE_ON_CLEANUP." }),
   })
   .strict()
   .openapi("CleanupOptions");
@@ -29,7 +44,10 @@ export const RetentionRunSchema = z
   .object({
     status: z.enum(["dry_run", "queued"]),
     message: z.string().openapi({ example: "DRY RUN: Would delete 1200 items total" }),
-    job_id: z.string().optional().openapi({ description: "Follow it at GET /api/admin/jobs/{job_id}/: `affected` is the deleted count, `detail` the count per type (and `archived`)." }),
+    job_id: z.string().optional().openapi({
+      description:
+        "Follow it at GET /api/admin/jobs/{job_id}/: `affected` is the deleted count, `detail` the count per type (and `archived`).",
+    }),
     total: z.number().int().optional(),
     per_type: z.record(z.string(), z.number().int()).optional(),
     per_shard: z.record(z.string(), z.number().int()).optional(),
@@ -37,7 +55,13 @@ export const RetentionRunSchema = z
   .openapi("RetentionRun");
 
 export const RestoreRequestSchema = z
-  .object({ key: z.string().min(1).max(1024).openapi({ example: "archives/retention-m1a2b3-1f2e3d4c/shard-0/000000_2024-01-01_2024-01-09.ndjson.gz" }) })
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .max(1024)
+      .openapi({ example: "archives/retention-m1a2b3-1f2e3d4c/shard-0/000000_2024-01-01_2024-01-09.ndjson.gz" }),
+  })
   .strict()
   .openapi("RestoreRequest");
 
@@ -48,7 +72,10 @@ export const RestoreResponseSchema = z
     rows: z.number().int(),
     restored: z.number().int(),
     skipped: z.number().int(),
-    cache_refresh_queued: z.number().int().openapi({ description: "Owners whose cached unread count the queue refreshes shortly (big archives)" }),
+    cache_refresh_queued: z
+      .number()
+      .int()
+      .openapi({ description: "Owners whose cached unread count the queue refreshes shortly (big archives)" }),
   })
   .openapi("RestoreResponse");
 
@@ -71,8 +98,15 @@ export const ArchiveListQuerySchema = z.object({
 });
 
 export const ArchiveListSchema = z
-  .object({ count: z.number().int(), total_rows: z.number().int(), next_cursor: z.string().nullable(), results: z.array(ArchiveEntrySchema) })
+  .object({
+    count: z.number().int(),
+    total_rows: z.number().int(),
+    next_cursor: z.string().nullable(),
+    results: z.array(ArchiveEntrySchema),
+  })
   .openapi("ArchiveList");
 
-export const StatsQuerySchema = z.object({ user_id: z.coerce.number().int().positive().optional().openapi({ type: "integer" }) });
+export const StatsQuerySchema = z.object({
+  user_id: z.coerce.number().int().positive().optional().openapi({ type: "integer" }),
+});
 export { PositiveIdSchema };

@@ -41,7 +41,9 @@ function tally(rows: readonly TypeRow[]): Recount {
 /** The truth, counted from feed_items. */
 export async function recount(userId: number): Promise<Recount> {
   const { results } = await shardOf(userId)
-    .prepare("SELECT activity_type AS type, count(*) AS total, sum(is_read = 0) AS unread FROM feed_items WHERE user_id = ? GROUP BY activity_type")
+    .prepare(
+      "SELECT activity_type AS type, count(*) AS total, sum(is_read = 0) AS unread FROM feed_items WHERE user_id = ? GROUP BY activity_type",
+    )
     .bind(userId)
     .all<TypeRow>();
   return tally(results);
@@ -62,12 +64,18 @@ export async function cachedUnread(userId: number): Promise<number | null> {
 }
 
 export async function itemCount(userId: number, where = "1 = 1"): Promise<number> {
-  const row = await shardOf(userId).prepare(`SELECT count(*) AS n FROM feed_items WHERE user_id = ? AND ${where}`).bind(userId).first<{ n: number }>();
+  const row = await shardOf(userId)
+    .prepare(`SELECT count(*) AS n FROM feed_items WHERE user_id = ? AND ${where}`)
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 /** Waits until `check` passes (queue work runs in the background). */
-export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 20_000, intervalMs = 100 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  { timeoutMs = 20_000, intervalMs = 100 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

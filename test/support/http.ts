@@ -11,12 +11,14 @@ export async function tokenFor(userId: number | string, claims: Record<string, u
 
 export const staffToken = () => tokenFor(999_999, { is_staff: true });
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read bodies field by field
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as ApiResponse
 export async function call<T = any>(
   method: string,
   path: string,
@@ -40,6 +42,7 @@ export async function call<T = any>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as ApiResponse
 export async function asUser<T = any>(userId: number, method: string, path: string, body?: unknown) {
   return call<T>(method, path, { token: await tokenFor(userId), body });
 }

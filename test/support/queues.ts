@@ -12,7 +12,10 @@ export function watchedQueues() {
   const watch = (binding: QueueBinding) => {
     const queue = env[binding];
     return {
-      send: (body: unknown, options?: QueueSendOptions) => (sent[binding].push(body), queue.send(body as never, options)),
+      send: (body: unknown, options?: QueueSendOptions) => {
+        sent[binding].push(body);
+        return queue.send(body as never, options);
+      },
       sendBatch: (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
         for (const message of messages) sent[binding].push(message.body);
         return queue.sendBatch(messages as never, options);
@@ -31,11 +34,21 @@ let messageSeq = 0;
  */
 export async function deliver(
   bodies: readonly unknown[],
-  { ids, attempts = 1, queue = "activity-feed-work", on = env }: { ids?: readonly string[]; attempts?: number; queue?: string; on?: typeof env } = {},
+  {
+    ids,
+    attempts = 1,
+    queue = "activity-feed-work",
+    on = env,
+  }: { ids?: readonly string[]; attempts?: number; queue?: string; on?: typeof env } = {},
 ) {
   const batch = createMessageBatch(
     queue,
-    bodies.map((body, index) => ({ id: ids?.[index] ?? `test-msg-${++messageSeq}`, timestamp: new Date(), attempts, body })),
+    bodies.map((body, index) => ({
+      id: ids?.[index] ?? `test-msg-${++messageSeq}`,
+      timestamp: new Date(),
+      attempts,
+      body,
+    })),
   );
   const ctx = createExecutionContext();
   await worker.queue(batch, on, ctx);

@@ -36,14 +36,19 @@ export interface StoredItem {
 
 export async function storedItems(userId: number): Promise<StoredItem[]> {
   const { results } = await shardOf(userId)
-    .prepare("SELECT id, user_id, activity_type, is_read, read_at, created_at, title FROM feed_items WHERE user_id = ?1 ORDER BY id")
+    .prepare(
+      "SELECT id, user_id, activity_type, is_read, read_at, created_at, title FROM feed_items WHERE user_id = ?1 ORDER BY id",
+    )
     .bind(userId)
     .all<StoredItem>();
   return results;
 }
 
 export async function storedEventCount(userId: number): Promise<number> {
-  const row = await shardOf(userId).prepare("SELECT count(*) AS n FROM events WHERE user_id = ?1").bind(userId).first<{ n: number }>();
+  const row = await shardOf(userId)
+    .prepare("SELECT count(*) AS n FROM events WHERE user_id = ?1")
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
