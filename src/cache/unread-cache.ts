@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import { unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import type { Env } from "../env";
+import { log } from "../platform/log";
 import { shardsOf } from "../shards/router";
 
 /**
@@ -91,13 +92,7 @@ export async function writeUnread(
   const refused = await putAll(env.UNREAD_CACHE, toWrite, config.unreadCacheTtlSeconds);
   operations += toWrite.size;
   if (refused.length === 0) return operations;
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      msg: "unread cache write refused; retrying with fresh counts",
-      users: refused.length,
-    }),
-  );
+  log.warn("unread cache write refused; retrying with fresh counts", { users: refused.length });
   await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
   const stillRefused = await putAll(env.UNREAD_CACHE, await unreadFromD1(env, refused), config.unreadCacheTtlSeconds);
   operations += refused.length;

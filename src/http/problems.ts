@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { ConfigError } from "../config";
 import { InvalidInputError, InvalidPageError, NotFoundError, RetentionJobRunningError } from "../feed/errors";
+import { log } from "../platform/log";
 
 /**
  * Error bodies follow the original API's framework (Django REST framework):
@@ -70,9 +71,9 @@ export function renderError(error: Error, c: Context) {
     return detail(c, error.status as ContentfulStatusCode, error.message);
   }
   if (error instanceof ConfigError) {
-    console.error(JSON.stringify({ level: "error", msg: error.message }));
+    log.error(error.message);
     return detail(c, 500, "Service misconfigured; see the Worker's logs.");
   }
-  console.error(JSON.stringify({ level: "error", msg: "unhandled error", error: String(error), stack: error.stack }));
+  log.error("unhandled error", { error });
   return detail(c, 500, "Internal server error.");
 }

@@ -8,6 +8,7 @@ import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
 import { JOB_COSTS } from "../jobs/kinds";
 import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
+import { log } from "../platform/log";
 import { cleanupRequestFrom, startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { InvocationBudget } from "./budget";
@@ -28,9 +29,6 @@ import { sendByKind, sendJobSteps } from "./producer";
  * (wrangler.toml): a message is handled by its kind, whichever queue brought
  * it, so a job step that an older deployment sent to the work queue still runs.
  */
-
-const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
-  console[level](JSON.stringify({ level, msg, ...fields }));
 
 type EventMessage = { message: Message; events: EventRecord[]; users: number };
 
@@ -76,11 +74,11 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
         await handleWorkMessage(env, config, body, budget, now);
         message.ack();
       } catch (error) {
-        log("error", "queue message failed; will retry", {
+        log.error("queue message failed; will retry", {
           kind: body.kind,
           id: message.id,
           attempts: message.attempts,
-          error: String(error),
+          error,
         });
         message.retry();
       }
@@ -137,7 +135,7 @@ async function writeEventMessages(
   const failedShards = new Set(writes.filter((write) => write.error !== undefined).map((write) => write.shard.index));
   for (const write of writes) {
     if (write.error !== undefined)
-      log("error", "event write failed; its messages will retry", {
+      log.error("event write failed; its messages will retry", {
         shard: write.shard.index,
         error: String(write.error),
       });
@@ -190,7 +188,7 @@ async function handleWorkMessage(
         // would not help within the queue's few minutes of retries (a job can
         // run for hours), so the request is dropped and logged.
         if (!(error instanceof RetentionJobRunningError)) throw error;
-        log("warn", "cleanup message not started: a retention job is running", {
+        log.warn("cleanup message not started: a retention job is running", {
           running: error.running,
           request: body,
         });
@@ -231,16 +229,16 @@ async function returnToQueue(env: Env, messages: Message[]) {
       messages.map((message) => message.body as FeedMessage),
     );
     for (const message of messages) message.ack();
-    log("info", "handed messages back to the queue (invocation budget spent)", { count: messages.length });
+    log.info("handed messages back to the queue (invocation budget spent)", { count: messages.length });
   } catch (error) {
-    log("error", "could not hand messages back; they will retry", { error: String(error) });
+    log.error("could not hand messages back; they will retry", { error });
     for (const message of messages) message.retry();
   }
 }
 
 /** A message that can never succeed: keep it for inspection, do not retry it. */
 async function deadLetter(env: Env, message: Message, problems: string[]) {
-  log("warn", "malformed queue message dead-lettered", { id: message.id, problems });
+  log.warn("malformed queue message dead-lettered", { id: message.id, problems });
   try {
     await env.FEED_DLQ.send({
       reason: "malformed",
@@ -252,7 +250,7 @@ async function deadLetter(env: Env, message: Message, problems: string[]) {
     message.ack();
   } catch (error) {
     // Retrying lets the queue's own dead-lettering take it after max_retries.
-    log("error", "could not dead-letter message", { id: message.id, error: String(error) });
+    log.error("could not dead-letter message", { id: message.id, error });
     message.retry();
   }
 }

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { RetentionJobRunningError } from "../feed/errors";
 import { resumeJob } from "../jobs/runner";
 import type { UnfinishedJob } from "../jobs/status";
+import { log } from "../platform/log";
 import { isRetentionJobStalled, unfinishedRetentionJobs } from "../retention/in-flight";
 import { cleanupRequestFrom, startCleanup } from "../retention/retention";
 
@@ -36,40 +37,22 @@ export function retentionCronDecision(unfinished: readonly UnfinishedJob[], now:
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const config = configFor(env);
   const now = controller.scheduledTime;
+  const cronLog = log.child({ cron: controller.cron });
   const decision = retentionCronDecision(await unfinishedRetentionJobs(env, now), now);
   if (decision.action === "start") {
     try {
       const run = await startCleanup(env, config, cleanupRequestFrom({ only_read: false }, config), now);
-      console.info(
-        JSON.stringify({
-          level: "info",
-          msg: "retention cleanup started",
-          cron: controller.cron,
-          job_id: run.dryRun ? null : run.jobId,
-        }),
-      );
+      cronLog.info("retention cleanup started", { job_id: run.dryRun ? null : run.jobId });
     } catch (error) {
       // Staff started one since the decision was taken: the same as waiting for it.
       if (!(error instanceof RetentionJobRunningError)) throw error;
-      console.info(
-        JSON.stringify({
-          level: "info",
-          msg: "retention cleanup not started: a retention job started meanwhile",
-          cron: controller.cron,
-          unfinished: error.running,
-        }),
-      );
+      cronLog.info("retention cleanup not started: a retention job started meanwhile", { unfinished: error.running });
     }
     return;
   }
   if (decision.action === "resume") await resumeJob(env, decision.jobId);
-  console.info(
-    JSON.stringify({
-      level: "info",
-      msg: "retention cleanup not started: an earlier retention job is unfinished",
-      cron: controller.cron,
-      unfinished: decision.unfinished,
-      resumed: decision.action === "resume" ? decision.jobId : null,
-    }),
-  );
+  cronLog.info("retention cleanup not started: an earlier retention job is unfinished", {
+    unfinished: decision.unfinished,
+    resumed: decision.action === "resume" ? decision.jobId : null,
+  });
 }
