@@ -1,23 +1,17 @@
 /**
- * Platform limits this service plans around (Workers Paid; Cloudflare docs,
- * looked up 2026-11), and the chunk sizes derived from them. Every chunked job
- * is sized so that no single invocation can exceed any of them, whatever the
- * size of the backlog or the fast.
- *
- *   KV / external operations per invocation ........ 1,000
- *   KV writes to one key ........................... 1 per second
- *   D1 queries per invocation ...................... 1,000
- *   D1 bound parameters per statement .............. 100  (we bind JSON arrays instead)
- *   D1 SQL statement length ........................ 100 KB; string/row 2 MB
- *   Queue message .................................. 128 KB; sendBatch 100 messages / 256 KB
- *   CPU per invocation ............................. 30 s by default
+ * The budgets and chunk sizes derived from the platform limits
+ * (src/platform/limits.ts). Every chunked job is sized so that no single
+ * invocation can exceed any of them, whatever the size of the backlog or the
+ * fast.
  */
 
-/** KV operations one invocation allows itself; the rest is headroom for queue sends and R2. */
-export const INVOCATION_KV_BUDGET = 800;
+import { D1_QUERIES_PER_INVOCATION, KV_OPERATIONS_PER_INVOCATION, QUEUE_SEND_BATCH_MESSAGES } from "../platform/limits";
 
-/** D1 queries one invocation allows itself. */
-export const INVOCATION_D1_BUDGET = 800;
+/** KV operations one invocation allows itself (of 1,000); the rest is headroom for queue sends and R2. */
+export const INVOCATION_KV_BUDGET = 0.8 * KV_OPERATIONS_PER_INVOCATION;
+
+/** D1 queries one invocation allows itself (of 1,000). */
+export const INVOCATION_D1_BUDGET = 0.8 * D1_QUERIES_PER_INVOCATION;
 
 /**
  * Job steps of different shards run side by side in one invocation (each on
@@ -99,6 +93,6 @@ export const INVOCATION_TIME_BUDGET_MS = 20_000;
 export const SYNC_FANOUT_MAX_USERS = 400;
 
 /** Messages per sendBatch call (the Queues limit). */
-export const SEND_BATCH_MAX_MESSAGES = 100;
+export const SEND_BATCH_MAX_MESSAGES = QUEUE_SEND_BATCH_MESSAGES;
 /** Bytes per sendBatch call, below the 256 KB limit with room for envelopes. */
 export const SEND_BATCH_MAX_BYTES = 200 * 1024;
