@@ -3,7 +3,7 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { configFor } from "./config";
 import type { AppEnv } from "./http/app-env";
-import { detail, invalid, renderError, validationErrors } from "./http/problems";
+import { detail, invalid, renderError, validationErrors } from "./http/error-responses";
 import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { verify } from "hono/jwt";
 import type { AppEnv, Principal } from "../http/app-env";
-import { detail } from "../http/problems";
+import { detail } from "../http/error-responses";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="api"' };

@@ -1,7 +1,7 @@
 import { type FeedFilters, readFeedPage } from "../db/feed-queries";
+import { InvalidPageError } from "../errors";
 import type { Shard } from "../shards/router";
 import { type Cursor, encodeCursor } from "./cursor";
-import { InvalidPageError } from "./errors";
 import { type FeedItemView, toFeedItemView } from "./feed-item";
 
 export type Pagination =

@@ -1,7 +1,7 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
-import { detail } from "./problems";
+import { detail } from "./error-responses";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

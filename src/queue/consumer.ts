@@ -1,8 +1,8 @@
 import { BULK_READ_KEYS, refreshCachedUnread, unreadWriteCost } from "../cache/unread-cache";
 import { type Config, configFor } from "../config";
 import type { Env } from "../env";
+import { RetentionJobRunningError } from "../errors";
 import { type EventRecord, eventRecordFrom } from "../feed/build-item";
-import { RetentionJobRunningError } from "../feed/errors";
 import { storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { RetentionJobRunningError } from "../feed/errors";
+import { RetentionJobRunningError } from "../errors";
 import { type UnfinishedJob, unfinishedJobs } from "../jobs/status";
 
 /**

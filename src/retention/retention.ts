@@ -3,7 +3,7 @@ import { writeUnread } from "../cache/unread-cache";
 import type { Config } from "../config";
 import { insertArchivedRowsStatements, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
 import type { Env } from "../env";
-import { NotFoundError } from "../feed/errors";
+import { NotFoundError } from "../errors";
 import { enqueueJob } from "../jobs/runner";
 import { CACHE_REFRESH_MESSAGE_USERS, RESTORE_CACHE_USERS_IN_REQUEST } from "../queue/limits";
 import { type FeedMessage, MESSAGE_VERSION } from "../queue/messages";

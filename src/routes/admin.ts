@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { NotFoundError } from "../feed/errors";
+import { NotFoundError } from "../errors";
 import { isoTime } from "../feed/feed-item";
 import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import { InvalidInputError, InvalidPageError } from "../errors";
 import { decodeCursor } from "../feed/cursor";
-import { InvalidInputError, InvalidPageError } from "../feed/errors";
 import { listFeed, type PageLink, type Pagination } from "../feed/list-feed";
 import { markRead } from "../feed/mark-read";
 import { feedSummary, unreadBadge } from "../feed/summary";

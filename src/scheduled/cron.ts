@@ -1,6 +1,6 @@
 import { configFor } from "../config";
 import type { Env } from "../env";
-import { RetentionJobRunningError } from "../feed/errors";
+import { RetentionJobRunningError } from "../errors";
 import { resumeJob } from "../jobs/runner";
 import type { UnfinishedJob } from "../jobs/status";
 import { log } from "../platform/log";

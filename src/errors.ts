@@ -1,21 +1,29 @@
 /**
- * Domain failures that callers can act on. The HTTP layer maps each to a
- * status and the original API's error body (src/http/problems.ts).
+ * Failures a caller can act on. Each knows the HTTP status it answers;
+ * src/http/error-responses.ts renders them in the original API's shapes, so
+ * a new kind of failure is one class here, not a new branch there.
  */
-export class InvalidPageError extends Error {
+export abstract class ServiceError extends Error {
+  abstract readonly status: 400 | 404 | 409 | 422 | 503;
+}
+
+export class InvalidPageError extends ServiceError {
   override name = "InvalidPageError";
+  readonly status = 404;
   constructor() {
     super("Invalid page.");
   }
 }
 
-export class NotFoundError extends Error {
+export class NotFoundError extends ServiceError {
   override name = "NotFoundError";
+  readonly status = 404;
 }
 
-/** Input that passed the schema but is still unusable (e.g. a forged cursor). */
-export class InvalidInputError extends Error {
+/** Input that passed the schema but is still unusable (e.g. a forged cursor); answered as a field error. */
+export class InvalidInputError extends ServiceError {
   override name = "InvalidInputError";
+  readonly status = 400;
   constructor(
     readonly field: string,
     message: string,
@@ -25,8 +33,9 @@ export class InvalidInputError extends Error {
 }
 
 /** A retention run refused because another is still moving (src/retention/in-flight.ts). */
-export class RetentionJobRunningError extends Error {
+export class RetentionJobRunningError extends ServiceError {
   override name = "RetentionJobRunningError";
+  readonly status = 409;
   constructor(readonly running: readonly string[]) {
     super(
       `Retention job ${running.join(", ")} is still running; a second one would walk the same rows (and archive them twice). ` +

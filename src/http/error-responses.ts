@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { ConfigError } from "../config";
-import { InvalidInputError, InvalidPageError, NotFoundError, RetentionJobRunningError } from "../feed/errors";
+import { InvalidInputError, ServiceError } from "../errors";
 import { log } from "../platform/log";
 
 /**
@@ -59,12 +59,10 @@ export function invalid(c: Context, errors: ValidationErrors) {
   return c.json(errors, 400);
 }
 
-/** The app's onError: known failures get their status, the rest a logged 500. */
+/** The app's onError: service errors get their own status, the rest a logged 500. */
 export function renderError(error: Error, c: Context) {
-  if (error instanceof InvalidPageError) return detail(c, 404, error.message);
-  if (error instanceof NotFoundError) return detail(c, 404, error.message);
   if (error instanceof InvalidInputError) return invalid(c, { [error.field]: [error.message] });
-  if (error instanceof RetentionJobRunningError) return detail(c, 409, error.message);
+  if (error instanceof ServiceError) return detail(c, error.status, error.message);
   if (error instanceof HTTPException) {
     if (error.res) return error.res;
     if (error.status === 400) return detail(c, 400, `JSON parse error - ${error.message}`);
