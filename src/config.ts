@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { ACTIVITY_TYPE_NAMES, ACTIVITY_TYPES, type ActivityType } from "./feed/activity-types";
+import { RetentionDaysSchema } from "./schemas/common";
 import { MAX_SHARDS } from "./shards/ids";
 
 /**
@@ -26,7 +27,7 @@ const retentionOverrides = z
       return z.NEVER;
     }
   })
-  .pipe(z.partialRecord(z.enum(ACTIVITY_TYPE_NAMES), z.number().int().min(1).max(36_500)));
+  .pipe(z.partialRecord(z.enum(ACTIVITY_TYPE_NAMES), RetentionDaysSchema));
 
 const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("production"),

@@ -3,7 +3,7 @@ import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { cachedUnread, SHARD_COUNT } from "./support/db";
-import { asUser, call, freshUser, ingest, tokenFor } from "./support/http";
+import { asUser, call, freshUser, ingest, TEST_JWT_SECRET, tokenFor } from "./support/http";
 import {
   decodeItemId,
   freshUserOnShard,
@@ -14,7 +14,6 @@ import {
 } from "./support/shard-rows";
 
 const FEED = "/api/events/activity-feed/";
-const SECRET = "test-secret-at-least-16-chars";
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("authentication", () => {
@@ -70,7 +69,7 @@ describe("authentication", () => {
   });
 
   it("a token signed with another algorithm is 401", async () => {
-    await expectRejected(await sign({ sub: freshUser(), exp: now() + 3600 }, SECRET, "HS512"));
+    await expectRejected(await sign({ sub: freshUser(), exp: now() + 3600 }, TEST_JWT_SECRET, "HS512"));
   });
 
   it("an expired token is 401", async () => {
@@ -92,11 +91,11 @@ describe("authentication", () => {
     ["null", null],
     ["beyond 2^53", 2 ** 60],
   ])("sub that is %s is 401", async (_name, sub) => {
-    await expectRejected(await sign({ sub, iat: now(), exp: now() + 3600 }, SECRET, "HS256"));
+    await expectRejected(await sign({ sub, iat: now(), exp: now() + 3600 }, TEST_JWT_SECRET, "HS256"));
   });
 
   it("a token without sub is 401", async () => {
-    await expectRejected(await sign({ iat: now(), exp: now() + 3600 }, SECRET, "HS256"));
+    await expectRejected(await sign({ iat: now(), exp: now() + 3600 }, TEST_JWT_SECRET, "HS256"));
   });
 
   it("sub given as a digit string acts as that user", async () => {

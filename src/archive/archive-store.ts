@@ -1,4 +1,4 @@
-import { isoTime } from "../feed/feed-item";
+import { isoTime, utcDay } from "../platform/time";
 import { ARCHIVE_COLUMNS, type ArchivedRow, decodeNdjson, encodeNdjson, gunzip, gzip, sha256Hex } from "./ndjson";
 
 /**
@@ -33,10 +33,8 @@ export interface ArchiveManifest {
   archived_at: string;
 }
 
-const day = (epochMs: number) => isoTime(epochMs).slice(0, 10);
-
 export function archiveKey(runId: string, shard: number, step: number, times: readonly number[]): string {
-  return `${ARCHIVE_PREFIX}${runId}/shard-${shard}/${String(step).padStart(6, "0")}_${day(Math.min(...times))}_${day(Math.max(...times))}${OBJECT_SUFFIX}`;
+  return `${ARCHIVE_PREFIX}${runId}/shard-${shard}/${String(step).padStart(6, "0")}_${utcDay(Math.min(...times))}_${utcDay(Math.max(...times))}${OBJECT_SUFFIX}`;
 }
 
 /**

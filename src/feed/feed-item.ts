@@ -1,4 +1,5 @@
 import type { FeedItemRow } from "../db/schema";
+import { isoTime } from "../platform/time";
 import { toPublicId } from "../shards/ids";
 import { activityTypeDisplay } from "./activity-types";
 import { ageDisplay } from "./age";
@@ -18,8 +19,6 @@ export interface FeedItemView {
   target_type: string | null;
   target_id: number | null;
 }
-
-export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();
 
 function parseData(raw: string): Record<string, unknown> {
   try {

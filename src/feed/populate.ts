@@ -5,6 +5,7 @@ import { readJob } from "../db/jobs";
 import type { EventRow } from "../db/schema";
 import type { Env } from "../env";
 import { type ChunkWork, runJobInline } from "../jobs/runner";
+import { daysBefore } from "../platform/time";
 import { POPULATE_CHUNK_EVENTS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
@@ -16,9 +17,7 @@ import { type ItemDraft, itemFromEvent } from "./build-item";
  * it again, or over items that already exist, creates nothing twice.
  */
 
-const DAY_MS = 86_400_000;
-
-export const populateSince = (now: number, daysBack: number) => now - daysBack * DAY_MS;
+export const populateSince = (now: number, daysBack: number) => daysBefore(now, daysBack);
 
 function draftFromEventRow(row: EventRow): (ItemDraft & { eventId: number }) | undefined {
   if (!isActivityType(row.eventType)) return undefined;

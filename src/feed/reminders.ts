@@ -2,6 +2,7 @@ import { insertItemsStatement } from "../db/item-writes";
 import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import type { Env } from "../env";
 import type { ChunkWork } from "../jobs/runner";
+import { utcDay } from "../platform/time";
 import { FANOUT_CHUNK_USERS } from "../queue/limits";
 import type { ReminderRequest } from "../schemas/reminders";
 import { shardsOf } from "../shards/router";
@@ -20,8 +21,6 @@ export interface ReminderPlan {
   readonly fastName: string | null;
   readonly requestedAt: number;
 }
-
-export const utcDay = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 export function reminderDedupeKey(request: ReminderRequest, requestedAt: number): string {
   const day = utcDay(requestedAt);

@@ -1,7 +1,7 @@
 import { readJob, recentJobs, unfinishedJobRows } from "../db/jobs";
 import type { JobProgressRow } from "../db/schema";
 import type { Env } from "../env";
-import { isoTime } from "../feed/feed-item";
+import { isoTime } from "../platform/time";
 import { shardsOf } from "../shards/router";
 
 /** A job's progress over all the shards it runs on (each keeps its own row). */

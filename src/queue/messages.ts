@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_KINDS } from "../jobs/job-kinds";
-import { PositiveIdSchema } from "../schemas/common";
+import { DaysBackSchema, PositiveIdSchema } from "../schemas/common";
 import { EventSchema } from "../schemas/events";
 import { ReminderRequestSchema } from "../schemas/reminders";
 import { CleanupOptionsSchema } from "../schemas/retention";
@@ -47,12 +47,12 @@ export const PopulateUserMessageSchema = z
     v: version,
     kind: z.literal("populate_user"),
     user_id: PositiveIdSchema,
-    days_back: z.number().int().min(1).max(3650).default(30),
+    days_back: DaysBackSchema,
   })
   .strict();
 
 export const PopulateAllMessageSchema = z
-  .object({ v: version, kind: z.literal("populate_all"), days_back: z.number().int().min(1).max(3650).default(30) })
+  .object({ v: version, kind: z.literal("populate_all"), days_back: DaysBackSchema })
   .strict();
 
 // dry_run has no meaning on the queue: nobody reads the answer.

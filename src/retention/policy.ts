@@ -1,5 +1,6 @@
 import type { RetentionPolicy } from "../config";
 import { ACTIVITY_TYPE_NAMES, type ActivityType } from "../feed/activity-types";
+import { daysBefore } from "../platform/time";
 
 /**
  * Which items retention removes: every item older than its type's retention
@@ -7,8 +8,6 @@ import { ACTIVITY_TYPE_NAMES, type ActivityType } from "../feed/activity-types";
  * inactive users would otherwise grow without bound). `only_read` keeps the
  * original's behaviour, where unread items stay however old.
  */
-
-const DAY_MS = 86_400_000;
 
 export interface RetentionRequest {
   readonly activityType?: ActivityType;
@@ -23,7 +22,7 @@ export interface RetentionPlan {
 }
 
 export function retentionCutoff(days: number, now: number): number {
-  return now - days * DAY_MS;
+  return daysBefore(now, days);
 }
 
 export function planRetention(policy: RetentionPolicy, request: RetentionRequest, now: number): RetentionPlan {

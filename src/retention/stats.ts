@@ -1,8 +1,8 @@
 import { readCounters } from "../db/feed-queries";
 import { readShardStats, type ShardStats } from "../db/shard-stats";
 import type { Env } from "../env";
-import { isoTime } from "../feed/feed-item";
 import { feedTotals } from "../feed/summary";
+import { isoTime } from "../platform/time";
 import { shardsOf } from "../shards/router";
 
 /** Monitoring: table growth per shard and in total, and one user's stats. */

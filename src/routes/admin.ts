@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../errors";
-import { isoTime } from "../feed/feed-item";
 import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
 import { enqueueJob, resumeJob } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
+import { isoTime } from "../platform/time";
 import { refuseWhileRetentionRuns } from "../retention/in-flight";
 import {
   GenerateRequestSchema,

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { isoTime } from "../feed/feed-item";
 import { ingestEvents } from "../feed/ingest";
 import { countReminderTargets, planReminder } from "../feed/reminders";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall } from "../http/route-parts";
 import { enqueueJob, runJobInline } from "../jobs/runner";
 import { readJobProgress } from "../jobs/status";
+import { isoTime } from "../platform/time";
 import { SYNC_FANOUT_MAX_USERS } from "../queue/limits";
 import { enqueueEvents } from "../queue/producer";
 import { bodyErrorResponses, staffErrorResponses } from "../schemas/common";

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { PositiveIdSchema } from "./common";
+import { DaysBackSchema, PositiveIdSchema } from "./common";
 
 /** Contracts of staff-only administration endpoints. */
 
 export const GenerateRequestSchema = z
   .object({
     user_id: PositiveIdSchema.openapi({ example: 123 }),
-    days_back: z.number().int().min(1).max(3650).default(30),
+    days_back: DaysBackSchema,
   })
   .strict()
   .openapi("GenerateRequest");
@@ -22,7 +22,7 @@ export const GenerateResponseSchema = z
 export const PopulateRequestSchema = z
   .object({
     user_id: PositiveIdSchema.optional().openapi({ description: "Only this user (runs inside the request)." }),
-    days_back: z.number().int().min(1).max(3650).default(30),
+    days_back: DaysBackSchema,
     dry_run: z.boolean().default(false),
   })
   .strict()

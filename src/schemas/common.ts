@@ -110,3 +110,9 @@ export const BooleanParam = z
   .enum(["true", "false", "True", "False", "1", "0"], { error: "Must be true or false." })
   .transform((value) => value === "true" || value === "True" || value === "1")
   .openapi({ type: "string", enum: ["true", "false"] });
+
+/** How far back populate and generate look at stored events. */
+export const DaysBackSchema = z.number().int().min(1).max(3650).default(30);
+
+/** Days to keep items: the policy's per type, or an override of it (cleanup, archive). */
+export const RetentionDaysSchema = z.number().int().min(1).max(36_500);

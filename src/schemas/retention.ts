@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema, PositiveIdSchema } from "./common";
+import { ActivityTypeSchema, PositiveIdSchema, RetentionDaysSchema } from "./common";
 
 /** Contracts of retention: cleanup, archive, restore, stats. */
 
@@ -10,13 +10,9 @@ export const CleanupOptionsSchema = z
       .default(false)
       .openapi({ description: "Report what would be deleted, per type and shard; delete nothing." }),
     activity_type: ActivityTypeSchema.optional().openapi({ description: "Clean up this type only." }),
-    older_than_days: z
-      .number()
-      .int()
-      .min(1)
-      .max(36_500)
-      .optional()
-      .openapi({ description: "Override every type's retention with this many days." }),
+    older_than_days: RetentionDaysSchema.optional().openapi({
+      description: "Override every type's retention with this many days.",
+    }),
     only_read: z
       .boolean()
       .default(false)
@@ -33,7 +29,7 @@ export type CleanupOptions = z.output<typeof CleanupOptionsSchema>;
 
 export const ArchiveOptionsSchema = z
   .object({
-    older_than_days: z.number().int().min(1).max(36_500).default(365),
+    older_than_days: RetentionDaysSchema.default(365),
     only_read: z.boolean().default(false),
     dry_run: z.boolean().default(false),
   })

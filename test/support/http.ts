@@ -1,12 +1,13 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { sign } from "hono/jwt";
 
 export const BASE = "https://feed.test";
-const SECRET = "test-secret-at-least-16-chars";
+/** The secret vitest.config.ts gives the Worker. */
+export const TEST_JWT_SECRET = env.JWT_SECRET;
 
 export async function tokenFor(userId: number | string, claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return sign({ sub: userId, iat: now, exp: now + 3600, ...claims }, SECRET, "HS256");
+  return sign({ sub: userId, iat: now, exp: now + 3600, ...claims }, TEST_JWT_SECRET, "HS256");
 }
 
 export const staffToken = () => tokenFor(999_999, { is_staff: true });
