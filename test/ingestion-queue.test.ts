@@ -524,7 +524,7 @@ describe("stalled jobs", () => {
     );
     const token = await staffToken();
     // The job exists, but its first messages never reached the queue.
-    const { createJob } = await import("../src/jobs/runner");
+    const { createJob } = await import("../src/jobs/launch");
     const { planReminder } = await import("../src/feed/reminders");
     const plan = await planReminder(
       env,

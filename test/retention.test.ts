@@ -2,18 +2,17 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { describe, expect, it } from "vitest";
 import { insertArchivedRowsStatements } from "../src/db/item-writes";
 import worker from "../src/index";
-import { JOB_COSTS } from "../src/jobs/kinds";
-import { createJob, stepMessage } from "../src/jobs/runner";
+import { createJob, stepMessage } from "../src/jobs/launch";
+import { JOBS } from "../src/jobs/registry";
+import { INVOCATION_D1_BUDGET, INVOCATION_KV_BUDGET } from "../src/queue/limits";
 import {
   ARCHIVE_CHUNK_TEXT_CHARS,
-  INVOCATION_D1_BUDGET,
-  INVOCATION_KV_BUDGET,
   RESTORE_CACHE_USERS_IN_REQUEST,
   RETENTION_CHUNK_CACHED_OWNERS,
   RETENTION_CHUNK_ROWS,
   RETENTION_CHUNK_UNREAD_OWNERS,
   RETENTION_EVENTS_CHUNK_ROWS,
-} from "../src/queue/limits";
+} from "../src/retention/chunk-sizes";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { shardsOf } from "../src/shards/router";
 import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
@@ -289,7 +288,7 @@ describe("retention cleanup", () => {
     const jobs = [await createJob(env, "retention", plan, now), await createJob(env, "retention", plan, now)];
     const steps = jobs.flatMap((job) => job.shards.map((shard) => stepMessage(job.jobId, "retention", shard, 0)));
     const admitted = Math.floor(
-      Math.min(INVOCATION_KV_BUDGET / JOB_COSTS.retention.kv, INVOCATION_D1_BUDGET / JOB_COSTS.retention.d1),
+      Math.min(INVOCATION_KV_BUDGET / JOBS.retention.cost.kv, INVOCATION_D1_BUDGET / JOBS.retention.cost.d1),
     );
     expect(steps.length).toBeGreaterThan(admitted);
     const queues = watchedQueues();

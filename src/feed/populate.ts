@@ -1,12 +1,11 @@
-import type { Config } from "../config";
+import { z } from "zod";
+import { unreadWriteCost } from "../cache/unread-cache";
 import { countEventsWithoutItems, decodeEventPosition, encodeEventPosition, eventsSince } from "../db/event-reads";
 import { insertItemsStatement } from "../db/item-writes";
-import { readJob } from "../db/jobs";
 import type { EventRow } from "../db/schema";
 import type { Env } from "../env";
-import { type ChunkWork, runJobInline } from "../jobs/runner";
+import { type ChunkWork, defineJob } from "../jobs/chunk";
 import { daysBefore } from "../platform/time";
-import { POPULATE_CHUNK_EVENTS } from "../queue/limits";
 import { shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
 import { type ItemDraft, itemFromEvent } from "./build-item";
@@ -36,32 +35,6 @@ function draftFromEventRow(row: EventRow): (ItemDraft & { eventId: number }) | u
   return { ...item, eventId: row.id };
 }
 
-export interface UserPopulateResult {
-  readonly createdCount: number;
-  readonly start: number;
-  readonly end: number;
-  readonly jobId: string;
-}
-
-/**
- * Rebuilds one user's feed from their events of the last `daysBack` days,
- * inside this invocation (the generate endpoint). It is the populate job
- * restricted to the user's shard and events.
- */
-export async function generateUserFeed(
-  env: Env,
-  config: Config,
-  userId: number,
-  daysBack: number,
-  now: number,
-): Promise<UserPopulateResult> {
-  const shard = shardsOf(env).forUser(userId);
-  const since = populateSince(now, daysBack);
-  const job = await runJobInline(env, config, "populate", { since, userId }, now, [shard.index]);
-  const progress = await readJob(shard, job.jobId);
-  return { createdCount: progress?.affected ?? 0, start: since, end: now, jobId: job.jobId };
-}
-
 /** What populate would create, per shard (dry run). */
 export async function countPopulateCandidates(
   env: Env,
@@ -75,32 +48,40 @@ export async function countPopulateCandidates(
   return Object.fromEntries(shards.map((shard, index) => [`shard_${shard.index}`, counts[index] ?? 0]));
 }
 
-export interface PopulateJobParams {
-  readonly since: number;
-  /** Only this user's events (their shard only). */
-  readonly userId?: number;
-}
+/** Stored events per chunk across users: at most 145 users' cached counts to refresh (JOB_STEP_KV_BUDGET). */
+const POPULATE_CHUNK_EVENTS = 145;
+/** One user's chunk touches one cached count, so it can be larger (still far below D1's value size). */
+const USER_POPULATE_CHUNK_EVENTS = 1_000;
 
-/**
- * Events per chunk. Across users each chunk may touch as many users' cached
- * counts as it has events; one user's chunk touches one, so it can be larger
- * while staying far below D1's 2 MB parameter size.
- */
-const chunkSize = (params: PopulateJobParams) => (params.userId === undefined ? POPULATE_CHUNK_EVENTS : 1000);
+const PopulateJobParamsSchema = z.object({
+  since: z.number(),
+  /** Only this user's events (their shard only): the generate endpoint. */
+  userId: z.number().int().positive().optional(),
+});
 
-/** One chunk of populate-all on one shard: the next stored events in time order. */
-export function populateChunk(params: PopulateJobParams): ChunkWork {
+export type PopulateJobParams = z.output<typeof PopulateJobParamsSchema>;
+
+/** One chunk on one shard: the next stored events in time order, made into items they do not have yet. */
+function populateChunk(params: PopulateJobParams): ChunkWork {
+  const size = params.userId === undefined ? POPULATE_CHUNK_EVENTS : USER_POPULATE_CHUNK_EVENTS;
   return async ({ shard, cursor }) => {
-    const size = chunkSize(params);
     const rows = await eventsSince(shard, params.since, decodeEventPosition(cursor), size, params.userId);
     const drafts = rows.map(draftFromEventRow).filter((draft) => draft !== undefined);
     const last = rows.at(-1);
     return {
-      writes: drafts.length > 0 ? [insertItemsStatement(shard, drafts)] : [],
-      cursor: last ? encodeEventPosition({ occurredAt: last.occurredAt, id: last.id }) : cursor,
-      processed: rows.length,
-      touchedUsers: [...new Set(drafts.map((draft) => draft.userId))],
-      done: rows.length < size,
+      progress: {
+        cursor: last ? encodeEventPosition({ occurredAt: last.occurredAt, id: last.id }) : cursor,
+        processed: rows.length,
+        done: rows.length < size,
+      },
+      writes: drafts.length > 0 ? { counted: insertItemsStatement(shard, drafts) } : {},
+      unread: { users: [...new Set(drafts.map((draft) => draft.userId))] },
     };
   };
 }
+
+export const populateJob = defineJob({
+  params: PopulateJobParamsSchema,
+  cost: { kv: unreadWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
+  chunk: populateChunk,
+});

@@ -1,10 +1,11 @@
+import { z } from "zod";
+import { unreadWriteCost } from "../cache/unread-cache";
 import { insertItemsStatement } from "../db/item-writes";
 import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import type { Env } from "../env";
-import type { ChunkWork } from "../jobs/runner";
+import { type ChunkWork, defineJob } from "../jobs/chunk";
 import { utcDay } from "../platform/time";
-import { FANOUT_CHUNK_USERS } from "../queue/limits";
-import type { ReminderRequest } from "../schemas/reminders";
+import { type ReminderRequest, ReminderRequestSchema } from "../schemas/reminders";
 import { shardsOf } from "../shards/router";
 import { ACTIVITY_TYPES } from "./activity-types";
 import type { ItemDraft } from "./build-item";
@@ -15,12 +16,25 @@ import type { ItemDraft } from "./build-item";
  * (the dedupe key carries the day the request arrived).
  */
 
+/**
+ * Recipients per reminder chunk. Each may cost one KV write (their unread
+ * count) plus a bulk read per 100, so 145 keeps a chunk within
+ * JOB_STEP_KV_BUDGET; the chunk's insert travels as one JSON parameter of
+ * roughly 60 KB.
+ */
+const FANOUT_CHUNK_USERS = 145;
+
+/** A reminder small enough to finish inside the request in synchronous mode. */
+export const SYNC_FANOUT_MAX_USERS = 400;
+
 /** Everything a fan-out chunk needs, fixed when the request arrives. */
-export interface ReminderPlan {
-  readonly request: ReminderRequest;
-  readonly fastName: string | null;
-  readonly requestedAt: number;
-}
+const ReminderPlanSchema = z.object({
+  request: ReminderRequestSchema,
+  fastName: z.string().nullable(),
+  requestedAt: z.number(),
+});
+
+export type ReminderPlan = z.output<typeof ReminderPlanSchema>;
 
 export function reminderDedupeKey(request: ReminderRequest, requestedAt: number): string {
   const day = utcDay(requestedAt);
@@ -85,25 +99,32 @@ export async function countReminderTargets(env: Env, fastId: number): Promise<nu
 }
 
 /** One chunk of the fan-out on one shard: the next participants in user id order. */
-export function reminderChunk(plan: ReminderPlan): ChunkWork {
+function reminderChunk(plan: ReminderPlan): ChunkWork {
   return async ({ shard, cursor }) => {
     const afterUserId = cursor === "" ? 0 : Number(cursor);
     const users = await participantsAfter(shard, plan.request.fast_id, afterUserId, FANOUT_CHUNK_USERS);
-    const done = users.length < FANOUT_CHUNK_USERS;
     return {
+      progress: {
+        cursor: String(users.at(-1) ?? afterUserId),
+        processed: users.length,
+        done: users.length < FANOUT_CHUNK_USERS,
+      },
       writes:
         users.length > 0
-          ? [
-              insertItemsStatement(
+          ? {
+              counted: insertItemsStatement(
                 shard,
                 users.map((userId) => reminderItem(plan, userId)),
               ),
-            ]
-          : [],
-      cursor: String(users.at(-1) ?? afterUserId),
-      processed: users.length,
-      touchedUsers: users,
-      done,
+            }
+          : {},
+      unread: { users },
     };
   };
 }
+
+export const reminderJob = defineJob({
+  params: ReminderPlanSchema,
+  cost: { kv: unreadWriteCost(FANOUT_CHUNK_USERS), d1: 3 },
+  chunk: reminderChunk,
+});

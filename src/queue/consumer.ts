@@ -6,8 +6,9 @@ import { type EventRecord, eventRecordFrom } from "../feed/build-item";
 import { storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
-import { JOB_COSTS } from "../jobs/kinds";
-import { enqueueJob, runJobSteps, stepMessage } from "../jobs/runner";
+import { enqueueJob } from "../jobs/launch";
+import { isJobKind, jobDefinition } from "../jobs/registry";
+import { runJobSteps } from "../jobs/runner";
 import { log } from "../platform/log";
 import { cleanupRequestFrom, startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
@@ -25,9 +26,8 @@ import { sendByKind, sendJobSteps } from "./producer";
  * Event messages of the whole batch are written together, one D1 batch per
  * shard, not one round trip per item.
  *
- * One handler consumes both queues, the work queue and the job-step queue
- * (wrangler.toml): a message is handled by its kind, whichever queue brought
- * it, so a job step that an older deployment sent to the work queue still runs.
+ * One handler consumes both queues and handles a message by its kind,
+ * whichever queue brought it (docs/decisions/003-job-queue.md).
  */
 
 type EventMessage = { message: Message; events: EventRecord[]; users: number };
@@ -50,6 +50,10 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
       continue;
     }
     const body = parsed.data;
+    if (body.kind === "job_step" && !isJobKind(body.job_kind)) {
+      await deadLetter(env, message, [`job_kind: "${body.job_kind}" is not a job kind of this deployment.`]);
+      continue;
+    }
     if (body.kind === "create_item" || body.kind === "batch_create") {
       const inputs = body.kind === "create_item" ? [body.event] : body.events;
       // Without an event_id, the message id (stable across redeliveries) names the event.
@@ -150,7 +154,7 @@ async function writeEventMessages(
 }
 
 function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
-  if (body.kind === "job_step") return JOB_COSTS[body.job_kind];
+  if (body.kind === "job_step") return jobDefinition(body.job_kind).cost;
   // Only the lookups: the writes are taken from what the invocation has left (handleWorkMessage).
   if (body.kind === "refresh_unread") return { kv: Math.ceil(body.user_ids.length / BULK_READ_KEYS), d1: 16 };
   // Planning messages count participants or create progress rows on every shard.
@@ -210,8 +214,7 @@ async function handleWorkMessage(
     }
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget);
-      if (outcome.status === "continue")
-        await sendJobSteps(env, [stepMessage(body.job_id, body.job_kind, body.shard, outcome.step)]);
+      if (outcome.status === "continue") await sendJobSteps(env, [{ ...body, step: outcome.step }]);
       return;
     }
     case "create_item":

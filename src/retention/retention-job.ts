@@ -1,5 +1,6 @@
+import { z } from "zod";
 import { writeArchive } from "../archive/archive-store";
-import { cachedAmong } from "../cache/unread-cache";
+import { BULK_READ_KEYS, cachedAmong, unreadWriteCost } from "../cache/unread-cache";
 import {
   type AgePosition,
   countExpired,
@@ -12,21 +13,21 @@ import {
   expiredSizes,
 } from "../db/retention-queries";
 import type { Env } from "../env";
-import type { ActivityType } from "../feed/activity-types";
-import type { Chunk, ChunkWork } from "../jobs/runner";
+import { ACTIVITY_TYPE_NAMES, type ActivityType } from "../feed/activity-types";
+import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
+import type { Shard } from "../shards/router";
+import { shardsOf } from "../shards/router";
 import {
   ARCHIVE_CHUNK_TEXT_CHARS,
   RETENTION_CHUNK_CACHED_OWNERS,
   RETENTION_CHUNK_ROWS,
   RETENTION_CHUNK_UNREAD_OWNERS,
   RETENTION_EVENTS_CHUNK_ROWS,
-} from "../queue/limits";
-import type { Shard } from "../shards/router";
-import { shardsOf } from "../shards/router";
+} from "./chunk-sizes";
 import type { RetentionPlan } from "./policy";
 
 /**
- * Retention as a chunked job (src/jobs/runner.ts): on each shard, walk the
+ * Retention as a chunked job (src/jobs/chunk.ts): on each shard, walk the
  * expired rows type by type, oldest first, and delete them in chunks. With
  * `archive`, each chunk is first written to R2 and verified; only then does
  * the same step delete it, so a crash in between leaves the rows in place and
@@ -37,10 +38,12 @@ import type { RetentionPlan } from "./policy";
  * archived: they can no longer regenerate an item the policy would keep).
  */
 
-export interface RetentionJobParams {
-  readonly plan: RetentionPlan;
-  readonly archive: boolean;
-}
+const RetentionJobParamsSchema = z.object({
+  plan: z.object({ cutoffs: z.partialRecord(z.enum(ACTIVITY_TYPE_NAMES), z.number()), onlyRead: z.boolean() }),
+  archive: z.boolean(),
+});
+
+export type RetentionJobParams = z.output<typeof RetentionJobParamsSchema>;
 
 interface RetentionCursor {
   readonly typeIndex: number;
@@ -66,7 +69,7 @@ function prefixWithinOwners<T extends ExpiredKey>(rows: T[], max: number, counte
 }
 
 /**
- * Cuts a chunk to what its cache upkeep may cost (src/queue/limits.ts): at
+ * Cuts a chunk to what its cache upkeep may cost (./chunk-sizes.ts): at
  * most RETENTION_CHUNK_UNREAD_OWNERS owners of unread rows to look up, and of
  * those at most RETENTION_CHUNK_CACHED_OWNERS with a cached count, each one KV
  * write after the commit. Returns the prefix, the cached owners when it looked
@@ -105,78 +108,100 @@ function prefixWithin(sizes: readonly number[], budget: number): { count: number
   return { count: sizes.length, total };
 }
 
-export function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
-  const types = Object.keys(params.plan.cutoffs) as ActivityType[];
-  // Archiving needs every column; deleting only needs the keys.
+/** Expired rows gathered for one chunk, across types, and where the walk stopped. */
+interface Collected {
+  readonly rows: { readonly type: ActivityType; readonly row: ExpiredRow }[];
+  readonly position: RetentionCursor;
+  readonly readQueries: number;
+}
+
+/**
+ * Fills a chunk from one type after the other, so that types with few expired
+ * rows share a chunk (and an archive object) instead of each costing one.
+ * Archiving reads the rows' sizes first (a small result), so that the full
+ * rows it reads stay within the chunk's text budget.
+ */
+async function collectExpired(
+  shard: Shard,
+  params: RetentionJobParams,
+  types: readonly ActivityType[],
+  start: RetentionCursor,
+): Promise<Collected> {
   const read = params.archive ? expiredArchiveLines : expiredKeys;
+  const rows: Collected["rows"] = [];
+  let position = start;
+  let text = 0;
+  let readQueries = 0;
+  while (position.typeIndex < types.length && rows.length < RETENTION_CHUNK_ROWS && text < ARCHIVE_CHUNK_TEXT_CHARS) {
+    const type = types[position.typeIndex]!;
+    const cutoff = params.plan.cutoffs[type]!;
+    let room = RETENTION_CHUNK_ROWS - rows.length;
+    if (params.archive) {
+      const sizes = await expiredSizes(shard, type, cutoff, params.plan.onlyRead, position.after, room);
+      readQueries += 1;
+      const fit = prefixWithin(sizes, ARCHIVE_CHUNK_TEXT_CHARS - text);
+      if (fit.count < sizes.length) room = fit.count;
+      text += fit.total;
+    }
+    const found = await read(shard, type, cutoff, params.plan.onlyRead, position.after, room);
+    readQueries += 1;
+    for (const row of found) rows.push({ type, row });
+    const last = found.at(-1);
+    position =
+      found.length < room || !last
+        ? { typeIndex: position.typeIndex + 1 }
+        : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
+  }
+  return { rows, position, readQueries };
+}
+
+/** The job's running counts after deleting these rows: per type, and `archived`. */
+function tallied(detail: Readonly<Record<string, number>>, kept: Collected["rows"], archived: boolean) {
+  const updated = { ...detail };
+  for (const { type } of kept) updated[type] = (updated[type] ?? 0) + 1;
+  if (archived) updated.archived = (updated.archived ?? 0) + kept.length;
+  return updated;
+}
+
+function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
+  const types = Object.keys(params.plan.cutoffs) as ActivityType[];
   return async ({ shard, cursor, step, jobId, detail, now }) => {
     const start = decodeCursor(cursor);
     if (start.typeIndex >= types.length) return expiredEventsChunk(shard, params, start.after, detail);
-
-    // Fill the chunk from one type after the other, so that types with few
-    // expired rows share a chunk (and an archive object) instead of each
-    // costing one.
-    const collected: { type: ActivityType; row: ExpiredRow }[] = [];
-    let position: RetentionCursor = start;
-    let text = 0;
-    let readQueries = 0;
-    while (
-      position.typeIndex < types.length &&
-      collected.length < RETENTION_CHUNK_ROWS &&
-      text < ARCHIVE_CHUNK_TEXT_CHARS
-    ) {
-      const type = types[position.typeIndex]!;
-      const cutoff = params.plan.cutoffs[type]!;
-      let room = RETENTION_CHUNK_ROWS - collected.length;
-      if (params.archive) {
-        // Sizes first (a small result), so that the full rows read stay within the chunk's text budget.
-        const sizes = await expiredSizes(shard, type, cutoff, params.plan.onlyRead, position.after, room);
-        readQueries += 1;
-        const fit = prefixWithin(sizes, ARCHIVE_CHUNK_TEXT_CHARS - text);
-        if (fit.count < sizes.length) room = fit.count;
-        text += fit.total;
-      }
-      const rows = await read(shard, type, cutoff, params.plan.onlyRead, position.after, room);
-      readQueries += 1;
-      for (const row of rows) collected.push({ type, row });
-      const last = rows.at(-1);
-      position =
-        rows.length < room || !last
-          ? { typeIndex: position.typeIndex + 1 }
-          : { typeIndex: position.typeIndex, after: { createdAt: last.createdAt, id: last.id } };
-    }
-    if (collected.length === 0) return expiredEventsChunk(shard, params, undefined, detail, readQueries);
+    const collected = await collectExpired(shard, params, types, start);
+    if (collected.rows.length === 0) return expiredEventsChunk(shard, params, undefined, detail, collected.readQueries);
 
     const cut = await cutToCacheBudget(
       env.UNREAD_CACHE,
-      collected.map((entry) => entry.row),
+      collected.rows.map((entry) => entry.row),
     );
-    const kept = collected.slice(0, cut.rows.length);
-    if (kept.length < collected.length) {
+    const kept = collected.rows.slice(0, cut.rows.length);
+    let position = collected.position;
+    if (kept.length < collected.rows.length) {
       const last = kept.at(-1)!;
       position = { typeIndex: types.indexOf(last.type), after: { createdAt: last.row.createdAt, id: last.row.id } };
     }
     const rows = kept.map((entry) => entry.row);
-    const updated = { ...detail };
-    for (const { type } of kept) updated[type] = (updated[type] ?? 0) + 1;
-    if (params.archive) updated.archived = (updated.archived ?? 0) + rows.length;
     return {
-      writes: [
-        deleteItemsStatement(
+      // The events phase follows the last type, so the items' walk is never done.
+      progress: {
+        cursor: JSON.stringify(position),
+        processed: rows.length,
+        done: false,
+        detail: tallied(detail, kept, params.archive),
+      },
+      writes: {
+        counted: deleteItemsStatement(
           shard,
           rows.map((row) => row.id),
         ),
-      ],
-      cursor: JSON.stringify(position),
-      processed: rows.length,
+      },
       // Only unread rows change a cached unread count.
-      touchedUsers: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
-      ...(cut.cachedOwners ? { cachedUsers: cut.cachedOwners } : {}),
-      detail: updated,
-      // The events phase follows the last type.
-      done: false,
-      externalOperations: cut.operations + (params.archive ? 2 : 0),
-      readQueries,
+      unread: {
+        users: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
+        ...(cut.cachedOwners ? { cached: cut.cachedOwners } : {}),
+      },
+      spent: { externalOperations: cut.operations + (params.archive ? 2 : 0), readQueries: collected.readQueries },
       ...(params.archive
         ? {
             beforeCommit: async () =>
@@ -191,37 +216,46 @@ async function expiredEventsChunk(
   shard: Shard,
   params: RetentionJobParams,
   after: AgePosition | undefined,
-  detail: Record<string, number>,
+  detail: Readonly<Record<string, number>>,
   readQueriesBefore = 0,
 ): Promise<Chunk> {
   const types = Object.keys(params.plan.cutoffs);
   const expired = await expiredEvents(shard, params.plan.cutoffs, after, RETENTION_EVENTS_CHUNK_ROWS);
   const last = expired.at(-1);
+  const next = last ? { after: { createdAt: last.occurredAt, id: last.id } } : after ? { after } : {};
   return {
-    // changes() of this delete would count events, not items: the job's
-    // `affected` stays the items deleted; events go to detail.events.
-    writes: [],
-    ...(expired.length > 0
-      ? {
-          sideWrites: [
-            deleteEventsStatement(
-              shard,
-              expired.map((event) => event.id),
-            ),
-          ],
-        }
-      : {}),
-    cursor: JSON.stringify({
-      typeIndex: types.length,
-      ...(last ? { after: { createdAt: last.occurredAt, id: last.id } } : after ? { after } : {}),
-    }),
-    processed: 0,
-    touchedUsers: [],
-    detail: { ...detail, events: (detail.events ?? 0) + expired.length },
-    done: expired.length < RETENTION_EVENTS_CHUNK_ROWS,
-    readQueries: readQueriesBefore + 1,
+    progress: {
+      cursor: JSON.stringify({ typeIndex: types.length, ...next }),
+      processed: 0,
+      done: expired.length < RETENTION_EVENTS_CHUNK_ROWS,
+      detail: { ...detail, events: (detail.events ?? 0) + expired.length },
+    },
+    // Not counted: the job's `affected` stays the items deleted; events go to detail.events.
+    writes:
+      expired.length > 0
+        ? {
+            others: [
+              deleteEventsStatement(
+                shard,
+                expired.map((event) => event.id),
+              ),
+            ],
+          }
+        : {},
+    spent: { readQueries: readQueriesBefore + 1 },
   };
 }
+
+export const retentionJob = defineJob({
+  params: RetentionJobParamsSchema,
+  // Cache writes for the cached owners, bulk reads of who is cached, two R2
+  // writes when archiving; one range per type (8; archiving: sizes, then rows).
+  cost: {
+    kv: unreadWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_UNREAD_OWNERS / BULK_READ_KEYS) + 2,
+    d1: 2 * ACTIVITY_TYPE_NAMES.length + 3,
+  },
+  chunk: retentionChunk,
+});
 
 /** A dry run: what the plan would remove, per type and per shard; nothing is deleted. */
 export async function countRetentionCandidates(env: Env, plan: RetentionPlan) {

@@ -1,9 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { NotFoundError } from "../errors";
-import { countPopulateCandidates, generateUserFeed, populateSince } from "../feed/populate";
+import { countPopulateCandidates, populateSince } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
-import { enqueueJob, resumeJob } from "../jobs/runner";
+import { enqueueJob, resumeJob } from "../jobs/launch";
+import { runJobInline } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
 import { isoTime } from "../platform/time";
 import { refuseWhileRetentionRuns } from "../retention/in-flight";
@@ -15,6 +17,7 @@ import {
   PopulateResponseSchema,
 } from "../schemas/admin";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
+import { shardsOf } from "../shards/router";
 
 const generateRoute = createRoute({
   method: "post",
@@ -101,10 +104,21 @@ const resumeRoute = createRoute({
   },
 });
 
+/**
+ * Rebuilds one user's feed from their events of the last `daysBack` days,
+ * inside this request: the populate job on the user's shard only.
+ */
+async function generateUserFeed(c: Context<AppEnv>, userId: number, daysBack: number, now: number) {
+  const since = populateSince(now, daysBack);
+  const shard = shardsOf(c.env).forUser(userId).index;
+  const job = await runJobInline(c.env, c.var.config, "populate", { since, userId }, now, [shard]);
+  return { createdCount: job.affected, start: since, end: now, jobId: job.jobId };
+}
+
 export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(generateRoute, async (c) => {
     const { user_id: userId, days_back: daysBack } = c.req.valid("json");
-    const result = await generateUserFeed(c.env, c.var.config, userId, daysBack, Date.now());
+    const result = await generateUserFeed(c, userId, daysBack, Date.now());
     return c.json(
       {
         message: `Generated ${result.createdCount} activity feed items for user ${userId}`,
@@ -132,7 +146,7 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
       );
     }
     if (userId !== undefined) {
-      const result = await generateUserFeed(c.env, c.var.config, userId, daysBack, now);
+      const result = await generateUserFeed(c, userId, daysBack, now);
       return c.json(
         {
           status: "completed" as const,

@@ -1,12 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { ingestEvents } from "../feed/ingest";
-import { countReminderTargets, planReminder } from "../feed/reminders";
+import { countReminderTargets, planReminder, SYNC_FANOUT_MAX_USERS } from "../feed/reminders";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall } from "../http/route-parts";
-import { enqueueJob, runJobInline } from "../jobs/runner";
-import { readJobProgress } from "../jobs/status";
+import { enqueueJob } from "../jobs/launch";
+import { runJobInline } from "../jobs/runner";
 import { isoTime } from "../platform/time";
-import { SYNC_FANOUT_MAX_USERS } from "../queue/limits";
 import { enqueueEvents } from "../queue/producer";
 import { bodyErrorResponses, staffErrorResponses } from "../schemas/common";
 import { IngestRequestSchema, IngestResponseSchema } from "../schemas/events";
@@ -96,10 +95,6 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
       return c.json({ ...summary, status: "queued" as const, job_id: job.jobId }, 202);
     }
     const job = await runJobInline(c.env, c.var.config, "reminder", plan, now);
-    const progress = await readJobProgress(c.env, job.jobId);
-    return c.json(
-      { ...summary, status: "completed" as const, created_count: progress?.affected ?? 0, job_id: job.jobId },
-      201,
-    );
+    return c.json({ ...summary, status: "completed" as const, created_count: job.affected, job_id: job.jobId }, 201);
   });
 }

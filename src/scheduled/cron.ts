@@ -1,7 +1,7 @@
 import { configFor } from "../config";
 import type { Env } from "../env";
 import { RetentionJobRunningError } from "../errors";
-import { resumeJob } from "../jobs/runner";
+import { resumeJob } from "../jobs/launch";
 import type { UnfinishedJob } from "../jobs/status";
 import { log } from "../platform/log";
 import { isRetentionJobStalled, unfinishedRetentionJobs } from "../retention/in-flight";

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { createJob } from "../../src/jobs/runner";
+import { createJob } from "../../src/jobs/launch";
 import { allShards } from "./db";
 import { call, staffToken } from "./http";
 import { DAY } from "./time";
