@@ -1,3 +1,5 @@
+import { FEED_ITEM_COLUMNS } from "../db/schema";
+
 /**
  * The archive format: one feed_items row per line, every column under its
  * database name, values exactly as stored (is_read 0/1, times in epoch ms,
@@ -5,21 +7,7 @@
  * identical row.
  */
 
-export const ARCHIVE_COLUMNS = [
-  "id",
-  "user_id",
-  "activity_type",
-  "event_id",
-  "target_type",
-  "target_id",
-  "title",
-  "description",
-  "is_read",
-  "read_at",
-  "created_at",
-  "data",
-  "dedupe_key",
-] as const;
+export const ARCHIVE_COLUMNS = FEED_ITEM_COLUMNS;
 
 export type ArchivedRow = Record<(typeof ARCHIVE_COLUMNS)[number], string | number | null>;
 

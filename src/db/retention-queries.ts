@@ -1,9 +1,8 @@
 import { and, asc, count, eq, lt, sql } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
-import { ARCHIVE_COLUMNS } from "../archive/ndjson";
 import type { ActivityType } from "../feed/activity-types";
 import type { Shard } from "../shards/router";
-import { events, type FeedItemRow, feedItems } from "./schema";
+import { events, FEED_ITEM_COLUMNS, type FeedItemRow, feedItems } from "./schema";
 
 /**
  * Retention's reads and deletes. Each walks one type by age through the
@@ -36,7 +35,7 @@ const expiredKeyColumns = {
 };
 
 /** Every column of a row under its database name, as one archive line (src/archive/ndjson.ts). */
-const archiveLine = sql.raw(`json_object(${ARCHIVE_COLUMNS.map((column) => `'${column}', "${column}"`).join(", ")})`);
+const archiveLine = sql.raw(`json_object(${FEED_ITEM_COLUMNS.map((column) => `'${column}', "${column}"`).join(", ")})`);
 
 /** The next `limit` expired rows of one type after `after`, oldest first: the range every read below selects from. */
 function oldestExpired<T extends SQLiteSelect>(

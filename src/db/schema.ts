@@ -30,6 +30,23 @@ export const events = sqliteTable(
   ],
 );
 
+/** Every column of feed_items by its database name (archive lines hold them all; test/schema.test.ts checks the list). */
+export const FEED_ITEM_COLUMNS = [
+  "id",
+  "user_id",
+  "activity_type",
+  "event_id",
+  "target_type",
+  "target_id",
+  "title",
+  "description",
+  "is_read",
+  "read_at",
+  "created_at",
+  "data",
+  "dedupe_key",
+] as const;
+
 export const feedItems = sqliteTable(
   "feed_items",
   {

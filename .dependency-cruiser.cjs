@@ -1,0 +1,65 @@
+/**
+ * Import rules for src/, checked by `npm run lint` (and so by `npm test`).
+ * Imports run one way: entry points -> routes / consumer / cron -> domain ->
+ * storage -> shards (docs/decisions/001-layers.md).
+ */
+const DOMAIN = "^src/(feed|retention|archive|cache)/";
+const STORAGE = "^src/(db|shards)/";
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "Two modules that need each other: move the shared part into a module both import.",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "storage-below-domain",
+      severity: "error",
+      comment: "Storage (queries, shard routing) never calls up into the domain, HTTP or queue layers.",
+      from: { path: STORAGE },
+      // The activity types table is shared vocabulary; type-only imports carry no behaviour.
+      to: {
+        path: "^src/(feed|retention|archive|cache|jobs|queue|routes|http|auth|scheduled)/",
+        pathNot: "^src/feed/activity-types\\.ts$",
+        dependencyTypesNot: ["type-only"],
+      },
+    },
+    {
+      name: "domain-not-http",
+      severity: "error",
+      comment: "Domain code knows nothing of HTTP: routes shape requests and answers.",
+      from: { path: DOMAIN },
+      to: { path: "^src/(routes|http|auth|app\\.ts)" },
+    },
+    {
+      name: "domain-not-runner",
+      severity: "error",
+      comment: "Domain code starts jobs through src/jobs/launch.ts; only the consumer and routes run them.",
+      from: { path: DOMAIN },
+      to: { path: "^src/(jobs/(runner|registry)\\.ts|queue/consumer\\.ts|scheduled/)" },
+    },
+    {
+      name: "chunk-contract-is-a-leaf",
+      severity: "error",
+      comment: "Job kinds implement src/jobs/chunk.ts without pulling the domain in through it.",
+      from: { path: "^src/jobs/chunk\\.ts$" },
+      to: { path: "^src/(feed|retention|archive|cache|db|queue|routes)/" },
+    },
+    {
+      name: "entry-points-only-from-index",
+      severity: "error",
+      comment: "Routes, the consumer and the cron are wired by src/index.ts (and the app) only.",
+      from: { path: "^src/", pathNot: "^src/(index|app)\\.ts$" },
+      to: { path: "^src/(routes/|queue/consumer\\.ts|scheduled/)" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs"] },
+  },
+};
