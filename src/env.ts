@@ -10,7 +10,7 @@ export interface Env {
   UNREAD_CACHE: KVNamespace;
   ARCHIVE: R2Bucket;
   FEED_QUEUE: Queue<FeedMessage>;
-  /** Job steps only (src/jobs/runner.ts): no batch window, so a chain's next chunk starts at once. */
+  /** Job steps only (docs/decisions/003-job-queue.md). */
   JOB_QUEUE: Queue<JobStepMessage>;
   FEED_DLQ: Queue<unknown>;
 

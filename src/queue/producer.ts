@@ -22,12 +22,7 @@ export async function sendMessages<Body extends FeedMessage>(
   if (batch.length > 0) await queue.sendBatch(batch);
 }
 
-/**
- * Job steps have a queue of their own (wrangler.toml): the work queue waits up
- * to a second to fill a batch of events, which a chain of chunks would pay at
- * every hop, and a long job's steps never share an invocation, or its
- * concurrency, with ingestion.
- */
+/** Job steps go to their own queue (docs/decisions/003-job-queue.md). */
 export function sendJobSteps(env: Env, steps: readonly JobStepMessage[]): Promise<void> {
   return sendMessages(env.JOB_QUEUE, steps);
 }
