@@ -1,23 +1,22 @@
 import type { FeedItemRow } from "../db/schema";
-import { isoTime } from "../platform/time";
 import { toPublicId } from "../shards/ids";
 import { activityTypeDisplay } from "./activity-types";
 import { ageDisplay } from "./age";
 
-/** A feed item as the API returns it (snake_case, the original contract). */
-export interface FeedItemView {
-  id: number;
-  activity_type: string;
-  activity_type_display: string;
-  title: string;
-  description: string;
-  is_read: boolean;
-  read_at: string | null;
-  created_at: string;
-  age_display: string;
-  data: Record<string, unknown>;
-  target_type: string | null;
-  target_id: number | null;
+/** A feed item as the domain sees it: its public id, times in epoch ms, the labels clients show. */
+export interface FeedItem {
+  readonly id: number;
+  readonly activityType: string;
+  readonly activityTypeDisplay: string;
+  readonly title: string;
+  readonly description: string;
+  readonly isRead: boolean;
+  readonly readAt: number | null;
+  readonly createdAt: number;
+  readonly ageDisplay: string;
+  readonly data: Record<string, unknown>;
+  readonly targetType: string | null;
+  readonly targetId: number | null;
 }
 
 function parseData(raw: string): Record<string, unknown> {
@@ -29,20 +28,20 @@ function parseData(raw: string): Record<string, unknown> {
   }
 }
 
-/** The one conversion from a stored row to the wire shape. */
-export function toFeedItemView(row: FeedItemRow, shardIndex: number, now: number): FeedItemView {
+/** A stored row as the domain's item, as of `now` (its age label). */
+export function feedItemFrom(row: FeedItemRow, shardIndex: number, now: number): FeedItem {
   return {
     id: toPublicId(shardIndex, row.id),
-    activity_type: row.activityType,
-    activity_type_display: activityTypeDisplay(row.activityType),
+    activityType: row.activityType,
+    activityTypeDisplay: activityTypeDisplay(row.activityType),
     title: row.title,
     description: row.description,
-    is_read: row.isRead,
-    read_at: row.readAt === null ? null : isoTime(row.readAt),
-    created_at: isoTime(row.createdAt),
-    age_display: ageDisplay(row.createdAt, now),
+    isRead: row.isRead,
+    readAt: row.readAt,
+    createdAt: row.createdAt,
+    ageDisplay: ageDisplay(row.createdAt, now),
     data: parseData(row.data),
-    target_type: row.targetType,
-    target_id: row.targetId,
+    targetType: row.targetType,
+    targetId: row.targetId,
   };
 }

@@ -1,8 +1,9 @@
 import { type FeedFilters, readFeedPage } from "../db/feed-queries";
+import type { Env } from "../env";
 import { InvalidPageError } from "../errors";
-import type { Shard } from "../shards/router";
+import { type Shard, shardsOf } from "../shards/router";
 import { type Cursor, encodeCursor } from "./cursor";
-import { type FeedItemView, toFeedItemView } from "./feed-item";
+import { type FeedItem, feedItemFrom } from "./feed-item";
 
 export type Pagination =
   | { readonly mode: "page"; readonly page: number | "last"; readonly pageSize: number }
@@ -13,18 +14,20 @@ export type PageLink = { readonly page: number } | { readonly cursor: string };
 
 export interface FeedListing {
   readonly count: number;
-  readonly items: FeedItemView[];
+  readonly items: FeedItem[];
   readonly next: PageLink | null;
   readonly previous: PageLink | null;
 }
 
+/** One page of the user's feed (on their shard), by page number or by cursor. */
 export async function listFeed(
-  shard: Shard,
+  env: Env,
   userId: number,
   filters: FeedFilters,
   pagination: Pagination,
   now: number,
 ): Promise<FeedListing> {
+  const shard = shardsOf(env).forUser(userId);
   return pagination.mode === "page"
     ? listByPageNumber(shard, userId, filters, pagination, now)
     : listByCursor(shard, userId, filters, pagination, now);
@@ -57,7 +60,7 @@ async function listByPageNumber(
   if (page > lastPage) throw new InvalidPageError();
   return {
     count,
-    items: rows.map((row) => toFeedItemView(row, shard.index, now)),
+    items: rows.map((row) => feedItemFrom(row, shard.index, now)),
     next: page < lastPage ? { page: page + 1 } : null,
     previous: page > 1 ? { page: page - 1 } : null,
   };
@@ -92,7 +95,7 @@ async function listByCursor(
       : null;
   return {
     count,
-    items: page.map((row) => toFeedItemView(row, shard.index, now)),
+    items: page.map((row) => feedItemFrom(row, shard.index, now)),
     next: olderLink,
     previous: newerLink,
   };

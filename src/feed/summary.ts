@@ -3,19 +3,22 @@ import type { Config } from "../config";
 import { countersQuery, recentItemsQuery, type TypeCounter } from "../db/feed-queries";
 import type { Env } from "../env";
 import { shardsOf } from "../shards/router";
-import { type FeedItemView, toFeedItemView } from "./feed-item";
+import { type FeedItem, feedItemFrom } from "./feed-item";
 
 export const RECENT_ACTIVITY_SIZE = 5;
 
 export interface FeedTotals {
-  total_items: number;
-  unread_count: number;
-  read_count: number;
-  activity_types: Record<string, number>;
+  readonly totalItems: number;
+  readonly unreadCount: number;
+  readonly readCount: number;
+  /** Items per type, types without items left out. */
+  readonly perType: Record<string, number>;
 }
 
-export interface FeedSummary extends FeedTotals {
-  recent_activity: FeedItemView[];
+export interface FeedSummary {
+  readonly totals: FeedTotals;
+  /** The newest items of any read status. */
+  readonly recentActivity: FeedItem[];
 }
 
 /** A user's totals from their per-type counters (the design's get_user_feed_stats). */
@@ -29,7 +32,7 @@ export function feedTotals(counters: readonly TypeCounter[]): FeedTotals {
     unread += counter.unread;
     perType[counter.activityType] = counter.total;
   }
-  return { total_items: total, unread_count: unread, read_count: total - unread, activity_types: perType };
+  return { totalItems: total, unreadCount: unread, readCount: total - unread, perType };
 }
 
 /** Totals from the per-user counters (never a scan of history) and the newest items. */
@@ -39,7 +42,7 @@ export async function feedSummary(env: Env, userId: number, now: number): Promis
     countersQuery(shard, userId),
     recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE),
   ]);
-  return { ...feedTotals(counters), recent_activity: recent.map((row) => toFeedItemView(row, shard.index, now)) };
+  return { totals: feedTotals(counters), recentActivity: recent.map((row) => feedItemFrom(row, shard.index, now)) };
 }
 
 /**

@@ -1,24 +1,34 @@
 import { readJob, recentJobs, unfinishedJobRows } from "../db/jobs";
 import type { JobProgressRow } from "../db/schema";
 import type { Env } from "../env";
-import { isoTime } from "../platform/time";
 import { shardsOf } from "../shards/router";
 
-/** A job's progress over all the shards it runs on (each keeps its own row). */
-export interface JobProgressView {
-  job_id: string;
-  kind: string;
-  params: unknown;
-  done: boolean;
-  processed: number;
-  affected: number;
-  detail: Record<string, number>;
-  started_at: string;
-  updated_at: string;
-  shards: { shard: number; step: number; processed: number; affected: number; done: boolean; updated_at: string }[];
+/** One shard's part of a job. */
+export interface ShardProgress {
+  readonly shard: number;
+  readonly step: number;
+  readonly processed: number;
+  readonly affected: number;
+  readonly done: boolean;
+  readonly updatedAt: number;
 }
 
-function combine(rows: { shard: number; row: JobProgressRow }[]): JobProgressView | undefined {
+/** A job's progress over all the shards it runs on (each keeps its own row). */
+export interface JobProgress {
+  readonly jobId: string;
+  readonly kind: string;
+  readonly params: unknown;
+  readonly done: boolean;
+  readonly processed: number;
+  readonly affected: number;
+  readonly detail: Record<string, number>;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly shards: ShardProgress[];
+}
+
+/** The per-shard rows of one job as one progress: sums, the earliest start, the latest update. */
+function jobProgressFrom(rows: { shard: number; row: JobProgressRow }[]): JobProgress | undefined {
   const first = rows[0]?.row;
   if (!first) return undefined;
   const detail: Record<string, number> = {};
@@ -27,36 +37,38 @@ function combine(rows: { shard: number; row: JobProgressRow }[]): JobProgressVie
       detail[key] = (detail[key] ?? 0) + value;
   }
   return {
-    job_id: first.jobId,
+    jobId: first.jobId,
     kind: first.kind,
     params: JSON.parse(first.params) as unknown,
     done: rows.every(({ row }) => row.done),
     processed: rows.reduce((sum, { row }) => sum + row.processed, 0),
     affected: rows.reduce((sum, { row }) => sum + row.affected, 0),
     detail,
-    started_at: isoTime(Math.min(...rows.map(({ row }) => row.startedAt))),
-    updated_at: isoTime(Math.max(...rows.map(({ row }) => row.updatedAt))),
+    startedAt: Math.min(...rows.map(({ row }) => row.startedAt)),
+    updatedAt: Math.max(...rows.map(({ row }) => row.updatedAt)),
     shards: rows.map(({ shard, row }) => ({
       shard,
       step: row.step,
       processed: row.processed,
       affected: row.affected,
       done: row.done,
-      updated_at: isoTime(row.updatedAt),
+      updatedAt: row.updatedAt,
     })),
   };
 }
 
-export async function readJobProgress(env: Env, jobId: string): Promise<JobProgressView | undefined> {
+export async function readJobProgress(env: Env, jobId: string): Promise<JobProgress | undefined> {
   const shards = shardsOf(env).all();
   const rows = await Promise.all(
     shards.map(async (shard) => ({ shard: shard.index, row: await readJob(shard, jobId) })),
   );
-  return combine(rows.filter((entry): entry is { shard: number; row: JobProgressRow } => entry.row !== undefined));
+  return jobProgressFrom(
+    rows.filter((entry): entry is { shard: number; row: JobProgressRow } => entry.row !== undefined),
+  );
 }
 
 /** The most recent jobs, newest first. */
-export async function listRecentJobs(env: Env, limit: number): Promise<JobProgressView[]> {
+export async function listRecentJobs(env: Env, limit: number): Promise<JobProgress[]> {
   const perShard = await Promise.all(
     shardsOf(env)
       .all()
@@ -65,8 +77,8 @@ export async function listRecentJobs(env: Env, limit: number): Promise<JobProgre
   const byJob = new Map<string, { shard: number; row: JobProgressRow }[]>();
   for (const entry of perShard.flat()) byJob.set(entry.row.jobId, [...(byJob.get(entry.row.jobId) ?? []), entry]);
   return [...byJob.values()]
-    .map((rows) => combine(rows)!)
-    .sort((a, b) => b.started_at.localeCompare(a.started_at))
+    .map((rows) => jobProgressFrom(rows)!)
+    .sort((a, b) => b.startedAt - a.startedAt)
     .slice(0, limit);
 }
 

@@ -7,36 +7,26 @@ import { NotFoundError } from "../errors";
 import { enqueueJob } from "../jobs/launch";
 import { CACHE_REFRESH_MESSAGE_USERS, type FeedMessage, MESSAGE_VERSION } from "../queue/messages";
 import { sendMessages } from "../queue/producer";
-import type { CleanupOptions } from "../schemas/retention";
 import { shardsOf } from "../shards/router";
 import { RESTORE_CACHE_USERS_IN_REQUEST } from "./chunk-sizes";
 import { refuseWhileRetentionRuns } from "./in-flight";
-import { planArchive, planRetention, type RetentionPlan } from "./policy";
+import { planArchive, planRetention, type RetentionPlan, type RetentionRequest } from "./policy";
 import { countRetentionCandidates } from "./retention-job";
 
 /** Entry points of retention: cleanup and archive runs, restore, listing. */
 
-export interface CleanupRequest {
+/** A cleanup run: which items (the policy, or an override of it), and how. */
+export interface CleanupRequest extends RetentionRequest {
   readonly dryRun: boolean;
-  readonly activityType?: Parameters<typeof planRetention>[1]["activityType"];
-  readonly olderThanDays?: number;
-  readonly onlyRead: boolean;
   /** Write expired rows to R2 before deleting them. */
   readonly archive: boolean;
 }
 
-/** A cleanup request from the API's options or a queue message's (the archive default from the config). */
-export function cleanupRequestFrom(
-  options: Omit<CleanupOptions, "dry_run"> & { dry_run?: boolean },
-  config: Config,
-): CleanupRequest {
-  return {
-    dryRun: options.dry_run ?? false,
-    onlyRead: options.only_read,
-    archive: options.archive ?? config.archiveOnCleanup,
-    ...(options.activity_type ? { activityType: options.activity_type } : {}),
-    ...(options.older_than_days ? { olderThanDays: options.older_than_days } : {}),
-  };
+/** An archive run: everything older than `olderThanDays` goes to R2, then is deleted. */
+export interface ArchiveRequest {
+  readonly olderThanDays: number;
+  readonly onlyRead: boolean;
+  readonly dryRun: boolean;
 }
 
 export type RetentionRun =
@@ -68,16 +58,22 @@ export function startCleanup(env: Env, config: Config, request: CleanupRequest, 
 }
 
 /** Archive to R2 then delete everything older than `olderThanDays` (the design's archive_old_items). */
-export function startArchive(
-  env: Env,
-  request: { olderThanDays: number; onlyRead: boolean; dryRun: boolean },
-  now: number,
-): Promise<RetentionRun> {
+export function startArchive(env: Env, request: ArchiveRequest, now: number): Promise<RetentionRun> {
   return run(env, planArchive(request.olderThanDays, request.onlyRead, now), request.dryRun, true, now);
 }
 
+export interface RestoreOutcome {
+  readonly key: string;
+  readonly shard: number;
+  /** Rows in the archive, and how many of them were not there and went back. */
+  readonly rows: number;
+  readonly restored: number;
+  /** Owners whose cached unread count the queue refreshes shortly. */
+  readonly cacheRefreshQueued: number;
+}
+
 /** Puts an archive's rows back on their shard; idempotent. */
-export async function restoreArchive(env: Env, config: Config, key: string) {
+export async function restoreArchive(env: Env, config: Config, key: string): Promise<RestoreOutcome> {
   const archive = await readArchive(env.ARCHIVE, key);
   if (!archive) throw new NotFoundError(`No archive at ${key}.`);
   const shard = shardsOf(env).byIndex(archive.manifest.shard);
@@ -94,14 +90,12 @@ export async function restoreArchive(env: Env, config: Config, key: string) {
   const changed = new Set(inserted.filter((row) => row.isRead === 0).map((row) => row.userId));
   const counts = unreadMapFrom(users, results.at(-1));
   const queued = await bringCacheInLine(env, config, new Map([...counts].filter(([userId]) => changed.has(userId))));
-  const restored = inserted.length;
   return {
     key: archive.manifest.key,
     shard: shard.index,
     rows: archive.rows.length,
-    restored,
-    skipped: archive.rows.length - restored,
-    cache_refresh_queued: queued,
+    restored: inserted.length,
+    cacheRefreshQueued: queued,
   };
 }
 

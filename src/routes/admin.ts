@@ -18,6 +18,7 @@ import {
 } from "../schemas/admin";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import { shardsOf } from "../shards/router";
+import { jobWire } from "../wire/admin";
 
 const generateRoute = createRoute({
   method: "post",
@@ -167,7 +168,7 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(jobRoute, async (c) => {
     const progress = await readJobProgress(c.env, c.req.valid("param").job_id);
     if (!progress) throw new NotFoundError("No such job.");
-    return c.json(progress, 200);
+    return c.json(jobWire(progress), 200);
   });
 
   app.openapi(resumeRoute, async (c) => {
@@ -182,6 +183,6 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(jobsRoute, async (c) =>
-    c.json({ results: await listRecentJobs(c.env, c.req.valid("query").limit) }, 200),
+    c.json({ results: (await listRecentJobs(c.env, c.req.valid("query").limit)).map(jobWire) }, 200),
   );
 }

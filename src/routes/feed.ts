@@ -16,7 +16,7 @@ import {
   MarkReadResponseSchema,
   UnreadCountSchema,
 } from "../schemas/feed";
-import { shardsOf } from "../shards/router";
+import { feedItemWire, feedSummaryWire } from "../wire/feed";
 
 const FEED_PATH = "/api/events/activity-feed";
 
@@ -113,19 +113,21 @@ export function registerFeedRoutes(app: OpenAPIHono<AppEnv>) {
       ...(query.start_date !== undefined ? { startAt: query.start_date } : {}),
       ...(query.end_date !== undefined ? { endBefore: query.end_date } : {}),
     };
-    const listing = await listFeed(shardsOf(c.env).forUser(userId), userId, filters, pagination, Date.now());
+    const listing = await listFeed(c.env, userId, filters, pagination, Date.now());
     return c.json(
       {
         count: listing.count,
         next: linkUrl(c.req.url, listing.next),
         previous: linkUrl(c.req.url, listing.previous),
-        results: listing.items,
+        results: listing.items.map(feedItemWire),
       },
       200,
     );
   });
 
-  app.openapi(summaryRoute, async (c) => c.json(await feedSummary(c.env, c.var.principal.userId, Date.now()), 200));
+  app.openapi(summaryRoute, async (c) =>
+    c.json(feedSummaryWire(await feedSummary(c.env, c.var.principal.userId, Date.now())), 200),
+  );
 
   app.openapi(unreadCountRoute, async (c) => {
     const { unread, cached } = await unreadBadge(c.env, c.var.config, c.var.principal.userId);

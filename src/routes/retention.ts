@@ -1,15 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
-import {
-  cleanupRequestFrom,
-  listArchives,
-  type RetentionRun,
-  restoreArchive,
-  startArchive,
-  startCleanup,
-} from "../retention/retention";
-import { deploymentStats, userFeedStats } from "../retention/stats";
+import { deploymentStats, userFeedStats } from "../monitoring/stats";
+import { listArchives, type RetentionRun, restoreArchive, startArchive, startCleanup } from "../retention/retention";
 import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
 import {
   ArchiveListQuerySchema,
@@ -21,6 +14,13 @@ import {
   RetentionRunSchema,
   StatsQuerySchema,
 } from "../schemas/retention";
+import {
+  archiveRequestFrom,
+  cleanupRequestFrom,
+  deploymentStatsWire,
+  restoreWire,
+  userFeedStatsWire,
+} from "../wire/retention";
 
 const runResponses = {
   200: jsonResponse("Dry run: what would go, per type and shard", RetentionRunSchema),
@@ -118,17 +118,12 @@ export function registerRetentionRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(archiveRoute, async (c) => {
-    const options = c.req.valid("json");
-    const run = await startArchive(
-      c.env,
-      { olderThanDays: options.older_than_days, onlyRead: options.only_read, dryRun: options.dry_run },
-      Date.now(),
-    );
+    const run = await startArchive(c.env, archiveRequestFrom(c.req.valid("json")), Date.now());
     return run.dryRun ? c.json(runBody(run, "archive"), 200) : c.json(runBody(run, "archive"), 202);
   });
 
   app.openapi(restoreRoute, async (c) =>
-    c.json(await restoreArchive(c.env, c.var.config, c.req.valid("json").key), 200),
+    c.json(restoreWire(await restoreArchive(c.env, c.var.config, c.req.valid("json").key)), 200),
   );
 
   app.openapi(archivesRoute, async (c) => {
@@ -151,6 +146,11 @@ export function registerRetentionRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(statsRoute, async (c) => {
     const { user_id: userId } = c.req.valid("query");
-    return c.json(userId === undefined ? await deploymentStats(c.env) : await userFeedStats(c.env, userId), 200);
+    return c.json(
+      userId === undefined
+        ? deploymentStatsWire(await deploymentStats(c.env))
+        : userFeedStatsWire(await userFeedStats(c.env, userId)),
+      200,
+    );
   });
 }

@@ -5,7 +5,8 @@ import { resumeJob } from "../jobs/launch";
 import type { UnfinishedJob } from "../jobs/status";
 import { log } from "../platform/log";
 import { isRetentionJobStalled, unfinishedRetentionJobs } from "../retention/in-flight";
-import { cleanupRequestFrom, startCleanup } from "../retention/retention";
+import { startCleanup } from "../retention/retention";
+import { cleanupRequestFrom } from "../wire/retention";
 
 export type RetentionCronDecision =
   | { readonly action: "start" }

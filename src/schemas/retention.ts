@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema, PositiveIdSchema, RetentionDaysSchema } from "./common";
+import { ActivityTypeSchema, RetentionDaysSchema } from "./common";
 
 /** Contracts of retention: cleanup, archive, restore, stats. */
 
@@ -35,6 +35,8 @@ export const ArchiveOptionsSchema = z
   })
   .strict()
   .openapi("ArchiveOptions");
+
+export type ArchiveOptions = z.output<typeof ArchiveOptionsSchema>;
 
 export const RetentionRunSchema = z
   .object({
@@ -105,4 +107,3 @@ export const ArchiveListSchema = z
 export const StatsQuerySchema = z.object({
   user_id: z.coerce.number().int().positive().optional().openapi({ type: "integer" }),
 });
-export { PositiveIdSchema };

@@ -1,28 +1,17 @@
 import { readCounters } from "../db/feed-queries";
 import { readShardStats, type ShardStats } from "../db/shard-stats";
 import type { Env } from "../env";
-import { feedTotals } from "../feed/summary";
-import { isoTime } from "../platform/time";
+import { type FeedTotals, feedTotals } from "../feed/summary";
 import { shardsOf } from "../shards/router";
 
 /** Monitoring: table growth per shard and in total, and one user's stats. */
 
-function view(stats: ShardStats) {
-  return {
-    items: stats.items,
-    unread_items: stats.unreadItems,
-    read_items: stats.items - stats.unreadItems,
-    items_per_type: stats.perType,
-    oldest_item: stats.oldestItemAt === null ? null : isoTime(stats.oldestItemAt),
-    events: stats.events,
-    users: stats.users,
-    database_bytes: stats.databaseBytes,
-  };
+export interface DeploymentStats {
+  readonly total: ShardStats & { readonly bytesPerItem: number | null };
+  readonly shards: (ShardStats & { readonly shard: number })[];
 }
 
-export async function deploymentStats(env: Env) {
-  const shards = shardsOf(env).all();
-  const perShard = await Promise.all(shards.map((shard) => readShardStats(shard)));
+function sumOf(perShard: readonly ShardStats[]): ShardStats {
   const total: ShardStats = {
     items: 0,
     unreadItems: 0,
@@ -43,18 +32,29 @@ export async function deploymentStats(env: Env) {
     if (stats.oldestItemAt !== null)
       total.oldestItemAt = Math.min(total.oldestItemAt ?? stats.oldestItemAt, stats.oldestItemAt);
   }
+  return total;
+}
+
+export async function deploymentStats(env: Env): Promise<DeploymentStats> {
+  const shards = shardsOf(env).all();
+  const perShard = await Promise.all(shards.map((shard) => readShardStats(shard)));
+  const total = sumOf(perShard);
+  const bytesPerItem =
+    total.items > 0 && total.databaseBytes !== null ? Math.round(total.databaseBytes / total.items) : null;
   return {
-    total: {
-      ...view(total),
-      bytes_per_item:
-        total.items > 0 && total.databaseBytes !== null ? Math.round(total.databaseBytes / total.items) : null,
-    },
-    shards: perShard.map((stats, index) => ({ shard: shards[index]!.index, ...view(stats) })),
+    total: { ...total, bytesPerItem },
+    shards: perShard.map((stats, index) => ({ shard: shards[index]!.index, ...stats })),
   };
 }
 
+export interface UserFeedStats {
+  readonly userId: number;
+  readonly shard: number;
+  readonly totals: FeedTotals;
+}
+
 /** The design's get_user_feed_stats, from the counters. */
-export async function userFeedStats(env: Env, userId: number) {
+export async function userFeedStats(env: Env, userId: number): Promise<UserFeedStats> {
   const shard = shardsOf(env).forUser(userId);
-  return { user_id: userId, shard: shard.index, ...feedTotals(await readCounters(shard, userId)) };
+  return { userId, shard: shard.index, totals: feedTotals(await readCounters(shard, userId)) };
 }
