@@ -4,11 +4,23 @@ import { createMiddleware } from "hono/factory";
 import { configFor } from "./config";
 import type { AppEnv } from "./http/app-env";
 import { detail, invalid, renderError, validationErrors } from "./http/error-responses";
+import { log } from "./platform/log";
 import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";
 import { registerMetaRoutes } from "./routes/meta";
 import { registerRetentionRoutes } from "./routes/retention";
+
+/**
+ * Every request gets an id (Cloudflare's Ray ID when there is one), echoed in
+ * X-Request-Id and carried by its log lines, so a client's report finds them.
+ */
+const withRequestLog = createMiddleware<AppEnv>(async (c, next) => {
+  const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
+  c.set("log", log.child({ request_id: requestId, method: c.req.method, path: c.req.path }));
+  c.header("X-Request-Id", requestId);
+  await next();
+});
 
 /** Parses configuration once per isolate and hands it to every handler. */
 const withConfig = createMiddleware<AppEnv>(async (c, next) => {
@@ -23,7 +35,7 @@ const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
     origin: allowed.includes("*") ? "*" : (origin) => (allowed.includes(origin) ? origin : null),
     allowHeaders: ["Authorization", "Content-Type"],
     allowMethods: ["GET", "POST", "OPTIONS"],
-    exposeHeaders: ["X-Cache"],
+    exposeHeaders: ["X-Cache", "X-Request-Id"],
     maxAge: 600,
   });
   return middleware(c, next);
@@ -41,7 +53,7 @@ export function createApp() {
   });
   app.onError(renderError);
   app.notFound((c) => detail(c, 404, "Not found."));
-  app.use("*", withConfig, corsFromConfig);
+  app.use("*", withRequestLog, withConfig, corsFromConfig);
 
   registerMetaRoutes(app);
   registerFeedRoutes(app);

@@ -23,6 +23,16 @@ describe("thin slice", () => {
     const response = await call("GET", "/health");
     expect(response.status).toBe(200);
   });
+
+  it("every answer names its request: a fresh id, or Cloudflare's Ray ID when there is one", async () => {
+    const first = await call("GET", "/health");
+    const second = await call("GET", "/health");
+    expect(first.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.headers.get("X-Request-Id")).not.toBe(first.headers.get("X-Request-Id"));
+    const rayed = await call("GET", "/api/events/activity-feed/", { headers: { "cf-ray": "8f1c2d3e4a5b6c7d-AMS" } });
+    expect(rayed.status).toBe(401);
+    expect(rayed.headers.get("X-Request-Id")).toBe("8f1c2d3e4a5b6c7d-AMS");
+  });
 });
 
 describe("OpenAPI document", () => {

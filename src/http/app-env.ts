@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
+import type { Logger } from "../platform/log";
 
 /** What an authenticated request acts as. */
 export interface Principal {
@@ -13,5 +14,7 @@ export interface AppEnv {
   Variables: {
     config: Config;
     principal: Principal;
+    /** The logger of this request: its lines carry the request id. */
+    log: Logger;
   };
 }

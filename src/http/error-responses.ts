@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { ConfigError } from "../config";
 import { InvalidInputError, ServiceError } from "../errors";
 import { log } from "../platform/log";
+import type { AppEnv } from "./app-env";
 
 /**
  * Error bodies follow the original API's framework (Django REST framework):
@@ -60,7 +61,8 @@ export function invalid(c: Context, errors: ValidationErrors) {
 }
 
 /** The app's onError: service errors get their own status, the rest a logged 500. */
-export function renderError(error: Error, c: Context) {
+export function renderError(error: Error, c: Context<AppEnv>) {
+  const requestLog = c.get("log") ?? log;
   if (error instanceof InvalidInputError) return invalid(c, { [error.field]: [error.message] });
   if (error instanceof ServiceError) return detail(c, error.status, error.message);
   if (error instanceof HTTPException) {
@@ -69,9 +71,9 @@ export function renderError(error: Error, c: Context) {
     return detail(c, error.status as ContentfulStatusCode, error.message);
   }
   if (error instanceof ConfigError) {
-    log.error(error.message);
+    requestLog.error(error.message);
     return detail(c, 500, "Service misconfigured; see the Worker's logs.");
   }
-  log.error("unhandled error", { error });
+  requestLog.error("unhandled error", { error });
   return detail(c, 500, "Internal server error.");
 }

@@ -79,10 +79,12 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env): 
         await handleWorkMessage(env, config, body, budget, now);
         message.ack();
       } catch (error) {
+        const job = body.kind === "job_step" ? { job_id: body.job_id, shard: body.shard, step: body.step } : {};
         log.error("queue message failed; will retry", {
           kind: body.kind,
-          id: message.id,
+          message_id: message.id,
           attempts: message.attempts,
+          ...job,
           error,
         });
         message.retry();
@@ -242,7 +244,7 @@ async function returnToQueue(env: Env, messages: Message[]) {
 
 /** A message that can never succeed: keep it for inspection, do not retry it. */
 async function deadLetter(env: Env, message: Message, problems: string[]) {
-  log.warn("malformed queue message dead-lettered", { id: message.id, problems });
+  log.warn("malformed queue message dead-lettered", { message_id: message.id, problems });
   try {
     await env.FEED_DLQ.send({
       reason: "malformed",
@@ -254,7 +256,7 @@ async function deadLetter(env: Env, message: Message, problems: string[]) {
     message.ack();
   } catch (error) {
     // Retrying lets the queue's own dead-lettering take it after max_retries.
-    log.error("could not dead-letter message", { id: message.id, error });
+    log.error("could not dead-letter message", { message_id: message.id, error });
     message.retry();
   }
 }

@@ -38,7 +38,7 @@ export type RetentionRun =
     }
   | { readonly dryRun: false; readonly jobId: string };
 
-async function run(
+async function startRetentionRun(
   env: Env,
   plan: RetentionPlan,
   dryRun: boolean,
@@ -54,12 +54,12 @@ async function run(
 /** Cleanup by the retention policy (or an override), over every shard. */
 export function startCleanup(env: Env, config: Config, request: CleanupRequest, now: number): Promise<RetentionRun> {
   const plan = planRetention(config.retentionPolicy, request, now);
-  return run(env, plan, request.dryRun, request.archive, now);
+  return startRetentionRun(env, plan, request.dryRun, request.archive, now);
 }
 
 /** Archive to R2 then delete everything older than `olderThanDays` (the design's archive_old_items). */
 export function startArchive(env: Env, request: ArchiveRequest, now: number): Promise<RetentionRun> {
-  return run(env, planArchive(request.olderThanDays, request.onlyRead, now), request.dryRun, true, now);
+  return startRetentionRun(env, planArchive(request.olderThanDays, request.onlyRead, now), request.dryRun, true, now);
 }
 
 export interface RestoreOutcome {
