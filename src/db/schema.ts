@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Drizzle's view of one shard's tables. The SQL in migrations/ is the source of
@@ -24,7 +24,8 @@ export const events = sqliteTable(
     ingestId: text("ingest_id").notNull(),
   },
   (table) => [
-    uniqueIndex("events_user_id_source_event_id").on(table.userId, table.sourceEventId),
+    // UNIQUE (user_id, source_event_id) in the table: idempotency of stored events.
+    unique().on(table.userId, table.sourceEventId),
     index("events_user_occurred").on(table.userId, table.occurredAt),
     index("events_occurred").on(table.occurredAt),
   ],
