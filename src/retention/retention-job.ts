@@ -17,6 +17,7 @@ import { ACTIVITY_TYPE_NAMES, type ActivityType } from "../feed/activity-types";
 import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
 import type { Shard } from "../shards/router";
 import { shardsOf } from "../shards/router";
+import { prefixWithin, prefixWithinOwners } from "./chunk-fit";
 import {
   ARCHIVE_CHUNK_TEXT_CHARS,
   RETENTION_CHUNK_CACHED_OWNERS,
@@ -54,21 +55,6 @@ const decodeCursor = (cursor: string): RetentionCursor =>
   cursor === "" ? { typeIndex: 0 } : (JSON.parse(cursor) as RetentionCursor);
 
 /**
- * The longest prefix of `rows` whose unread rows have at most `max` distinct
- * owners among those `counted` accepts.
- */
-function prefixWithinOwners<T extends ExpiredKey>(rows: T[], max: number, counted: (userId: number) => boolean): T[] {
-  const owners = new Set<number>();
-  for (let index = 0; index < rows.length; index++) {
-    const row = rows[index]!;
-    if (row.isRead || owners.has(row.userId) || !counted(row.userId)) continue;
-    if (owners.size === max) return rows.slice(0, index);
-    owners.add(row.userId);
-  }
-  return rows;
-}
-
-/**
  * Cuts a chunk to what its cache upkeep may cost (./chunk-sizes.ts): at
  * most RETENTION_CHUNK_UNREAD_OWNERS owners of unread rows to look up, and of
  * those at most RETENTION_CHUNK_CACHED_OWNERS with a cached count, each one KV
@@ -93,20 +79,6 @@ async function cutToCacheBudget<T extends ExpiredKey>(
 
 type ArchiveLineRow = ExpiredKey & { line: string };
 type ExpiredRow = ExpiredKey | ArchiveLineRow;
-
-/**
- * How many of these sizes, from the first, fit in `budget` (at least one, so
- * that a chunk always moves on), and their total.
- */
-function prefixWithin(sizes: readonly number[], budget: number): { count: number; total: number } {
-  let total = 0;
-  for (let index = 0; index < sizes.length; index++) {
-    const next = total + sizes[index]!;
-    if (next > budget) return index === 0 ? { count: 1, total: next } : { count: index, total };
-    total = next;
-  }
-  return { count: sizes.length, total };
-}
 
 /** Expired rows gathered for one chunk, across types, and where the walk stopped. */
 interface Collected {

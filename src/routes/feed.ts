@@ -1,14 +1,11 @@
-import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { InvalidInputError, InvalidPageError } from "../errors";
-import { decodeCursor } from "../feed/cursor";
-import { listFeed, type PageLink, type Pagination } from "../feed/list-feed";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { listFeed, type PageLink } from "../feed/list-feed";
 import { markRead } from "../feed/mark-read";
 import { feedSummary, unreadBadge } from "../feed/summary";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, userBodyCall, userCall } from "../http/route-parts";
 import { bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
 import {
-  DEFAULT_PAGE_SIZE,
   FeedPageSchema,
   FeedQuerySchema,
   FeedSummarySchema,
@@ -16,7 +13,7 @@ import {
   MarkReadResponseSchema,
   UnreadCountSchema,
 } from "../schemas/feed";
-import { feedItemWire, feedSummaryWire } from "../wire/feed";
+import { feedItemWire, feedSummaryWire, paginationFrom } from "../wire/feed";
 
 const FEED_PATH = "/api/events/activity-feed";
 
@@ -69,22 +66,6 @@ const markReadRoute = createRoute({
     ...bodyErrorResponses,
   },
 });
-
-function paginationFrom(query: z.output<typeof FeedQuerySchema>): Pagination {
-  const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
-  if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor);
-    if (!cursor) throw new InvalidInputError("cursor", "Invalid cursor.");
-    return { mode: "cursor", cursor, pageSize };
-  }
-  if (query.pagination === "cursor") return { mode: "cursor", pageSize };
-  // An empty page parameter is page 1, as in Django REST framework.
-  const rawPage = query.page?.trim() || "1";
-  if (rawPage === "last") return { mode: "page", page: "last", pageSize };
-  const page = /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : 0;
-  if (page < 1) throw new InvalidPageError();
-  return { mode: "page", page, pageSize };
-}
 
 /** next/previous as absolute URLs that keep every filter of this request. */
 function linkUrl(requestUrl: string, link: PageLink | null): string | null {

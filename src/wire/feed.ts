@@ -1,8 +1,11 @@
 import type { z } from "@hono/zod-openapi";
+import { InvalidInputError, InvalidPageError } from "../errors";
+import { decodeCursor } from "../feed/cursor";
 import type { FeedItem } from "../feed/feed-item";
+import type { Pagination } from "../feed/list-feed";
 import type { FeedSummary, FeedTotals } from "../feed/summary";
 import { isoTime } from "../platform/time";
-import type { FeedItemSchema, FeedSummarySchema } from "../schemas/feed";
+import { DEFAULT_PAGE_SIZE, type FeedItemSchema, type FeedQuerySchema, type FeedSummarySchema } from "../schemas/feed";
 
 /**
  * Domain values in the API's shapes (src/schemas/feed.ts): snake_case and ISO
@@ -36,4 +39,21 @@ export function feedTotalsWire(totals: FeedTotals) {
 
 export function feedSummaryWire(summary: FeedSummary): z.output<typeof FeedSummarySchema> {
   return { ...feedTotalsWire(summary.totals), recent_activity: summary.recentActivity.map(feedItemWire) };
+}
+
+/** The pagination a listing query asks for; a forged cursor or a page below 1 is refused. */
+export function paginationFrom(query: z.output<typeof FeedQuerySchema>): Pagination {
+  const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+  if (query.cursor !== undefined) {
+    const cursor = decodeCursor(query.cursor);
+    if (!cursor) throw new InvalidInputError("cursor", "Invalid cursor.");
+    return { mode: "cursor", cursor, pageSize };
+  }
+  if (query.pagination === "cursor") return { mode: "cursor", pageSize };
+  // An empty page parameter is page 1, as in Django REST framework.
+  const rawPage = query.page?.trim() || "1";
+  if (rawPage === "last") return { mode: "page", page: "last", pageSize };
+  const page = /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : 0;
+  if (page < 1) throw new InvalidPageError();
+  return { mode: "page", page, pageSize };
 }
