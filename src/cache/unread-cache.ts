@@ -5,22 +5,9 @@ import { log } from "../platform/log";
 import { shardsOf } from "../shards/router";
 
 /**
- * The unread-count cache in KV, for the badge path (read on every app open, from
- * every region). D1's counters are the truth: every write path hands the counts
- * its own D1 batch read back to `writeUnread`, and a miss falls back to D1.
- *
- * Only users who have a cached count get a write: one bulk read (100 keys per
- * KV operation) tells which; the others' next badge read fills from D1. Bulk
- * work (fan-out, ingestion, cleanup) therefore costs KV writes only for users
- * active lately, which keeps it within KV's 1,000 operations per invocation
- * (src/queue/limits.ts).
- *
- * KV takes one write per second per key. A write refused (a user marking items
- * read faster than that) is retried once, a little over a second later, with
- * the count read afresh from D1, so the cache ends on the latest value rather
- * than on the one that was refused. Entries expire after
- * UNREAD_CACHE_TTL_SECONDS, which also bounds the rare stale value a badge read
- * racing a write can leave.
+ * The badge's unread count, cached in KV; D1's counters are the truth (README,
+ * "Counts that never drift"). Writes go only to users who have a cached count,
+ * so bulk work costs KV writes only for users active lately.
  */
 const keyFor = (userId: number) => `unread:${userId}`;
 const RETRY_AFTER_MS = 1_100;
