@@ -410,3 +410,110 @@ describe("internal events reject bad input and write nothing", () => {
     await nothingWritten();
   });
 });
+
+describe("dates are read strictly, in the query and in the body", () => {
+  it.each([
+    ["February 30th as a datetime", "start_date=2024-02-30T10:00:00Z", "start_date"],
+    ["February 29th of a common year", "start_date=2023-02-29", "start_date"],
+    ["April 31st as a datetime", "end_date=2024-04-31T00:00:00Z", "end_date"],
+    ["the year 0000", "start_date=0000-01-01", "start_date"],
+    ["an offset of 24 hours", "start_date=2024-01-05T10:00:00%2B24:00", "start_date"],
+  ])("%s is 400 naming the parameter", async (_name, query, field) => {
+    expectFieldErrors(await asUser(freshUser(), "GET", `${FEED}?${query}`), [field]);
+  });
+
+  it("an invalid date's message says how to send a + offset", async () => {
+    const response = await asUser(freshUser(), "GET", `${FEED}?start_date=2024-02-30`);
+    expect(response.body.start_date[0]).toContain("%2B");
+  });
+
+  it("four-digit years are read as written: 0099-12-31 comes before 0100-01-01", async () => {
+    const user = freshUser();
+    await ingest({ user_id: user, activity_type: "fast_join" });
+    const early = await asUser(user, "GET", `${FEED}?start_date=0099-12-31&end_date=0100-01-01`);
+    expect(early.status, JSON.stringify(early.body)).toBe(200);
+    expect(early.body.count).toBe(0);
+    const all = await asUser(user, "GET", `${FEED}?start_date=0001-01-01T00:00:00Z&end_date=9999-12-31`);
+    expect(all.body.count).toBe(1);
+  });
+
+  it("February 29th of a leap year is a date", async () => {
+    const response = await asUser(freshUser(), "GET", `${FEED}?start_date=2024-02-29&end_date=2024-02-29T23:00:00Z`);
+    expect(response.status).toBe(200);
+  });
+
+  it("an unencoded + offset (arrived as a space) is read as +", async () => {
+    const user = freshUser();
+    const at = Date.now() - 2 * HOUR;
+    await ingest({ user_id: user, activity_type: "fast_join", occurred_at: new Date(at).toISOString() });
+    // The same instants written in UTC+02:00, the + left unencoded as browsers send it.
+    const plusTwo = (epochMs: number, plus: string) =>
+      `${new Date(epochMs + 2 * HOUR).toISOString().slice(0, 19)}${plus}02:00`;
+    for (const plus of ["+", "%20", "%2B"]) {
+      const before = await asUser(user, "GET", `${FEED}?start_date=${plusTwo(at - 30 * 60_000, plus)}`);
+      expect(before.status, JSON.stringify(before.body)).toBe(200);
+      expect(before.body.count).toBe(1);
+      const after = await asUser(user, "GET", `${FEED}?start_date=${plusTwo(at + 30 * 60_000, plus)}`);
+      expect(after.body.count).toBe(0);
+    }
+  });
+
+  it.each(["2024-02-30T10:00:00Z", "2023-02-29T10:00:00Z", "2024-04-31T10:00:00Z", "2024-01-01T24:00:00Z"])(
+    "occurred_at %s is 400 and writes nothing",
+    async (occurredAt) => {
+      const user = freshUser();
+      const response = await call("POST", EVENTS, {
+        token: await staffToken(),
+        body: { events: [{ user_id: user, activity_type: "fast_join", occurred_at: occurredAt }] },
+      });
+      expectFieldErrors(response, ["events.0.occurred_at"]);
+      expect(await storedEventCount(user)).toBe(0);
+    },
+  );
+
+  it("occurred_at on February 29th of a leap year, with an offset, is stored as that instant", async () => {
+    const user = freshUser();
+    const created = await ingest({
+      user_id: user,
+      activity_type: "fast_join",
+      occurred_at: "2024-02-29T23:30:00-01:00",
+    });
+    expect(created.results[0]?.created_at).toBe("2024-03-01T00:30:00.000Z");
+  });
+});
+
+describe("integer parameters are plain decimal integers", () => {
+  it.each(["0x10", "0b11", "0o7", "1e1", "16.0", "1_0", "Infinity"])(
+    "page_size=%s is 400 'A valid integer is required.'",
+    async (value) => {
+      const response = await asUser(freshUser(), "GET", `${FEED}?page_size=${value}`);
+      expect(response.body).toEqual({ page_size: ["A valid integer is required."] });
+    },
+  );
+
+  it("page_size with spaces around it, or a leading zero, is still an integer", async () => {
+    const response = await asUser(freshUser(), "GET", `${FEED}?page_size=%2007%20`);
+    expect(response.status).toBe(200);
+  });
+
+  it("page_size=-1 says the minimum", async () => {
+    const response = await asUser(freshUser(), "GET", `${FEED}?page_size=-1`);
+    expect(response.body).toEqual({ page_size: ["Ensure this value is greater than or equal to 1."] });
+  });
+
+  it.each(["0x2", "1e1", "2.0"])("page=%s is 404 Invalid page., never read as a number", async (page) => {
+    const user = freshUser();
+    await ingest([1, 2, 3].map((n) => ({ user_id: user, activity_type: "fast_join", event_id: `p-${n}` })));
+    const response = await asUser(user, "GET", `${FEED}?page_size=1&page=${page}`);
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ detail: "Invalid page." });
+  });
+
+  it.each([
+    ["/api/admin/jobs/?limit=0x10", "limit"],
+    ["/api/admin/stats/?user_id=1e1", "user_id"],
+  ])("%s is 400 'A valid integer is required.'", async (path, field) => {
+    const response = await call("GET", path, { token: await staffToken() });
+    expect(response.body).toEqual({ [field]: ["A valid integer is required."] });
+  });
+});

@@ -16,7 +16,7 @@ import {
   PopulateRequestSchema,
   PopulateResponseSchema,
 } from "../schemas/admin";
-import { bodyErrorResponses, ErrorDetailSchema, staffErrorResponses } from "../schemas/common";
+import { bodyErrorResponses, ErrorDetailSchema, integerParam, staffErrorResponses } from "../schemas/common";
 import { shardsOf } from "../shards/router";
 import { jobWire } from "../wire/admin";
 
@@ -77,7 +77,7 @@ const jobsRoute = createRoute({
   summary: "The most recent jobs (staff)",
   security: bearerAuth,
   middleware: staffCall(),
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  request: { query: z.object({ limit: integerParam({ min: 1, max: 100 }).default(20) }) },
   responses: {
     200: jsonResponse("Jobs, newest first", z.object({ results: z.array(JobSchema) })),
     ...staffErrorResponses,

@@ -65,9 +65,56 @@ export const ActivityTypeListParam = z
     example: "fast_join,fast_reminder",
   });
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+/**
+ * ISO 8601 as the feed's query parameters take it: a date, or a datetime with
+ * `T` or a space, seconds and fraction optional, and an optional offset. A
+ * `+` that arrived unencoded is a space by then (`00:00:00 02:00`), so a
+ * space before the offset is read as `+`.
+ */
+const QUERY_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+\- ]\d{2}:?\d{2})?)?$/i;
+/** RFC 3339 as events carry it: a full datetime with an explicit offset. */
+const BODY_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 86_400_000;
+
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const daysInMonth = (year: number, month: number) =>
+  month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+
+export interface ParsedInstant {
+  readonly epochMs: number;
+  /** A bare date (no time of day). */
+  readonly dateOnly: boolean;
+}
+
+/**
+ * Reads an ISO 8601 date or datetime strictly: a day that is not in the
+ * calendar (February 30th, April 31st, February 29th of a common year) or an
+ * hour past 23 is refused rather than rolled over, and the year is read as
+ * written (0001-9999; `Date.UTC` would take 0099 for 1999). Without an offset
+ * the time is UTC. `undefined` when the text is not such a date.
+ */
+export function parseIsoInstant(text: string, form: "query" | "body"): ParsedInstant | undefined {
+  const match = (form === "query" ? QUERY_INSTANT : BODY_INSTANT).exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const fraction = match[7] ?? "";
+  const offset = match[8] ?? "Z";
+  if (year! < 1 || month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  if (offset.toUpperCase() !== "Z") {
+    const digits = offset.slice(1).replace(":", "");
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetRest = Number(digits.slice(2));
+    if (offsetHours > 23 || offsetRest > 59) return undefined;
+    offsetMinutes = (offset[0] === "-" ? -1 : 1) * (offsetHours * 60 + offsetRest);
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year!, month! - 1, day!);
+  date.setUTCHours(hour, minute, second, Number(fraction.padEnd(3, "0").slice(0, 3)));
+  return { epochMs: date.getTime() - offsetMinutes * 60_000, dateOnly: match[4] === undefined };
+}
 
 /**
  * An ISO 8601 date or datetime as a query parameter, as epoch ms. A datetime
@@ -79,30 +126,45 @@ export function isoBoundParam(edge: "start" | "end") {
   return z
     .string()
     .transform((raw, ctx) => {
-      const value = raw.trim();
-      const dateOnly = DATE_ONLY.exec(value);
-      let epochMs = Number.NaN;
-      if (dateOnly) {
-        const [year, month, day] = dateOnly.slice(1).map(Number) as [number, number, number];
-        epochMs = Date.UTC(year, month - 1, day);
-        const roundTrip = new Date(epochMs);
-        if (roundTrip.getUTCMonth() !== month - 1 || roundTrip.getUTCDate() !== day) epochMs = Number.NaN;
-        else if (edge === "end") epochMs += DAY_MS;
-      } else if (DATE_TIME.test(value)) {
-        const normalised = value.replace(" ", "T");
-        epochMs = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(normalised) ? normalised : `${normalised}Z`);
-        if (edge === "end") epochMs += 1;
-      }
-      if (!Number.isFinite(epochMs)) {
+      const instant = parseIsoInstant(raw.trim(), "query");
+      if (!instant) {
         ctx.addIssue({
           code: "custom",
-          message: "Enter a valid ISO 8601 date (2024-01-15) or datetime (2024-01-15T10:30:00Z).",
+          message:
+            "Enter a valid ISO 8601 date (2024-01-15) or datetime (2024-01-15T10:30:00Z); write a + offset as %2B.",
         });
         return z.NEVER;
       }
-      return epochMs;
+      if (edge === "start") return instant.epochMs;
+      return instant.epochMs + (instant.dateOnly ? DAY_MS : 1);
     })
     .openapi({ type: "string", example: edge === "start" ? "2024-01-01T00:00:00Z" : "2024-01-31" });
+}
+
+/**
+ * A plain decimal integer as a query parameter: `16`, not `0x10`, `1e1` or
+ * `16.0` (which `Number()` and `z.coerce` would take).
+ */
+export function integerParam({ min, max }: { min: number; max: number }) {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      const text = raw.trim();
+      const value = Number(text);
+      const problem = !/^[+-]?\d+$/.test(text)
+        ? "A valid integer is required."
+        : value < min
+          ? `Ensure this value is greater than or equal to ${min}.`
+          : value > max
+            ? `Ensure this value is less than or equal to ${max}.`
+            : undefined;
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .openapi({ type: "integer", minimum: min, maximum: max });
 }
 
 /** `true`/`false` as Django's boolean filter reads them. */

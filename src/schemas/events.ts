@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema, PositiveIdSchema } from "./common";
+import { ActivityTypeSchema, PositiveIdSchema, parseIsoInstant } from "./common";
 
 /**
  * An event from another service: what happened to which user. The same schema
@@ -10,22 +10,25 @@ export const MAX_EVENTS_PER_REQUEST = 500;
 const MAX_DATA_BYTES = 16 * 1024;
 /** Producers' clocks drift; an event further ahead than this is a bug upstream. */
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
 
 const Timestamp = z
   .string()
-  .refine(
-    (value) =>
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
-      Number.isFinite(Date.parse(value)),
-    {
-      message: "Enter a valid ISO 8601 datetime with a UTC offset, e.g. 2024-01-15T10:30:00Z.",
-    },
-  )
-  .transform((value) => Date.parse(value))
+  .transform((value, ctx) => {
+    const instant = parseIsoInstant(value, "body");
+    if (!instant) {
+      ctx.addIssue({
+        code: "custom",
+        message: "Enter a valid ISO 8601 datetime with a UTC offset, e.g. 2024-01-15T10:30:00Z.",
+      });
+      return z.NEVER;
+    }
+    return instant.epochMs;
+  })
   .refine((epochMs) => epochMs <= Date.now() + MAX_FUTURE_MS, {
     message: "occurred_at is more than a day in the future.",
   })
-  .refine((epochMs) => epochMs >= Date.UTC(2000, 0, 1), { message: "occurred_at is before 2000-01-01." })
+  .refine((epochMs) => epochMs >= EARLIEST_MS, { message: "occurred_at is before 2000-01-01." })
   .openapi({ type: "string", format: "date-time", example: "2024-01-15T10:30:00Z" });
 
 const EventData = z

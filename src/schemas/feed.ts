@@ -1,5 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeListParam, ActivityTypeSchema, BooleanParam, isoBoundParam, PositiveIdSchema } from "./common";
+import {
+  ActivityTypeListParam,
+  ActivityTypeSchema,
+  BooleanParam,
+  integerParam,
+  isoBoundParam,
+  PositiveIdSchema,
+} from "./common";
 
 /** Contracts of the user-facing feed endpoints (the original clients' API). */
 
@@ -17,11 +24,7 @@ export const FeedQuerySchema = z
       description: "1-based page number, or `last`. A page that does not exist is 404 `Invalid page.`",
       example: "1",
     }),
-    page_size: z.coerce
-      .number({ error: "A valid integer is required." })
-      .int("A valid integer is required.")
-      .min(1, "Ensure this value is greater than or equal to 1.")
-      .max(MAX_PAGE_SIZE, `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`)
+    page_size: integerParam({ min: 1, max: MAX_PAGE_SIZE })
       .optional()
       .openapi({ type: "integer", default: DEFAULT_PAGE_SIZE, maximum: MAX_PAGE_SIZE }),
     cursor: z

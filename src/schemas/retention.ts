@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema, RetentionDaysSchema } from "./common";
+import { ActivityTypeSchema, integerParam, RetentionDaysSchema } from "./common";
 
 /** Contracts of retention: cleanup, archive, restore, stats. */
 
@@ -105,5 +105,5 @@ export const ArchiveListSchema = z
   .openapi("ArchiveList");
 
 export const StatsQuerySchema = z.object({
-  user_id: z.coerce.number().int().positive().optional().openapi({ type: "integer" }),
+  user_id: integerParam({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
 });
