@@ -517,3 +517,54 @@ describe("integer parameters are plain decimal integers", () => {
     expect(response.body).toEqual({ [field]: ["A valid integer is required."] });
   });
 });
+
+describe("size limits are in UTF-8 bytes", () => {
+  const send = async (event: Record<string, unknown>) =>
+    call("POST", EVENTS, { token: await staffToken(), body: event });
+
+  it("data of 9,000 Greek letters (18,000 bytes, fewer characters than the limit) is 400 naming the limit", async () => {
+    const user = freshUser();
+    const response = await send({ user_id: user, activity_type: "event", data: { text: "α".repeat(9_000) } });
+    expect(response.body).toEqual({ data: ["Ensure this object has no more than 16384 bytes as JSON (UTF-8)."] });
+    expect(await storedEventCount(user)).toBe(0);
+  });
+
+  it("data of 16,384 bytes exactly is accepted", async () => {
+    const user = freshUser();
+    // {"text":"…"} is 11 bytes of ASCII around the Greek.
+    const response = await send({ user_id: user, activity_type: "event", data: { text: `${"α".repeat(8_186)}x` } });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+  });
+
+  it.each([
+    ["a title of 400 Chinese characters (1,200 bytes)", { title: "道".repeat(400) }, "title", 1024],
+    ["a description of 3,000 Ethiopic letters (9,000 bytes)", { description: "ሀ".repeat(3_000) }, "description", 8192],
+    ["an event_id of 100 Greek letters (200+ bytes)", { event_id: "λ".repeat(101) }, "event_id", 200],
+  ])("%s is 400 naming the field and its limit", async (_name, fields, field, limit) => {
+    const user = freshUser();
+    const response = await send({ user_id: user, activity_type: "event", ...fields });
+    expect(response.body).toEqual({ [field]: [`Ensure this field has no more than ${limit} bytes (UTF-8).`] });
+    expect(await storedEventCount(user)).toBe(0);
+  });
+
+  it("a title of 255 characters of any script, as the original allowed, is accepted", async () => {
+    const response = await send({ user_id: freshUser(), activity_type: "event", title: "道".repeat(255) });
+    expect(response.status).toBe(201);
+  });
+
+  it("a restore key of 1,000 characters but 2,000 bytes is 400 naming key, not a 500 from R2", async () => {
+    const response = await call("POST", "/api/admin/archive/restore/", {
+      token: await staffToken(),
+      body: { key: "α".repeat(1_000) },
+    });
+    expect(response.body).toEqual({ key: ["Ensure this field has no more than 1024 bytes (UTF-8)."] });
+  });
+
+  it("a restore key of 1,024 bytes reaches R2 and is 404 when there is no such archive", async () => {
+    const response = await call("POST", "/api/admin/archive/restore/", {
+      token: await staffToken(),
+      body: { key: `archives/${"x".repeat(1_015)}` },
+    });
+    expect(response.status).toBe(404);
+  });
+});

@@ -1,4 +1,5 @@
 import type { EventRecord, ItemDraft } from "../feed/build-item";
+import { D1_VALUE_BYTES, utf8Bytes } from "../platform/limits";
 import type { Shard } from "../shards/router";
 import type { FeedItemRow } from "./schema";
 
@@ -8,6 +9,8 @@ import type { FeedItemRow } from "./schema";
  * number of rows, and a whole ingestion batch is one D1 round trip per shard.
  * Idempotency lives in the schema's unique keys; ON CONFLICT DO NOTHING turns a
  * redelivery into a no-op, and RETURNING reports only rows actually created.
+ * One bound value holds at most D1_VALUE_BYTES, so rows that need more travel
+ * in several statements of the same batch (jsonRowParts).
  */
 
 const ITEM_COLUMNS =
@@ -16,6 +19,27 @@ const ITEM_COLUMNS =
 const RETURNING_ITEM = `RETURNING id, user_id AS userId, activity_type AS activityType, event_id AS eventId,
   target_type AS targetType, target_id AS targetId, title, description, is_read AS isRead,
   read_at AS readAt, created_at AS createdAt, data, dedupe_key AS dedupeKey`;
+
+/**
+ * Rows as JSON arrays of at most `maxBytes` of UTF-8 each, in order (one
+ * array, `[]`, for no rows): one per statement, all in one batch (one
+ * transaction).
+ */
+export function jsonRowParts(rows: readonly unknown[], maxBytes: number = D1_VALUE_BYTES): string[] {
+  const parts: string[][] = [[]];
+  let bytes = 2;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    const size = utf8Bytes(json) + 1;
+    if (bytes + size > maxBytes && parts.at(-1)!.length > 0) {
+      parts.push([]);
+      bytes = 2;
+    }
+    parts.at(-1)!.push(json);
+    bytes += size;
+  }
+  return parts.map((part) => `[${part.join(",")}]`);
+}
 
 type RawItemRow = Omit<FeedItemRow, "isRead"> & { isRead: number };
 
@@ -37,12 +61,12 @@ function itemJson(item: ItemDraft, sourceEventId?: string) {
 }
 
 /** Stores events; an event already stored for that user (same source id) is skipped. */
-export function insertEventsStatement(
+export function insertEventsStatements(
   shard: Shard,
   events: readonly EventRecord[],
   ingestId: string,
   receivedAt: number,
-): D1PreparedStatement {
+): D1PreparedStatement[] {
   const rows = events.map((event) => ({
     user_id: event.userId,
     event_type: event.eventType,
@@ -55,32 +79,31 @@ export function insertEventsStatement(
     description: event.description,
     occurred_at: event.occurredAt,
   }));
-  return shard.d1
-    .prepare(
-      `INSERT INTO events (user_id, event_type, source_event_id, target_type, target_id, fast_id, data, title, description, occurred_at, received_at, ingest_id)
+  const statement = shard.d1.prepare(
+    `INSERT INTO events (user_id, event_type, source_event_id, target_type, target_id, fast_id, data, title, description, occurred_at, received_at, ingest_id)
        SELECT e.value ->> 'user_id', e.value ->> 'event_type', e.value ->> 'source_event_id', e.value ->> 'target_type',
               e.value ->> 'target_id', e.value ->> 'fast_id', e.value ->> 'data', e.value ->> 'title', e.value ->> 'description',
               e.value ->> 'occurred_at', ?2, ?3
        FROM json_each(?1) AS e WHERE true
        ON CONFLICT (user_id, source_event_id) DO NOTHING`,
-    )
-    .bind(JSON.stringify(rows), receivedAt, ingestId);
+  );
+  return jsonRowParts(rows).map((part) => statement.bind(part, receivedAt, ingestId));
 }
 
 /**
  * Inserts the items of events that the same batch has just stored (matched by
  * ingest id). An event seen before keeps its old ingest id, so a redelivery
- * creates no item even if the first item was since cleaned up.
+ * creates no item even if the first item was since cleaned up. Each statement
+ * returns the items it created.
  */
-export function insertEventItemsStatement(
+export function insertEventItemsStatements(
   shard: Shard,
   items: readonly { item: ItemDraft; sourceEventId: string }[],
   ingestId: string,
-): D1PreparedStatement {
+): D1PreparedStatement[] {
   const rows = items.map(({ item, sourceEventId }) => itemJson(item, sourceEventId));
-  return shard.d1
-    .prepare(
-      `INSERT INTO feed_items (${ITEM_COLUMNS})
+  const statement = shard.d1.prepare(
+    `INSERT INTO feed_items (${ITEM_COLUMNS})
        SELECT ev.user_id, i.value ->> 'activity_type', ev.id, i.value ->> 'target_type', i.value ->> 'target_id',
               i.value ->> 'title', i.value ->> 'description', i.value ->> 'created_at', i.value ->> 'data', i.value ->> 'dedupe_key'
        FROM json_each(?1) AS i
@@ -88,8 +111,8 @@ export function insertEventItemsStatement(
        WHERE ev.ingest_id = ?2
        ON CONFLICT (user_id, dedupe_key) DO NOTHING
        ${RETURNING_ITEM}`,
-    )
-    .bind(JSON.stringify(rows), ingestId);
+  );
+  return jsonRowParts(rows).map((part) => statement.bind(part, ingestId));
 }
 
 /** Inserts items that stand on their own (reminders, regenerated items). */
@@ -111,14 +134,6 @@ export function insertItemsStatement(
 }
 
 /**
- * JSON characters one statement's rows may bind: D1 caps one bound value at
- * 1 MB (2 MB in newer limits), and an archived chunk of 20,000 rows with their
- * data can pass it, so a restore binds them in parts. At most 3 UTF-8 bytes
- * per character keeps a part under 768 KB.
- */
-const ARCHIVED_ROWS_PER_PARAMETER_CHARS = 256 * 1024;
-
-/**
  * Puts archived rows back exactly as they were, ids included, as one or more
  * statements for a single batch. A row that is already there (same id, or
  * same dedupe key) is left alone, so restoring an archive twice, or one whose
@@ -138,18 +153,7 @@ export function insertArchivedRowsStatements(
      ON CONFLICT DO NOTHING
      RETURNING id, user_id AS userId, is_read AS isRead`,
   );
-  const parts: string[][] = [[]];
-  let chars = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (chars + json.length + 1 > ARCHIVED_ROWS_PER_PARAMETER_CHARS && parts.at(-1)!.length > 0) {
-      parts.push([]);
-      chars = 0;
-    }
-    parts.at(-1)!.push(json);
-    chars += json.length + 1;
-  }
-  return parts.map((part) => statement.bind(`[${part.join(",")}]`));
+  return jsonRowParts(rows).map((part) => statement.bind(part));
 }
 
 /** The unread counts of these users, as the last statement of a write batch. */

@@ -1,8 +1,8 @@
 import { writeUnread } from "../cache/unread-cache";
 import type { Config } from "../config";
 import {
-  insertEventItemsStatement,
-  insertEventsStatement,
+  insertEventItemsStatements,
+  insertEventsStatements,
   itemRowFromSql,
   unreadCountsStatement,
   unreadMapFrom,
@@ -61,16 +61,14 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
   const ingestId = crypto.randomUUID();
   const userIds = [...new Set(events.map((event) => event.userId))];
   const items = events.map((event) => ({ item: itemFromEvent(event), sourceEventId: event.sourceEventId }));
-  const [, inserted, counts] = await shard.d1.batch([
-    insertEventsStatement(shard, events, ingestId, now),
-    insertEventItemsStatement(shard, items, ingestId),
-    unreadCountsStatement(shard, userIds),
-  ]);
-  const created = (inserted?.results ?? []).map((raw) => ({
-    shardIndex: shard.index,
-    row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]),
-  }));
-  return { created, unread: unreadMapFrom(userIds, counts) };
+  const eventWrites = insertEventsStatements(shard, events, ingestId, now);
+  const itemWrites = insertEventItemsStatements(shard, items, ingestId);
+  const results = await shard.d1.batch([...eventWrites, ...itemWrites, unreadCountsStatement(shard, userIds)]);
+  const created = results
+    .slice(eventWrites.length, eventWrites.length + itemWrites.length)
+    .flatMap((inserted) => inserted.results ?? [])
+    .map((raw) => ({ shardIndex: shard.index, row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]) }));
+  return { created, unread: unreadMapFrom(userIds, results.at(-1)) };
 }
 
 export interface IngestOutcome {

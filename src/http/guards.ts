@@ -1,14 +1,13 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import { REQUEST_BODY_BYTES } from "../platform/limits";
 import type { AppEnv } from "./app-env";
 import { detail } from "./error-responses";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
-
 /** 413 before anything is parsed or written. */
 export const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: (c) => detail(c, 413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`),
+  maxSize: REQUEST_BODY_BYTES,
+  onError: (c) => detail(c, 413, `Request body is larger than ${REQUEST_BODY_BYTES} bytes.`),
 });
 
 /**

@@ -5,7 +5,14 @@
  * the chunk sizes live with their work (reminders, populate, retention).
  */
 
-import { D1_QUERIES_PER_INVOCATION, KV_OPERATIONS_PER_INVOCATION, QUEUE_SEND_BATCH_MESSAGES } from "../platform/limits";
+import {
+  D1_QUERIES_PER_INVOCATION,
+  KV_OPERATIONS_PER_INVOCATION,
+  QUEUE_MESSAGE_BYTES,
+  QUEUE_MESSAGE_ENVELOPE_BYTES,
+  QUEUE_SEND_BATCH_BYTES,
+  QUEUE_SEND_BATCH_MESSAGES,
+} from "../platform/limits";
 
 /** KV operations one invocation allows itself (of 1,000); the rest is headroom for queue sends and R2. */
 export const INVOCATION_KV_BUDGET = 0.8 * KV_OPERATIONS_PER_INVOCATION;
@@ -28,5 +35,7 @@ export const INVOCATION_TIME_BUDGET_MS = 20_000;
 
 /** Messages per sendBatch call (the Queues limit). */
 export const SEND_BATCH_MAX_MESSAGES = QUEUE_SEND_BATCH_MESSAGES;
-/** Bytes per sendBatch call, below the 256 KB limit with room for envelopes. */
-export const SEND_BATCH_MAX_BYTES = 200 * 1024;
+/** Bytes of JSON one message body may hold: the Queues limit less the envelope's room. */
+export const MESSAGE_BODY_MAX_BYTES = QUEUE_MESSAGE_BYTES - QUEUE_MESSAGE_ENVELOPE_BYTES;
+/** Bytes per sendBatch call, each message counted with its envelope's room. */
+export const SEND_BATCH_MAX_BYTES = QUEUE_SEND_BATCH_BYTES;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DaysBackSchema, PositiveIdSchema } from "../schemas/common";
-import { EventSchema } from "../schemas/events";
+import { EventSchema, MAX_EVENTS_PER_REQUEST } from "../schemas/events";
 import { ReminderRequestSchema } from "../schemas/reminders";
 import { CleanupOptionsSchema } from "../schemas/retention";
 
@@ -14,8 +14,11 @@ import { CleanupOptionsSchema } from "../schemas/retention";
  */
 
 export const MESSAGE_VERSION = 1;
-/** Events per batch_create message: keeps a message far below the 128 KB limit. */
-export const MAX_EVENTS_PER_MESSAGE = 100;
+/**
+ * Events per batch_create message: a whole request, so that a request whose
+ * events fit one message (MESSAGE_BODY_MAX_BYTES) is queued all at once.
+ */
+export const MAX_EVENTS_PER_MESSAGE = MAX_EVENTS_PER_REQUEST;
 
 const version = z.literal(MESSAGE_VERSION);
 

@@ -1,25 +1,41 @@
 import type { Env } from "../env";
-import { SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES } from "./limits";
+import { jsonBytes, QUEUE_MESSAGE_BYTES, QUEUE_MESSAGE_ENVELOPE_BYTES } from "../platform/limits";
+import { MESSAGE_BODY_MAX_BYTES, SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES } from "./limits";
 import { type FeedMessage, type JobStepMessage, MAX_EVENTS_PER_MESSAGE, MESSAGE_VERSION } from "./messages";
+
+/** A message's size as Queues counts it: its JSON in UTF-8, plus room for the envelope. */
+const queuedBytes = (body: unknown) => jsonBytes(body) + QUEUE_MESSAGE_ENVELOPE_BYTES;
+
+/**
+ * Groups messages into as few sendBatch calls as the Queues limits allow.
+ * A message over the limit is a bug in whoever sized it, not a runtime event.
+ */
+export function sendBatchesOf<Body>(bodies: readonly Body[]): Body[][] {
+  const batches: Body[][] = [];
+  let batch: Body[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = queuedBytes(body);
+    if (size > QUEUE_MESSAGE_BYTES) throw new Error(`queue message of ${size} bytes is over the limit`);
+    if (batch.length > 0 && (batch.length === SEND_BATCH_MAX_MESSAGES || bytes + size > SEND_BATCH_MAX_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(body);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
 
 /** Sends messages in as few sendBatch calls as the Queues limits allow. */
 export async function sendMessages<Body extends FeedMessage>(
   queue: Queue<Body>,
   bodies: readonly Body[],
 ): Promise<void> {
-  let batch: MessageSendRequest<Body>[] = [];
-  let bytes = 0;
-  for (const body of bodies) {
-    const size = JSON.stringify(body).length;
-    if (batch.length > 0 && (batch.length === SEND_BATCH_MAX_MESSAGES || bytes + size > SEND_BATCH_MAX_BYTES)) {
-      await queue.sendBatch(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push({ body, contentType: "json" });
-    bytes += size;
-  }
-  if (batch.length > 0) await queue.sendBatch(batch);
+  for (const batch of sendBatchesOf(bodies))
+    await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
 }
 
 /** Job steps go to their own queue (docs/decisions/003-job-queue.md). */
@@ -34,12 +50,20 @@ export async function sendByKind(env: Env, bodies: readonly FeedMessage[]): Prom
   await Promise.all([sendJobSteps(env, steps), sendMessages(env.FEED_QUEUE, work)]);
 }
 
+/** Bytes a batch_create message takes beyond its events: the wrapper and the commas. */
+const batchBytes = (events: number, eventBytes: number) =>
+  jsonBytes({ v: MESSAGE_VERSION, kind: "batch_create", events: [] }) + eventBytes + Math.max(0, events - 1);
+
 /**
  * The asynchronous path of POST /api/internal/events/: the raw (already
  * validated) events go to the queue as they came, with two things fixed now
  * rather than at processing time: when the event happened (default: now) and
  * its identity (default: a fresh id), so that a redelivered message can never
  * make a second item.
+ *
+ * Events are packed into as few messages as fit, in order, so a request whose
+ * events fit one sendBatch call (256 KB) reaches the queue all at once or not
+ * at all.
  */
 export async function enqueueEvents(
   env: Env,
@@ -65,9 +89,12 @@ export async function enqueueEvents(
     chunkBytes = 0;
   };
   for (const event of events) {
-    const size = JSON.stringify(event).length;
-    // A message must stay under 128 KB; events carry at most 16 KB of data each.
-    if (chunk.length === MAX_EVENTS_PER_MESSAGE || chunkBytes + size > 96 * 1024) flush();
+    const size = jsonBytes(event);
+    if (
+      chunk.length === MAX_EVENTS_PER_MESSAGE ||
+      batchBytes(chunk.length + 1, chunkBytes + size) > MESSAGE_BODY_MAX_BYTES
+    )
+      flush();
     chunk.push(event);
     chunkBytes += size;
   }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ACTIVITY_TYPE_NAMES, type ActivityType, isActivityType } from "../feed/activity-types";
+import { jsonBytes, utf8Bytes } from "../platform/limits";
 
 /** Schemas shared by several contracts. */
 
@@ -166,6 +167,18 @@ export function integerParam({ min, max }: { min: number; max: number }) {
     })
     .openapi({ type: "integer", minimum: min, maximum: max });
 }
+
+/** A string of at most `max` bytes of UTF-8 (the limits are in src/platform/limits.ts). */
+export const withinBytes = <S extends z.ZodString>(schema: S, max: number) =>
+  schema.refine((value) => utf8Bytes(value) <= max, {
+    message: `Ensure this field has no more than ${max} bytes (UTF-8).`,
+  });
+
+/** A JSON object of at most `max` bytes as JSON (UTF-8). */
+export const jsonObjectWithinBytes = (max: number) =>
+  z.record(z.string(), z.unknown()).refine((value) => jsonBytes(value) <= max, {
+    message: `Ensure this object has no more than ${max} bytes as JSON (UTF-8).`,
+  });
 
 /** `true`/`false` as Django's boolean filter reads them. */
 export const BooleanParam = z

@@ -1,5 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema, PositiveIdSchema, parseIsoInstant } from "./common";
+import {
+  EVENT_DATA_BYTES,
+  EVENT_DESCRIPTION_BYTES,
+  EVENT_ID_BYTES,
+  EVENT_TITLE_BYTES,
+  TARGET_TYPE_BYTES,
+} from "../platform/limits";
+import { ActivityTypeSchema, jsonObjectWithinBytes, PositiveIdSchema, parseIsoInstant, withinBytes } from "./common";
 
 /**
  * An event from another service: what happened to which user. The same schema
@@ -7,7 +14,6 @@ import { ActivityTypeSchema, PositiveIdSchema, parseIsoInstant } from "./common"
  */
 
 export const MAX_EVENTS_PER_REQUEST = 500;
-const MAX_DATA_BYTES = 16 * 1024;
 /** Producers' clocks drift; an event further ahead than this is a bug upstream. */
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
@@ -31,37 +37,36 @@ const Timestamp = z
   .refine((epochMs) => epochMs >= EARLIEST_MS, { message: "occurred_at is before 2000-01-01." })
   .openapi({ type: "string", format: "date-time", example: "2024-01-15T10:30:00Z" });
 
-const EventData = z
-  .record(z.string(), z.unknown())
-  .refine((data) => JSON.stringify(data).length <= MAX_DATA_BYTES, {
-    message: `data must serialise to at most ${MAX_DATA_BYTES} bytes.`,
-  })
-  .openapi({ example: { fast_id: 123, fast_name: "Great Lent Fast" } });
+const EventData = jsonObjectWithinBytes(EVENT_DATA_BYTES).openapi({
+  description: `A JSON object of at most ${EVENT_DATA_BYTES} bytes as JSON (UTF-8).`,
+  example: { fast_id: 123, fast_name: "Great Lent Fast" },
+});
 
 export const EventSchema = z
   .object({
     user_id: PositiveIdSchema.openapi({ example: 42 }),
     activity_type: ActivityTypeSchema,
-    target_type: z.string().min(1).max(100).nullish().openapi({ example: "hub.fast" }),
+    target_type: withinBytes(z.string().min(1), TARGET_TYPE_BYTES).nullish().openapi({ example: "hub.fast" }),
     target_id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullish().openapi({ example: 123 }),
     data: EventData.optional(),
     occurred_at: Timestamp.optional(),
     event_id: z
-      .union([z.string().trim().min(1).max(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+      .union([
+        withinBytes(z.string().trim().min(1), EVENT_ID_BYTES),
+        z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      ])
       .transform(String)
       .optional()
       .openapi({
-        description: "The producer's idempotency key: the same event_id for the same user makes one item.",
+        description: `The producer's idempotency key (at most ${EVENT_ID_BYTES} bytes): the same event_id for the same user makes one item.`,
         example: "evt_01HM3",
       }),
-    title: z
-      .string()
-      .trim()
-      .min(1)
-      .max(255)
+    title: withinBytes(z.string().trim().min(1), EVENT_TITLE_BYTES)
       .optional()
-      .openapi({ description: "Overrides the title built for the type." }),
-    description: z.string().max(2000).optional(),
+      .openapi({ description: `Overrides the title built for the type (at most ${EVENT_TITLE_BYTES} bytes).` }),
+    description: withinBytes(z.string(), EVENT_DESCRIPTION_BYTES)
+      .optional()
+      .openapi({ description: `At most ${EVENT_DESCRIPTION_BYTES} bytes.` }),
   })
   .strict()
   .openapi("Event");

@@ -1,25 +1,20 @@
 import { z } from "@hono/zod-openapi";
-import { PositiveIdSchema } from "./common";
+import { REMINDER_DATA_BYTES, REMINDER_NAME_BYTES } from "../platform/limits";
+import { jsonObjectWithinBytes, PositiveIdSchema, withinBytes } from "./common";
 
 /** Reminder fan-out requests: one item for every current participant of a fast. */
 
-const ReminderData = z
-  .record(z.string(), z.unknown())
-  .refine((data) => JSON.stringify(data).length <= 4096, { message: "data must serialise to at most 4096 bytes." })
-  .optional();
+const ReminderData = jsonObjectWithinBytes(REMINDER_DATA_BYTES).optional();
+const ReminderName = withinBytes(z.string().trim().min(1), REMINDER_NAME_BYTES);
 
 export const FastReminderRequestSchema = z
   .object({
     kind: z.literal("fast_reminder"),
     fast_id: PositiveIdSchema.openapi({ example: 12 }),
-    fast_name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({ description: "Defaults to the name seen in participants' join events." }),
-    reminder_type: z.string().trim().min(1).max(50).default("fast_reminder"),
+    fast_name: ReminderName.optional().openapi({
+      description: "Defaults to the name seen in participants' join events.",
+    }),
+    reminder_type: withinBytes(z.string().trim().min(1), 50).default("fast_reminder"),
     data: ReminderData,
   })
   .strict()
@@ -30,8 +25,8 @@ export const DevotionalReminderRequestSchema = z
     kind: z.literal("devotional_reminder"),
     devotional_id: PositiveIdSchema.openapi({ example: 7 }),
     fast_id: PositiveIdSchema.openapi({ example: 12 }),
-    fast_name: z.string().trim().min(1).max(200).optional(),
-    video_title: z.string().trim().min(1).max(200).optional(),
+    fast_name: ReminderName.optional(),
+    video_title: ReminderName.optional(),
     data: ReminderData,
   })
   .strict()

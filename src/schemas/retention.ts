@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ActivityTypeSchema, integerParam, RetentionDaysSchema } from "./common";
+import { R2_KEY_BYTES } from "../platform/limits";
+import { ActivityTypeSchema, integerParam, RetentionDaysSchema, withinBytes } from "./common";
 
 /** Contracts of retention: cleanup, archive, restore, stats. */
 
@@ -54,11 +55,10 @@ export const RetentionRunSchema = z
 
 export const RestoreRequestSchema = z
   .object({
-    key: z
-      .string()
-      .min(1)
-      .max(1024)
-      .openapi({ example: "archives/retention-m1a2b3-1f2e3d4c/shard-0/000000_2024-01-01_2024-01-09.ndjson.gz" }),
+    key: withinBytes(z.string().min(1), R2_KEY_BYTES).openapi({
+      description: `An archive object's key (R2 keys are at most ${R2_KEY_BYTES} bytes).`,
+      example: "archives/retention-m1a2b3-1f2e3d4c/shard-0/000000_2024-01-01_2024-01-09.ndjson.gz",
+    }),
   })
   .strict()
   .openapi("RestoreRequest");
@@ -91,8 +91,8 @@ const ArchiveEntrySchema = z.object({
 });
 
 export const ArchiveListQuerySchema = z.object({
-  run_id: z.string().min(1).max(200).optional(),
-  cursor: z.string().max(1024).optional(),
+  run_id: withinBytes(z.string().min(1), 200).optional(),
+  cursor: withinBytes(z.string(), R2_KEY_BYTES).optional(),
 });
 
 export const ArchiveListSchema = z
