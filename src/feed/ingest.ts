@@ -9,6 +9,7 @@ import {
 } from "../db/item-writes";
 import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
+import { log } from "../platform/log";
 import type { EventInput } from "../schemas/events";
 import { type Shard, shardsOf } from "../shards/router";
 import { type EventRecord, eventRecordFrom, itemFromEvent } from "./build-item";
@@ -26,7 +27,10 @@ export interface ShardWrite {
   readonly unread?: Map<number, number>;
   /** KV operations the cache update used. */
   readonly cacheOperations?: number;
+  /** The shard's batch failed: none of its events was written. */
   readonly error?: unknown;
+  /** The batch committed, but the cached unread counts were not written. */
+  readonly cacheError?: unknown;
 }
 
 /**
@@ -46,12 +50,17 @@ export async function storeEvents(
   const byShard = shardsOf(env).groupByUser(events, (event) => event.userId);
   return Promise.all(
     [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
+      let stored: Awaited<ReturnType<typeof storeOnShard>>;
       try {
-        const { created, unread } = await storeOnShard(shard, shardEvents, now);
-        const cacheOperations = await writeUnread(env, config, unread);
-        return { shard, events: shardEvents, created, unread, cacheOperations };
+        stored = await storeOnShard(shard, shardEvents, now);
       } catch (error) {
         return { shard, events: shardEvents, error };
+      }
+      try {
+        const cacheOperations = await writeUnread(env, config, stored.unread);
+        return { shard, events: shardEvents, ...stored, cacheOperations };
+      } catch (cacheError) {
+        return { shard, events: shardEvents, ...stored, cacheError };
       }
     }),
   );
@@ -73,29 +82,55 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
 
 export interface IngestOutcome {
   readonly created: CreatedItem[];
-  /** Events that made no item because they were seen before. */
+  /** Stored events that made no item because they were seen before. */
   readonly duplicates: number;
+  /** Positions (in the request) of the events whose shard could not be written: nothing of theirs was. */
+  readonly notStored: number[];
+}
+
+/** How a request's events are named and dated where the producer left that out. */
+export interface IngestRequest {
+  /** The default occurred_at: the request's first attempt (see src/feed/request-keys.ts). */
+  readonly requestedAt: number;
+  /** The source id of the event at a position that has no event_id; a fresh one when undefined. */
+  readonly eventIdAt?: (position: number) => string;
 }
 
 /**
- * The synchronous path: validated events in, items created, cache updated. A
- * shard that fails fails the request (after the others committed); the
- * producer's retry completes it, without duplicates where events carry event_ids.
+ * The synchronous path: validated events in, items created, cache updated.
+ * Shards are written side by side, so one can fail after others committed;
+ * the outcome says which events were not stored, and every write is
+ * idempotent, so a retry with the same event ids completes the rest.
  */
 export async function ingestEvents(
   env: Env,
   config: Config,
   inputs: readonly EventInput[],
+  request: IngestRequest,
   now: number,
 ): Promise<IngestOutcome> {
-  const writes = await storeEvents(
-    env,
-    config,
-    inputs.map((input) => eventRecordFrom(input, now)),
-    now,
+  const records = inputs.map((input, position) =>
+    eventRecordFrom(input, request.requestedAt, request.eventIdAt?.(position)),
   );
-  const failed = writes.find((write) => write.error !== undefined);
-  if (failed) throw failed.error;
+  const writes = await storeEvents(env, config, records, now);
+  const notStoredRecords = new Set<EventRecord>();
+  for (const write of writes) {
+    if (write.error !== undefined) {
+      log.error("event write failed on a shard; the request answers 503", {
+        shard: write.shard.index,
+        events: write.events.length,
+        error: write.error,
+      });
+      for (const record of write.events) notStoredRecords.add(record);
+    } else if (write.cacheError !== undefined) {
+      // D1 holds the right counts; the badge reads them once the entry expires.
+      log.warn("cached unread counts not updated after an event write", {
+        shard: write.shard.index,
+        error: write.cacheError,
+      });
+    }
+  }
   const created = writes.flatMap((write) => write.created ?? []);
-  return { created, duplicates: inputs.length - created.length };
+  const notStored = records.flatMap((record, position) => (notStoredRecords.has(record) ? [position] : []));
+  return { created, duplicates: records.length - notStored.length - created.length, notStored };
 }

@@ -139,13 +139,15 @@ async function writeEventMessages(
     eventMessages.flatMap((entry) => entry.events),
     now,
   );
-  const failedShards = new Set(writes.filter((write) => write.error !== undefined).map((write) => write.shard.index));
-  for (const write of writes) {
-    if (write.error !== undefined)
-      log.error("event write failed; its messages will retry", {
-        shard: write.shard.index,
-        error: String(write.error),
-      });
+  // A batch that committed but could not update the cache retries too: the
+  // redelivery creates nothing and writes the counts again.
+  const failed = writes.filter((write) => write.error !== undefined || write.cacheError !== undefined);
+  const failedShards = new Set(failed.map((write) => write.shard.index));
+  for (const write of failed) {
+    log.error("event write failed; its messages will retry", {
+      shard: write.shard.index,
+      error: String(write.error ?? write.cacheError),
+    });
   }
   const router = shardsOf(env);
   for (const { message, events } of eventMessages) {

@@ -122,3 +122,25 @@ export const IngestResponseSchema = z
     ),
   })
   .openapi("IngestResponse");
+
+export const IngestIncompleteSchema = z
+  .object({
+    detail: z.string(),
+    stored_count: z.number().int().optional().openapi({ description: "Synchronous mode: events stored." }),
+    not_stored: z
+      .array(z.number().int())
+      .optional()
+      .openapi({ description: "Positions (from 0) of the events that were not stored." }),
+    created_count: z.number().int().optional(),
+    duplicate_count: z.number().int().optional(),
+    results: IngestResponseSchema.shape.results.optional(),
+    queued_count: z.number().int().optional().openapi({ description: "Asynchronous mode: events queued." }),
+    not_queued: z
+      .array(z.number().int())
+      .optional()
+      .openapi({ description: "Positions (from 0) of the events that were not queued." }),
+  })
+  .openapi("IngestIncomplete", {
+    description:
+      "Part of the request was written and part was not (a shard or the queue unavailable). Retrying with the same Idempotency-Key, or with event_ids on every event, completes it without duplicates; otherwise resend only the positions listed.",
+  });
