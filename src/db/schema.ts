@@ -118,9 +118,24 @@ export const jobProgress = sqliteTable(
   (table) => [index("job_progress_started").on(table.startedAt)],
 );
 
+/** Producers' Idempotency-Keys (migrations/0004); queried in src/db/request-keys.ts. */
+export const requestKeys = sqliteTable(
+  "request_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    requestedAt: integer("requested_at").notNull(),
+    status: integer("status"),
+    body: text("body"),
+    partial: text("partial"),
+  },
+  (table) => [primaryKey({ columns: [table.scope, table.key] }), index("request_keys_requested").on(table.requestedAt)],
+);
+
 export type FeedItemRow = typeof feedItems.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
 export type JobProgressRow = typeof jobProgress.$inferSelect;
 
-export const schema = { events, feedItems, userFeedCounters, fastParticipants, jobProgress };
+export const schema = { events, feedItems, userFeedCounters, fastParticipants, jobProgress, requestKeys };

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ACTIVITY_TYPE_NAMES, type ActivityType, isActivityType } from "../feed/activity-types";
-import { jsonBytes, utf8Bytes } from "../platform/limits";
+import { IDEMPOTENCY_KEY_BYTES, jsonBytes, utf8Bytes } from "../platform/limits";
 
 /** Schemas shared by several contracts. */
 
@@ -191,3 +191,29 @@ export const DaysBackSchema = z.number().int().min(1).max(3650).default(30);
 
 /** Days to keep items: the policy's per type, or an override of it (cleanup, archive). */
 export const RetentionDaysSchema = z.number().int().min(1).max(36_500);
+
+/** The Idempotency-Key header of producer endpoints (src/feed/request-keys.ts). */
+export const IdempotencyKeyHeadersSchema = z.object({
+  "idempotency-key": withinBytes(
+    z
+      .string()
+      .min(1)
+      .regex(/^[\x20-\x7e]+$/, "An Idempotency-Key is printable ASCII."),
+    IDEMPOTENCY_KEY_BYTES,
+  )
+    .optional()
+    .openapi({
+      description:
+        `At most ${IDEMPOTENCY_KEY_BYTES} printable ASCII characters, e.g. a UUID. Sending the same key with the same body again ` +
+        "repeats the first request: its answer is replayed (header `Idempotent-Replayed: true`), or, if it did not finish, it is completed without creating anything twice. " +
+        "The same key with another body is 422. Keys are kept for 24 hours.",
+      example: "c0a8012e-7d3f-4b8e-9a51-3f2b6d1e4a77",
+    }),
+});
+
+export const keyedRequestResponses = {
+  422: {
+    description: "The Idempotency-Key was already used with another body",
+    content: { "application/json": { schema: ErrorDetailSchema } },
+  },
+} as const;

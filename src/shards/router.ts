@@ -3,7 +3,7 @@ import { configFor } from "../config";
 import { schema } from "../db/schema";
 import type { Env } from "../env";
 import { fromPublicId } from "./ids";
-import { shardIndexForUser } from "./jump-hash";
+import { jumpConsistentHash, shardIndexForUser } from "./jump-hash";
 
 /**
  * The one place that knows how users and item ids map to D1 databases. Later
@@ -42,6 +42,11 @@ export class ShardRouter {
   /** The shard holding every row of this user. */
   forUser(userId: number): Shard {
     return this.shards[shardIndexForUser(userId, this.shards.length)]!;
+  }
+
+  /** The shard that keeps the record of something named by a 64-bit hash (e.g. an Idempotency-Key). */
+  forHash(hash: bigint): Shard {
+    return this.shards[jumpConsistentHash(hash, this.shards.length)]!;
   }
 
   /** The shard an item id says it lives on, if that shard exists. */
