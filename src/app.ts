@@ -10,6 +10,7 @@ import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";
 import { registerMetaRoutes } from "./routes/meta";
 import { registerRetentionRoutes } from "./routes/retention";
+import { meterD1Usage } from "./shards/d1-meter";
 
 /**
  * Every request gets an id (Cloudflare's Ray ID when there is one), echoed in
@@ -53,7 +54,7 @@ export function createApp() {
   });
   app.onError(renderError);
   app.notFound((c) => detail(c, 404, "Not found."));
-  app.use("*", withRequestLog, withConfig, corsFromConfig);
+  app.use("*", meterD1Usage, withRequestLog, withConfig, corsFromConfig);
 
   registerMetaRoutes(app);
   registerFeedRoutes(app);

@@ -2,6 +2,7 @@ import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { configFor } from "../config";
 import { schema } from "../db/schema";
 import type { Env } from "../env";
+import { meteredD1 } from "./d1-meter";
 import { fromPublicId } from "./ids";
 import { jumpConsistentHash, shardIndexForUser } from "./jump-hash";
 
@@ -21,8 +22,9 @@ export class ShardRouter {
   constructor(env: Env) {
     const { shardCount } = configFor(env);
     this.shards = Array.from({ length: shardCount }, (_, index) => {
-      const d1 = env[`SHARD_${index}`];
-      if (!d1) throw new Error(`binding SHARD_${index} is missing`);
+      const binding = env[`SHARD_${index}`];
+      if (!binding) throw new Error(`binding SHARD_${index} is missing`);
+      const d1 = meteredD1(binding, env);
       return { index, d1, db: drizzle(d1, { schema }) };
     });
   }
