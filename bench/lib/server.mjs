@@ -1,11 +1,17 @@
-// The Worker under test: bundled once per run, then served by `wrangler dev`
-// on its own port and persist directory. Serving the bundle (not src/) means
-// that editing src/ while a benchmark runs cannot reload the Worker mid-run.
+// The Worker under test: bundled once per run, then served on its own port and
+// persist directory by bench/lib/serve-worker.mjs (one workerd through the
+// Miniflare API, as production runs it) or, for the dev-server note only, by
+// `wrangler dev`. Serving the bundle (not src/) means that editing src/ while a
+// benchmark runs cannot reload the Worker mid-run.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ROOT, WRANGLER_BIN } from "../../scripts/lib/project.mjs";
+import { groupAlive, groupProcesses, treeCpuSeconds } from "./process-cpu.mjs";
 import { wranglerSync } from "./state.mjs";
+
+const SERVE_WORKER = fileURLToPath(new URL("serve-worker.mjs", import.meta.url));
 
 /** `wrangler deploy --dry-run`: the exact bundle a deploy would upload. */
 export function buildWorker(outDir) {
@@ -16,30 +22,38 @@ export function buildWorker(outDir) {
 }
 
 /**
- * Starts `wrangler dev` in its own process group and waits for /health.
- * `vars` are passed with --var, so they win over .dev.vars and wrangler.toml.
+ * Serves the bundle with one workerd (bench/lib/serve-worker.mjs) and waits
+ * for /health. `vars` override wrangler.toml's. `cpuSeconds()` is the CPU the
+ * workerd process has used so far.
  */
-export async function startServer({ bundle, persistTo, port, vars, logFile }) {
+export function startServer({ bundle, persistTo, port, vars, logFile, inspectorPort }) {
+  const config = { bundle, persistTo, port, vars, tmpDir: path.join(path.dirname(persistTo), "tmp"), inspectorPort };
+  return launch({ args: [SERVE_WORKER, JSON.stringify(config)], port, logFile, what: "serve-worker" });
+}
+
+/**
+ * `wrangler dev` over the same bundle and state, as `npm run dev` serves the
+ * Worker (ProxyWorker in front, local observability unless turned off). Only
+ * for the dev-server scenario.
+ */
+export function startDevServer({ bundle, persistTo, port, vars, logFile, observability }) {
+  const args = [WRANGLER_BIN, "dev", bundle, "--config", path.join(ROOT, "wrangler.toml"), "--no-bundle"];
+  args.push("--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo);
+  args.push("--show-interactive-dev-session=false");
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  return launch({ args, port, logFile, what: "wrangler dev", env: { X_LOCAL_OBSERVABILITY: String(observability) } });
+}
+
+async function launch({ args, port, logFile, what, env = {} }) {
   const url = `http://127.0.0.1:${port}`;
   if (await answers(url))
     throw new Error(`something already listens on ${url} (an earlier run still going?); pass --port`);
-  const args = [WRANGLER_BIN, "dev", bundle, "--config", path.join(ROOT, "wrangler.toml"), "--no-bundle"];
-  args.push(
-    "--port",
-    String(port),
-    "--ip",
-    "127.0.0.1",
-    "--persist-to",
-    persistTo,
-    "--show-interactive-dev-session=false",
-  );
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    detached: true, // own process group: stop() ends wrangler and its workerd together
+    detached: true, // own process group: stop() ends it and its workerd together
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", ...env },
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -48,12 +62,22 @@ export async function startServer({ bundle, persistTo, port, vars, logFile }) {
   exited.then(() => running.delete(child.pid));
   const started = Date.now();
   try {
-    await waitForHealth(url, exited, 90_000);
+    await waitForHealth(url, exited, 90_000, what);
   } catch (error) {
     await stopGroup(child, exited);
     throw new Error(`${error.message} (log: ${path.relative(ROOT, logFile)})`);
   }
-  return { url, startSeconds: (Date.now() - started) / 1000, stop: () => stopGroup(child, exited) };
+  const workerd = groupProcesses(child.pid, "workerd").map((process) => process.pid);
+  if (workerd.length === 0) throw new Error(`${what}: no workerd process in its process group`);
+  return {
+    url,
+    startSeconds: (Date.now() - started) / 1000,
+    workerdPids: workerd,
+    cpuSeconds: () => treeCpuSeconds(workerd),
+    /** Every process of the server: wrangler's or serve-worker's Node and its workerd processes. */
+    groupCpuSeconds: () => treeCpuSeconds([child.pid]),
+    stop: () => stopGroup(child, exited),
+  };
 }
 
 const answers = (url) =>
@@ -77,7 +101,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-async function waitForHealth(url, exited, timeoutMs) {
+async function waitForHealth(url, exited, timeoutMs, what) {
   let gone = false;
   exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +116,7 @@ async function waitForHealth(url, exited, timeoutMs) {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(gone ? "wrangler dev exited before it was ready" : `the Worker did not answer ${url}/health in time`);
+  throw new Error(gone ? `${what} exited before it was ready` : `the Worker did not answer ${url}/health in time`);
 }
 
 async function stopGroup(child, exited) {
@@ -108,32 +132,8 @@ async function stopGroup(child, exited) {
   const timeout = setTimeout(() => signal("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timeout);
-  // workerd may outlive wrangler by a moment; the state files must be closed
-  // before anything writes to them directly.
+  // workerd may outlive its parent by a moment; the state files must be
+  // closed before anything writes to them directly.
   for (let i = 0; i < 50 && groupAlive(child.pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   if (groupAlive(child.pid)) signal("SIGKILL");
-}
-
-/** Whether any process of the group still runs (zombies, which hold no files, do not count). */
-function groupAlive(pgid) {
-  if (!existsSync("/proc")) {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after the last ")".
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return false;
 }
