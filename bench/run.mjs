@@ -28,9 +28,10 @@ import { writeReport } from "./lib/report.mjs";
 import { buildWorker, startServer } from "./lib/server.mjs";
 import { openDatabase, sqliteDriver } from "./lib/sqlite.mjs";
 import { databaseBytes, prepareRunState, restoreDataset, STATE_DIR, saveDataset, snapshotState } from "./lib/state.mjs";
+import { d1Operations, readCosts } from "./scenarios/d1-cost.mjs";
 import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
-import { checkDataVisible, runReadScenarios } from "./scenarios/reads.mjs";
+import { checkDataVisible, meterCost, runReadScenarios } from "./scenarios/reads.mjs";
 import { archiveService, cleanupService, medianRun, retentionRaw, retentionResult } from "./scenarios/retention.mjs";
 import { measureStorage, scaleOnPaper } from "./scenarios/scale.mjs";
 
@@ -89,31 +90,32 @@ async function attempt(name, work) {
   }
 }
 
-function serverVars(asyncIngestion) {
+function serverVars({ asyncIngestion, meter }) {
   return {
     ENVIRONMENT: "production",
     CORS_ALLOWED_ORIGINS: "https://bench.invalid",
     JWT_SECRET: BENCH_JWT_SECRET,
     USE_ASYNC_ACTIVITY_FEED: asyncIngestion ? "true" : "false",
+    ...(meter ? { D1_METER: "true" } : {}),
   };
 }
 
-/** Starts the Worker, runs `work`, always stops it. */
-async function withServer(name, asyncIngestion, work) {
-  const logFile = path.join(STATE_DIR, "logs", `wrangler-${name}.log`);
+/** Starts the Worker (D1 meter on or off), runs `work`, always stops it. */
+async function withServer(name, { asyncIngestion, meter }, work) {
+  const logFile = path.join(STATE_DIR, "logs", `worker-${name}.log`);
   rmSync(logFile, { force: true });
   const server = await startServer({
     bundle,
     persistTo: state.persistTo,
     port: Number(flags.port),
-    vars: serverVars(asyncIngestion),
+    vars: serverVars({ asyncIngestion, meter }),
     logFile,
   });
   log(
-    `  wrangler dev ready on ${server.url} in ${server.startSeconds.toFixed(1)} s (USE_ASYNC_ACTIVITY_FEED=${asyncIngestion}; log ${path.relative(ROOT, logFile)})`,
+    `  Worker ready on ${server.url} in ${server.startSeconds.toFixed(1)} s (workerd pid ${server.workerdPids.join(", ")}; USE_ASYNC_ACTIVITY_FEED=${asyncIngestion}, D1 meter ${meter ? "on" : "off"}; log ${path.relative(ROOT, logFile)})`,
   );
   try {
-    return await work({ baseUrl: server.url, logFile });
+    return await work({ baseUrl: server.url, logFile, cpuSeconds: server.cpuSeconds });
   } finally {
     await server.stop();
   }
@@ -186,16 +188,42 @@ for (let index = shuffled.length - 1; index > 0; index--) {
 }
 
 let reads;
+let readCostsResult;
 let markRead;
 let queue;
-if (runs("reads") || runs("mark_read") || runs("ingestion")) {
-  phase("Worker in asynchronous mode: reads, mark-read, queue ingestion");
-  await withServer("async", true, async ({ baseUrl, logFile }) => {
+if (runs("reads")) {
+  phase("Worker in asynchronous mode, D1 meter off: floor, first page, depth, history size");
+  await withServer("reads", { asyncIngestion: true, meter: false }, async ({ baseUrl, cpuSeconds }) => {
     await checkDataVisible({ baseUrl, mode, markReadUserIds: markReadUsers });
     log("  the Worker sees the loaded data (history and mark-read users' counts match)");
+    log("  scenarios 1-4: floor, first page, depth, history size");
+    reads = await attempt("reads", () =>
+      runReadScenarios({ baseUrl, mode, regularUserIds: shuffled, cpuSeconds, log }),
+    );
+  });
+}
+// Everything below is measured with the meter on: it costs microseconds per D1
+// call, which only requests of a fraction of a millisecond notice (bench/README.md).
+if (runs("reads") || runs("mark_read") || runs("ingestion")) {
+  phase("Worker in asynchronous mode, D1 meter on: D1 per read request, mark-read, queue ingestion");
+  await withServer("async", { asyncIngestion: true, meter: true }, async ({ baseUrl, logFile, cpuSeconds }) => {
+    await checkDataVisible({ baseUrl, mode, markReadUserIds: markReadUsers });
     if (runs("reads")) {
-      log("  scenarios 1-4: floor, first page, depth, history size");
-      reads = await attempt("reads", () => runReadScenarios({ baseUrl, mode, regularUserIds: shuffled, log }));
+      log("  D1 cost of every read request (one at a time, untimed)");
+      readCostsResult = await attempt("d1_reads", () =>
+        readCosts({
+          baseUrl,
+          mode,
+          shardFiles: state.shardFiles,
+          regularUserIds: shuffled,
+          depthPath: reads?.depth_path,
+          log,
+        }),
+      );
+      if (reads)
+        reads.meter_cost = await attempt("meter_cost", () =>
+          meterCost({ baseUrl, mode, regularUserIds: shuffled, cpuSeconds, reads, log }),
+        );
     }
     if (runs("mark_read")) {
       log("  scenario 5: mark all read");
@@ -247,7 +275,7 @@ if (runs("archive")) {
     phase(`Archive: ${mode.archiveRuns} run(s) of the job, each on a fresh Worker over the same state`);
     for (let run = 1; run <= mode.archiveRuns; run++) {
       if (run > 1) snapshot.restore();
-      await withServer(`archive-${run}`, true, async ({ baseUrl }) => {
+      await withServer(`archive-${run}`, { asyncIngestion: true, meter: true }, async ({ baseUrl }) => {
         log(`  scenario 7: archive, run ${run} of ${mode.archiveRuns}`);
         archiveRuns.push(
           await attempt(run === 1 ? "archive" : `archive_run_${run}`, () => archiveService({ baseUrl, mode, log })),
@@ -264,10 +292,10 @@ let cleanup;
 if (runs("ingestion") || runs("retention")) {
   phase("Worker in synchronous mode: one event per request, cleanup");
   // A fresh start also drops whatever is left of a time-capped archive job (local queues live in memory).
-  await withServer("sync", false, async ({ baseUrl }) => {
+  await withServer("sync", { asyncIngestion: false, meter: true }, async ({ baseUrl, cpuSeconds }) => {
     if (runs("ingestion")) {
       log("  scenario 6: baseline, one event per request (one transaction each)");
-      sync = await attempt("ingestion_sync", () => ingestOnePerRequest({ baseUrl, mode, log }));
+      sync = await attempt("ingestion_sync", () => ingestOnePerRequest({ baseUrl, mode, cpuSeconds, log }));
     }
     if (runs("retention")) {
       log("  scenario 7: cleanup");
@@ -300,6 +328,17 @@ if (runs("archive")) {
     },
   };
 }
+results.d1 = {
+  reads: readCostsResult ?? null,
+  operations: d1Operations({
+    reads: readCostsResult,
+    markRead,
+    queue,
+    sync,
+    archive: runs("archive") ? medianRun(archiveRuns) : null,
+    cleanup,
+  }),
+};
 results.scale = scaleOnPaper(results.storage);
 results.total_seconds = (Date.now() - runStarted) / 1000;
 

@@ -31,14 +31,36 @@ export async function api(baseUrl, path, { method = "GET", userId, staff = false
   } catch {
     json = undefined;
   }
-  return { status: response.status, json, text };
+  return { status: response.status, json, text, d1: d1Usage(response.headers), headers: response.headers };
+}
+
+/**
+ * The D1 meter's figures in a response of a Worker started with D1_METER=true
+ * (src/shards/d1-meter.ts): this request's, and (`background`) the isolate's
+ * work outside requests so far. Null without the meter.
+ */
+export function d1Usage(headers) {
+  if (!headers.has("x-d1-queries")) return null;
+  const usage = (prefix) => ({
+    queries: Number(headers.get(`${prefix}-queries`)),
+    round_trips: Number(headers.get(`${prefix}-round-trips`)),
+    rows_read: Number(headers.get(`${prefix}-rows-read`)),
+    rows_written: Number(headers.get(`${prefix}-rows-written`)),
+    unmetered: Number(headers.get(`${prefix}-unmetered`) ?? 0),
+  });
+  return { ...usage("x-d1"), background: usage("x-d1-background") };
 }
 
 /** Like api(), but anything other than the expected status is an error. */
 export async function apiExpect(baseUrl, path, expected, options) {
+  return (await apiExpectFull(baseUrl, path, expected, options)).json;
+}
+
+/** apiExpect with the whole answer: status, json, text, d1, headers. */
+export async function apiExpectFull(baseUrl, path, expected, options) {
   const result = await api(baseUrl, path, options);
   const allowed = Array.isArray(expected) ? expected : [expected];
   if (!allowed.includes(result.status))
     throw new Error(`${options?.method ?? "GET"} ${path}: ${result.status} ${result.text.slice(0, 300)}`);
-  return result.json;
+  return result;
 }

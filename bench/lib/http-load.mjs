@@ -1,6 +1,7 @@
 // HTTP load with autocannon: several connections for a fixed time, repeated,
 // the targets of one comparison interleaved round by round so that drift of
-// the machine (2 shared cores) hits every target alike.
+// the machine (2 shared cores) hits every target alike. With `cpuSeconds` (the
+// server's process CPU so far) each run also reports CPU ms per request.
 import autocannon from "autocannon";
 import { median } from "./stats.mjs";
 
@@ -41,20 +42,28 @@ const summarize = (result) => ({
   errors: result.errors + result.timeouts,
 });
 
+/** CPU per request, and the requests one core would serve at that cost. */
+const perCore = (cpuMs) => ({ cpu_ms_per_request: cpuMs, rps_per_core: cpuMs > 0 ? 1000 / cpuMs : null });
+
 /** Medians over `repeats` interleaved rounds; one result per target name. */
 export async function measureTargets(
   baseUrl,
   targets,
-  { connections, seconds, repeats, warmupRequests = 20, log = () => {} },
+  { connections, seconds, repeats, warmupRequests = 20, cpuSeconds, log = () => {} },
 ) {
   const runs = Object.fromEntries(targets.map((target) => [target.name, []]));
   for (const target of targets) await warmUp(baseUrl, target, warmupRequests);
   for (let round = 1; round <= repeats; round++) {
     for (const target of targets) {
+      const cpuBefore = cpuSeconds?.();
       const result = summarize(await runOnce(baseUrl, target, { connections, seconds }));
+      // autocannon counts only the requests answered within the run; the CPU of the
+      // few still in flight at its end falls into this run too (10 of thousands).
+      if (cpuSeconds) result.cpu_ms_per_request = ((cpuSeconds() - cpuBefore) * 1000) / result.requests;
       runs[target.name].push(result);
       log(
         `    round ${round}/${repeats} ${target.name.padEnd(34)} p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  ${result.rps.toFixed(0)} req/s` +
+          (cpuSeconds ? `  ${result.cpu_ms_per_request.toFixed(3)} ms CPU/req` : "") +
           (result.non2xx || result.errors ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ""),
       );
     }
@@ -68,6 +77,7 @@ export async function measureTargets(
           p50_ms: median(list.map((run) => run.p50_ms)),
           p99_ms: median(list.map((run) => run.p99_ms)),
           rps: median(list.map((run) => run.rps)),
+          ...(cpuSeconds ? perCore(median(list.map((run) => run.cpu_ms_per_request))) : {}),
           runs: list.length,
           requests: list.reduce((sum, run) => sum + run.requests, 0),
           non2xx: list.reduce((sum, run) => sum + run.non2xx, 0),

@@ -16,6 +16,7 @@ export const MODES = {
     repeats: 3,
     warmupRequests: 20,
     randomUsers: 200,
+    d1SampleUsers: 20, // users whose first page the D1 meter reads, one request each
     ingest: { rounds: 2, events: 5_000 },
     jobSeconds: { archive: 5, cleanup: 6 },
     rawRetentionPasses: { archive: 1, cleanup: 1 },
@@ -34,6 +35,7 @@ export const MODES = {
     repeats: 5,
     warmupRequests: 50,
     randomUsers: 1_000,
+    d1SampleUsers: 100,
     ingest: { rounds: 3, events: 20_000 },
     jobSeconds: { archive: 60, cleanup: 120 },
     // Passes of the raw DELETE baselines (odd: the median is one pass), and runs of the archive

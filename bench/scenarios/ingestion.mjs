@@ -11,6 +11,7 @@ import { ACTIVITY_TYPE_NAMES, INGEST_USER_BASE, randomSource } from "../lib/data
 import { measureTargets } from "../lib/http-load.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
 import { median, ratio, sleep } from "../lib/stats.mjs";
+import { backgroundUsage, sumUsage, usageDelta } from "./d1-cost.mjs";
 
 const INGEST_USERS = 1_000;
 const EVENTS_PER_REQUEST = 100;
@@ -56,6 +57,8 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
   const makeEvent = eventFactory(`bench-q${Date.now()}-${round}`, 100 + round);
   const before = ingestedCount(shardFiles);
   const logFrom = logSize(logFile);
+  const backgroundBefore = await backgroundUsage(baseUrl);
+  const requestUsage = [];
   const started = performance.now();
   const inFlight = new Set();
   for (let sent = 0; sent < events; sent += EVENTS_PER_REQUEST) {
@@ -65,6 +68,7 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
       staff: true,
       body: { events: batch },
     }).then((result) => {
+      requestUsage.push(result.d1);
       if (result.status !== 202)
         throw new Error(
           `async ingestion answered ${result.status}: ${result.text.slice(0, 200)} (is USE_ASYNC_ACTIVITY_FEED on?)`,
@@ -84,7 +88,10 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
   }
   const ms = performance.now() - started;
   const stored = count - before;
-  await sleep(500); // wrangler logs an invocation after it returns, a little after its writes are visible
+  await sleep(500); // Miniflare logs an invocation after it returns, a little after its writes are visible
+  // The consumer's D1 work (background) plus the producers' own, per item stored.
+  const consumer = usageDelta(backgroundBefore, await backgroundUsage(baseUrl), stored, "item");
+  const producers = sumUsage(requestUsage);
   return {
     events,
     stored,
@@ -93,6 +100,12 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
     produce_seconds: producedMs / 1000,
     items_per_s: stored / (ms / 1000),
     ...handBacks(logFile, logFrom),
+    d1: {
+      consumer,
+      producer_requests: producers,
+      rows_read_per_item: (consumer.rows_read + producers.rows_read) / stored,
+      rows_written_per_item: (consumer.rows_written + producers.rows_written) / stored,
+    },
   };
 }
 
@@ -114,11 +127,39 @@ export async function ingestViaQueue({ baseUrl, shardFiles, logFile, mode, log }
         `${run.invocations} consumer invocations, ${run.messages_handed_back} messages handed back`,
     );
   }
-  return { events_per_request: EVENTS_PER_REQUEST, runs, items_per_s: median(runs.map((run) => run.items_per_s)) };
+  return {
+    events_per_request: EVENTS_PER_REQUEST,
+    runs,
+    items_per_s: median(runs.map((run) => run.items_per_s)),
+    d1: {
+      rows_read_per_item: median(runs.map((run) => run.d1.rows_read_per_item)),
+      rows_written_per_item: median(runs.map((run) => run.d1.rows_written_per_item)),
+    },
+  };
 }
 
-export async function ingestOnePerRequest({ baseUrl, mode, log }) {
+/** D1 per request of the synchronous path, from a few requests sent one at a time before the load. */
+async function syncRequestCost(baseUrl, makeEvent, requests = 20) {
+  const usages = [];
+  for (let index = 0; index < requests; index++) {
+    const result = await api(baseUrl, "/api/internal/events/", { method: "POST", staff: true, body: makeEvent() });
+    if (result.status !== 201) throw new Error(`synchronous ingestion answered ${result.status}: ${result.text}`);
+    usages.push(result.d1);
+  }
+  if (usages.some((usage) => !usage)) return null;
+  const total = sumUsage(usages.map(({ background: _, ...usage }) => usage));
+  return {
+    ...total,
+    units: requests,
+    unit: "item",
+    rows_read_per_unit: total.rows_read / requests,
+    rows_written_per_unit: total.rows_written / requests,
+  };
+}
+
+export async function ingestOnePerRequest({ baseUrl, mode, cpuSeconds, log }) {
   const makeEvent = eventFactory(`bench-s${Date.now()}`, 7);
+  const d1 = await syncRequestCost(baseUrl, makeEvent);
   const target = {
     name: "sync_one_event_per_request",
     next: () => ({
@@ -128,9 +169,9 @@ export async function ingestOnePerRequest({ baseUrl, mode, log }) {
       body: JSON.stringify(makeEvent()),
     }),
   };
-  const result = (await measureTargets(baseUrl, [target], { ...mode, log })).sync_one_event_per_request;
+  const result = (await measureTargets(baseUrl, [target], { ...mode, cpuSeconds, log })).sync_one_event_per_request;
   if (result.non2xx > 0) log(`    warning: ${result.non2xx} synchronous ingestion requests did not answer 2xx`);
-  return { ...result, items_per_s: result.rps };
+  return { ...result, items_per_s: result.rps, d1 };
 }
 
 export function ingestionResult(queue, sync) {

@@ -4,7 +4,7 @@
 // another user with 10,000 unread items, loaded for this purpose.
 
 import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
-import { apiExpect, FEED } from "../lib/api.mjs";
+import { apiExpectFull, FEED } from "../lib/api.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
 import { median, ratio } from "../lib/stats.mjs";
 
@@ -42,7 +42,7 @@ export async function markReadService({ baseUrl, userIds, expected }) {
   const runs = [];
   for (const userId of userIds) {
     const started = performance.now();
-    const body = await apiExpect(baseUrl, `${FEED}mark-read/`, 200, {
+    const { json: body, d1 } = await apiExpectFull(baseUrl, `${FEED}mark-read/`, 200, {
       method: "POST",
       userId,
       body: { mark_all: true },
@@ -50,7 +50,8 @@ export async function markReadService({ baseUrl, userIds, expected }) {
     const ms = performance.now() - started;
     if (body.updated_count !== expected)
       throw new Error(`mark-read for user ${userId} updated ${body.updated_count}, expected ${expected}`);
-    runs.push({ user_id: userId, ms, updated: body.updated_count });
+    const { background: _, ...usage } = d1 ?? {};
+    runs.push({ user_id: userId, ms, updated: body.updated_count, ...(d1 ? { d1: usage } : {}) });
   }
   return { runs, median_ms: median(runs.map((run) => run.ms)) };
 }

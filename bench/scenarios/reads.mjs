@@ -37,7 +37,7 @@ async function cursorPagePath(baseUrl, userId, page) {
 }
 
 /** The median over rounds of A/B measured in the same round (drift of the machine cancels out). */
-function roundRatio(results, a, b, key) {
+export function roundRatio(results, a, b, key) {
   const runsA = results[a]?.per_run ?? [];
   const runsB = results[b]?.per_run ?? [];
   return median(
@@ -45,7 +45,38 @@ function roundRatio(results, a, b, key) {
   );
 }
 
-export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
+/** The first page of random users: the first `mode.randomUsers` of the shuffled users, picked at random (seed 42). */
+export function firstPageRandom(mode, regularUserIds) {
+  const pool = regularUserIds.slice(0, mode.randomUsers);
+  const random = randomSource(42);
+  return {
+    name: "first_page_random",
+    label: `first page ?is_read=false, ${pool.length} users at random`,
+    next: () => ({
+      path: `${FEED}?is_read=false`,
+      headers: { authorization: authHeader(pool[Math.floor(random() * pool.length)]) },
+    }),
+  };
+}
+
+/**
+ * What the D1 meter itself costs: the first page of random users again, on
+ * the metered Worker, against the unmetered run's CPU per request.
+ */
+export async function meterCost({ baseUrl, mode, regularUserIds, cpuSeconds, reads, log }) {
+  log("  the meter's own cost: first page of random users on the metered Worker");
+  const metered = (await measureTargets(baseUrl, [firstPageRandom(mode, regularUserIds)], { ...mode, cpuSeconds, log }))
+    .first_page_random;
+  const unmetered = reads.measurements.first_page_random;
+  return {
+    metered_cpu_ms_per_request: metered.cpu_ms_per_request,
+    unmetered_cpu_ms_per_request: unmetered.cpu_ms_per_request,
+    metered_rps: metered.rps,
+    unmetered_rps: unmetered.rps,
+  };
+}
+
+export async function runReadScenarios({ baseUrl, mode, regularUserIds, cpuSeconds, log }) {
   const sizes = mode.historySizes;
   const small = Math.min(...sizes);
   const big = Math.max(...sizes);
@@ -57,15 +88,9 @@ export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
     `  walked the cursor chain of user ${bigUser} to page ${DEPTH_PAGE} (checked against ?page=${DEPTH_PAGE}) in ${(walk.ms / 1000).toFixed(1)} s (not timed below)`,
   );
 
-  const pool = regularUserIds.slice(0, mode.randomUsers);
-  const random = randomSource(42);
   const targets = [
     { name: "floor", label: "GET /health (fixed JSON)", path: "/health" },
-    {
-      name: "first_page_random",
-      label: `first page ?is_read=false, ${pool.length} users at random`,
-      next: () => ({ path: `${FEED}?is_read=false`, headers: asUser(pool[Math.floor(random() * pool.length)]) }),
-    },
+    firstPageRandom(mode, regularUserIds),
     {
       name: "cursor_page_1",
       label: `cursor page 1 (${big} items)`,
@@ -101,18 +126,24 @@ export async function runReadScenarios({ baseUrl, mode, regularUserIds, log }) {
     });
   }
 
-  const results = await measureTargets(baseUrl, targets, { ...mode, log });
+  const results = await measureTargets(baseUrl, targets, { ...mode, cpuSeconds, log });
   for (const target of targets) results[target.name].label = target.label;
 
   return {
     measurements: results,
     depth_walk_seconds: walk.ms / 1000,
+    depth_path: walk.result,
     ratios: {
       first_page_rps_vs_floor: roundRatio(results, "first_page_random", "floor", "rps"),
       cursor_depth_p50: roundRatio(results, `cursor_page_${DEPTH_PAGE}`, "cursor_page_1", "p50_ms"),
       page_number_depth_p50: roundRatio(results, `page_${DEPTH_PAGE}`, `first_page_${big}`, "p50_ms"),
       summary_history_p50: roundRatio(results, `summary_${big}`, `summary_${small}`, "p50_ms"),
       first_page_history_p50: roundRatio(results, `first_page_${big}`, `first_page_${small}`, "p50_ms"),
+      // The same comparisons in the Worker's CPU per request, which queueing on a busy machine moves less.
+      cursor_depth_cpu: roundRatio(results, `cursor_page_${DEPTH_PAGE}`, "cursor_page_1", "cpu_ms_per_request"),
+      summary_history_cpu: roundRatio(results, `summary_${big}`, `summary_${small}`, "cpu_ms_per_request"),
+      first_page_history_cpu: roundRatio(results, `first_page_${big}`, `first_page_${small}`, "cpu_ms_per_request"),
+      first_page_cpu_vs_floor: roundRatio(results, "first_page_random", "floor", "cpu_ms_per_request"),
     },
     sizes: { small, big },
   };

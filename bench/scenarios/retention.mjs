@@ -4,11 +4,12 @@
 // (bench/run.mjs). The service runs archive first (rows older than every
 // retention), then cleanup (default retention), and the raw baseline does the
 // same in the same order.
-import { api, apiExpect } from "../lib/api.mjs";
+import { api, apiExpectFull } from "../lib/api.mjs";
 import { ACTIVITY_TYPE_NAMES, DAY, retentionDays } from "../lib/dataset.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS } from "../lib/modes.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
 import { median, middleBy, ratio, sleep } from "../lib/stats.mjs";
+import { usageDelta } from "./d1-cost.mjs";
 
 /** A no-op write before timing: a fresh copy's first write creates its WAL file. */
 const WARM_UP = "UPDATE feed_items SET is_read = is_read WHERE id = (SELECT min(id) FROM feed_items)";
@@ -149,12 +150,14 @@ async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
   const samples = [{ t: 0, affected: 0 }];
   const polls = [];
   let job;
+  let lastPoll;
   // Short waits, so that the job is not timed to the next poll: a poll that
   // arrives while a consumer invocation runs waits for it anyway.
   for (let wait = 100; ; wait = Math.min(250, wait * 2)) {
     await sleep(wait);
     const asked = performance.now();
-    job = await apiExpect(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
+    lastPoll = await apiExpectFull(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
+    job = lastPoll.json;
     polls.push(performance.now() - asked);
     samples.push({ t: (performance.now() - started) / 1000, affected: job.affected });
     if (job.done || samples.at(-1).t >= maxSeconds) break;
@@ -177,7 +180,19 @@ async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
     median_window_rows_per_s: median(rates),
     slowest_poll_seconds: Math.max(...polls) / 1000,
     detail: job.detail,
+    d1: jobUsage(dryRun.d1, response.d1, lastPoll.d1, job.affected),
   };
+}
+
+/**
+ * The job's D1 work per row: what the consumer did between the dry run and
+ * the last poll (background), plus the starting request's own. Null without the meter.
+ */
+function jobUsage(beforeStart, start, last, rows) {
+  if (!beforeStart || !start || !last) return null;
+  const { background: _, ...own } = start;
+  const after = Object.fromEntries(Object.entries(last.background).map(([key, value]) => [key, value + own[key]]));
+  return usageDelta(beforeStart.background, after, rows, "row");
 }
 
 export async function archiveService({ baseUrl, mode, log }) {
