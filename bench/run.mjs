@@ -24,13 +24,14 @@ import { ROOT } from "../scripts/lib/project.mjs";
 import { randomSource } from "./lib/dataset.mjs";
 import { loadDataset, markReadUserIds } from "./lib/load-dataset.mjs";
 import { BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
-import { writeReport } from "./lib/report.mjs";
+import { readPeerReference, writePeerReference, writeReport } from "./lib/report.mjs";
 import { buildWorker, startServer } from "./lib/server.mjs";
 import { openDatabase, sqliteDriver } from "./lib/sqlite.mjs";
 import { databaseBytes, prepareRunState, restoreDataset, STATE_DIR, saveDataset, snapshotState } from "./lib/state.mjs";
 import { d1Operations, readCosts } from "./scenarios/d1-cost.mjs";
 import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
+import { runPeer } from "./scenarios/peer.mjs";
 import { checkDataVisible, meterCost, runReadScenarios } from "./scenarios/reads.mjs";
 import { archiveService, cleanupService, medianRun, retentionRaw, retentionResult } from "./scenarios/retention.mjs";
 import { measureStorage, scaleOnPaper } from "./scenarios/scale.mjs";
@@ -42,8 +43,13 @@ const { values: flags } = parseArgs({
     port: { type: "string", default: String(BENCH_PORT) },
     only: { type: "string" },
     "reuse-dataset": { type: "boolean", default: false },
+    peer: { type: "string" },
   },
 });
+if (flags.peer !== undefined && flags.peer !== "django") {
+  console.error(`--peer: the only peer is django (got ${flags.peer})`);
+  process.exit(2);
+}
 const SCENARIOS = ["reads", "mark_read", "ingestion", "retention", "archive"];
 const only = flags.only ? flags.only.split(",").map((name) => name.trim()) : SCENARIOS;
 const unknown = only.filter((name) => !SCENARIOS.includes(name));
@@ -304,6 +310,21 @@ if (runs("ingestion") || runs("retention")) {
   });
 }
 
+let peer;
+if (flags.peer) {
+  phase("The original design (Django/DRF on PostgreSQL) on the same dataset, the Worker stopped");
+  peer = await attempt("peer_django", () =>
+    runPeer({
+      mode,
+      now: results.dataset.loaded_at,
+      regularUserIds: shuffled,
+      markReadUserIds: markReadUsers,
+      steps: { reads: runs("reads"), markRead: runs("mark_read"), cleanup: runs("retention") },
+      log,
+    }),
+  );
+}
+
 const freelistPages = state.shardFiles.reduce((sum, file) => {
   const db = openDatabase(file, { readOnly: true });
   const pages = db.prepare("PRAGMA freelist_count").get().freelist_count;
@@ -339,6 +360,8 @@ results.d1 = {
     cleanup,
   }),
 };
+if (peer) results.peer = peer;
+else results.peer_reference = readPeerReference(mode.name);
 results.scale = scaleOnPaper(results.storage);
 results.total_seconds = (Date.now() - runStarted) / 1000;
 
@@ -348,6 +371,7 @@ const written = await writeReport(
   results,
   flags.only ? path.join(STATE_DIR, "results") : path.join(ROOT, "bench", "results"),
 );
+if (peer && !flags.only) written.push(writePeerReference(peer, results));
 for (const file of written) log(`  ${path.relative(ROOT, file)} (${statSync(file).size} bytes)`);
 log(`\nDone in ${elapsed()}.`);
 process.exitCode = results.errors.length > 0 ? 1 : 0;

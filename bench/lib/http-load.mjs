@@ -18,10 +18,37 @@ export function runOnce(baseUrl, target, { connections, seconds }) {
     ...(target.body ? { body: target.body } : {}),
   };
   const request = target.next ? { setupRequest: (defaults) => ({ ...defaults, ...target.next() }) } : fixed;
-  const options = { url: baseUrl, connections, duration: seconds, timeout: 30, requests: [request] };
+  const options = { url: baseUrl, connections, duration: seconds, timeout: 30, requests: [request], setupClient };
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
   });
+}
+
+/**
+ * For servers that answer `Connection: close` (gunicorn's sync workers, the
+ * Django peer): autocannon 9 writes its next request on the closing socket,
+ * where it dies and stays queued, so every later response is timed from a
+ * stale start. Here the next request waits for the new connection (timed
+ * from there, connect included) and a reconnect drops what the dead socket
+ * left queued. Servers that keep connections alive never take these paths.
+ * (The peer's bench/ac.mjs does the same.)
+ */
+function setupClient(client) {
+  let serverCloses = false;
+  client.on("headers", (info) => {
+    serverCloses = info.shouldKeepAlive === false;
+  });
+  const doRequest = client._doRequest.bind(client);
+  client._doRequest = () => {
+    if (!serverCloses) return doRequest();
+    serverCloses = false;
+    return undefined;
+  };
+  const connect = client._connect.bind(client);
+  client._connect = () => {
+    client.pipelinedRequests.clear();
+    return connect();
+  };
 }
 
 /** A few requests before timing, so that every code path and page is warm. */

@@ -1,7 +1,8 @@
 // bench/results/latest.json (everything, plus `targets`) and latest.md (the
 // same, readable).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { serviceRate } from "../scenarios/retention.mjs";
 import { DEPTH_PAGE } from "./modes.mjs";
 import { writeHistoryPlot } from "./plot.mjs";
@@ -18,6 +19,13 @@ const target = (name, measured, comparison, limit) => ({
         ? measured <= limit
         : measured >= limit,
 });
+
+/** First-page requests per core of the Worker against the original's (the peer run's, or the last one kept). */
+export function perCoreVsPeer(results) {
+  const worker = results.reads?.measurements?.first_page_random?.rps_per_core ?? null;
+  const peer = (results.peer ?? results.peer_reference)?.http?.first_page_random?.rps_per_core ?? null;
+  return worker === null || peer === null ? null : worker / peer;
+}
 
 /** Reads checked against their D1 allowance: rows beyond the user's counters, the worst request. */
 function d1ReadTargets(reads) {
@@ -64,6 +72,12 @@ export function targetsOf(results) {
       r.first_page_rps_vs_floor ?? null,
       ">=",
       0.6,
+    ),
+    target(
+      "first page per core (requests per CPU-second of the server) vs the original's (Django peer)",
+      perCoreVsPeer(results),
+      ">=",
+      2,
     ),
     target(`cursor page ${DEPTH_PAGE} vs cursor page 1: p50 ratio`, r.cursor_depth_p50 ?? null, "<=", 1.1),
     target(`summary, ${sizes.big} vs ${sizes.small} items: p50 ratio`, r.summary_history_p50 ?? null, "<=", 1.1),
@@ -306,6 +320,104 @@ function d1Section(d1) {
   ].join("\n");
 }
 
+/** Worker and original side by side: every figure of both, and their ratio. */
+function peerSection(results) {
+  const peer = results.peer ?? results.peer_reference;
+  if (!peer)
+    return "Not run (`npm run bench -- --peer django`), and no earlier peer run of this mode is kept in bench/results/.";
+  const worker = results.reads?.measurements ?? {};
+  const theirs = peer.http ?? {};
+  const sizes = results.settings.historySizes;
+  const small = Math.min(...sizes);
+  const big = Math.max(...sizes);
+  const row = (label, ours, them, digits = 0, compare = true) => [
+    label,
+    fmt(ours, digits),
+    fmt(them, digits),
+    compare && ours !== null && ours !== undefined && them ? `${fmt(ours / them, 2)}x` : "",
+  ];
+  const workerCleanup = results.retention?.cleanup ? serviceRate(results.retention.cleanup.service) : null;
+  const rows = [
+    row("floor (fixed JSON) req/s", worker.floor?.rps, theirs.floor?.rps),
+    row("floor CPU ms per request", worker.floor?.cpu_ms_per_request, theirs.floor?.cpu_ms_per_request, 3),
+    row("first page, random users: req/s", worker.first_page_random?.rps, theirs.first_page_random?.rps),
+    row(
+      "first page: CPU ms per request",
+      worker.first_page_random?.cpu_ms_per_request,
+      theirs.first_page_random?.cpu_ms_per_request,
+      3,
+    ),
+    row(
+      "**first page: req/s per core**",
+      worker.first_page_random?.rps_per_core,
+      theirs.first_page_random?.rps_per_core,
+    ),
+    row("first page: p50 ms", worker.first_page_random?.p50_ms, theirs.first_page_random?.p50_ms),
+    row(
+      "first page req/s ÷ floor req/s",
+      results.reads?.ratios?.first_page_rps_vs_floor,
+      peer.ratios?.first_page_rps_vs_floor,
+      2,
+      false,
+    ),
+    row(
+      `summary p50, ${big} ÷ ${small} items`,
+      results.reads?.ratios?.summary_history_p50,
+      peer.ratios?.summary_history_p50,
+      2,
+      false,
+    ),
+    row(
+      `first page p50, ${big} ÷ ${small} items`,
+      results.reads?.ratios?.first_page_history_p50,
+      peer.ratios?.first_page_history_p50,
+      2,
+      false,
+    ),
+    row(`summary p50 ms, ${big} items`, worker[`summary_${big}`]?.p50_ms, theirs[`summary_${big}`]?.p50_ms),
+    row(
+      `cursor page ${DEPTH_PAGE} ÷ cursor page 1 p50 (the peer has no cursors)`,
+      results.reads?.ratios?.cursor_depth_p50,
+      null,
+      2,
+      false,
+    ),
+    row(
+      `\`?page=${DEPTH_PAGE}\` ÷ \`?page=1\` p50`,
+      results.reads?.ratios?.page_number_depth_p50,
+      peer.ratios?.page_number_depth_p50,
+      2,
+      false,
+    ),
+    row(
+      "mark all read, 10,000 unread: ms (median)",
+      results.mark_read?.service?.median_ms,
+      peer.mark_read?.service?.median_ms,
+    ),
+    row("mark all read ÷ its raw UPDATE (SQLite / psql)", results.mark_read?.ratio, peer.mark_read?.ratio, 2, false),
+    row(
+      "cleanup rows/s (Worker: job, no archive; Django: management command)",
+      workerCleanup,
+      peer.cleanup?.rows_per_s,
+    ),
+  ];
+  const from = results.peer
+    ? "measured in this run, after the Worker was stopped"
+    : `from the last \`--peer django\` run of this mode (${peer.measured_at}, ${peer.file}), not this run`;
+  return [
+    `The original design as its users run it: Django 3.2 + DRF on PostgreSQL 15 under gunicorn (2 sync workers), ${from}: the same dataset (same rows, same "now"), the same requests, tokens and load generator.`,
+    "CPU per request: the server's processes (Worker: its workerd, D1 included; Django: gunicorn and PostgreSQL with their children). Per core: 1000 ÷ CPU ms per request.",
+    "",
+    table(["figure", "Worker", "Django peer", "Worker ÷ peer"], rows),
+    ...(peer.cleanup
+      ? [
+          "",
+          `Django's cleanup deleted ${fmt(peer.cleanup.rows, 0)} rows (archive-age rows included, nothing archived, dead rows left to vacuum) in ${fmt(peer.cleanup.seconds, 1)} s, the DELETEs only; the Worker's job rate is over the whole job, start-up and stored events included.`,
+        ]
+      : []),
+  ].join("\n");
+}
+
 const NOT_RUN = "Not run in this run (`--only`).";
 
 export function toMarkdown(results, plot = { files: [] }) {
@@ -345,6 +457,10 @@ export function toMarkdown(results, plot = { files: [] }) {
     "",
     section(results.retention, retentionSection),
     "",
+    "## Side by side with the original (Django peer)",
+    "",
+    peerSection(results),
+    "",
     "## D1 cost per operation",
     "",
     d1Section(results.d1),
@@ -354,6 +470,28 @@ export function toMarkdown(results, plot = { files: [] }) {
     scaleSection(results.storage, results.scale),
     "",
   ].join("\n");
+}
+
+/**
+ * The peer's figures of the last full `--peer django` run of a mode, kept in
+ * bench/results/, so that a run without the peer still checks the per-core target.
+ */
+const peerReferenceFile = (modeName) =>
+  path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "results", `peer-django-${modeName}.json`);
+
+export function readPeerReference(modeName) {
+  const file = peerReferenceFile(modeName);
+  if (!existsSync(file)) return null;
+  return {
+    ...JSON.parse(readFileSync(file, "utf8")),
+    file: path.relative(path.join(path.dirname(file), "..", ".."), file),
+  };
+}
+
+export function writePeerReference(peer, results) {
+  const file = peerReferenceFile(results.mode);
+  writeFileSync(file, `${JSON.stringify({ measured_at: results.started_at, mode: results.mode, ...peer }, null, 2)}\n`);
+  return file;
 }
 
 export async function writeReport(results, dir) {
