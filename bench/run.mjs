@@ -25,10 +25,11 @@ import { randomSource } from "./lib/dataset.mjs";
 import { loadDataset, markReadUserIds } from "./lib/load-dataset.mjs";
 import { BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
 import { readPeerReference, writePeerReference, writeReport } from "./lib/report.mjs";
-import { buildWorker, startServer } from "./lib/server.mjs";
+import { buildWorker, startDevServer, startServer } from "./lib/server.mjs";
 import { openDatabase, sqliteDriver } from "./lib/sqlite.mjs";
 import { databaseBytes, prepareRunState, restoreDataset, STATE_DIR, saveDataset, snapshotState } from "./lib/state.mjs";
 import { d1Operations, readCosts } from "./scenarios/d1-cost.mjs";
+import { measureDevServing } from "./scenarios/dev-server.mjs";
 import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
 import { runPeer } from "./scenarios/peer.mjs";
@@ -51,10 +52,14 @@ if (flags.peer !== undefined && flags.peer !== "django") {
   process.exit(2);
 }
 const SCENARIOS = ["reads", "mark_read", "ingestion", "retention", "archive"];
+// Only on request: the note on `npm run dev`'s serving, not a target.
+const OPT_IN = ["dev_server"];
 const only = flags.only ? flags.only.split(",").map((name) => name.trim()) : SCENARIOS;
-const unknown = only.filter((name) => !SCENARIOS.includes(name));
+const unknown = only.filter((name) => !SCENARIOS.includes(name) && !OPT_IN.includes(name));
 if (unknown.length > 0) {
-  console.error(`--only: unknown scenario(s) ${unknown.join(", ")}; choose from ${SCENARIOS.join(", ")}`);
+  console.error(
+    `--only: unknown scenario(s) ${unknown.join(", ")}; choose from ${[...SCENARIOS, ...OPT_IN].join(", ")}`,
+  );
   process.exit(2);
 }
 if (flags["reuse-dataset"] && !flags.only) {
@@ -310,6 +315,32 @@ if (runs("ingestion") || runs("retention")) {
   });
 }
 
+let devServing;
+if (runs("dev_server")) {
+  phase("npm run dev's serving: the floor and the first page, direct and through wrangler dev");
+  devServing = await attempt("dev_server", () =>
+    measureDevServing({
+      mode,
+      regularUserIds: shuffled,
+      log,
+      serve: async (serving, work) => {
+        const logFile = path.join(STATE_DIR, "logs", `worker-${serving.name}.log`);
+        rmSync(logFile, { force: true });
+        const options = { bundle, persistTo: state.persistTo, port: Number(flags.port), logFile };
+        const vars = serverVars({ asyncIngestion: true, meter: false });
+        const server = serving.dev
+          ? await startDevServer({ ...options, vars, observability: serving.observability })
+          : await startServer({ ...options, vars });
+        try {
+          return await work({ baseUrl: server.url, cpuSeconds: server.groupCpuSeconds });
+        } finally {
+          await server.stop();
+        }
+      },
+    }),
+  );
+}
+
 let peer;
 if (flags.peer) {
   phase("The original design (Django/DRF on PostgreSQL) on the same dataset, the Worker stopped");
@@ -360,6 +391,7 @@ results.d1 = {
     cleanup,
   }),
 };
+if (runs("dev_server")) results.dev_server = devServing;
 if (peer) results.peer = peer;
 else results.peer_reference = readPeerReference(mode.name);
 results.scale = scaleOnPaper(results.storage);

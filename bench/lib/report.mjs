@@ -418,6 +418,27 @@ function peerSection(results) {
   ].join("\n");
 }
 
+function devServerSection(servings) {
+  if (!servings) return "Not measured (see errors).";
+  const rows = [];
+  for (const serving of Object.values(servings))
+    for (const name of ["floor", "first_page_random"]) {
+      const m = serving[name];
+      rows.push([
+        serving.label,
+        name === "floor" ? "`/health`" : "first page",
+        fmt(m.rps, 0),
+        fmt(m.p50_ms, 0),
+        fmt(m.cpu_ms_per_request, 3),
+      ]);
+    }
+  return [
+    "The same bundle, state and load served three ways in turn; CPU per request counts every process of the server (Node and workerd).",
+    "",
+    table(["served by", "request", "req/s", "p50 ms", "CPU ms/req"], rows),
+  ].join("\n");
+}
+
 const NOT_RUN = "Not run in this run (`--only`).";
 
 export function toMarkdown(results, plot = { files: [] }) {
@@ -465,6 +486,9 @@ export function toMarkdown(results, plot = { files: [] }) {
     "",
     d1Section(results.d1),
     "",
+    ...(results.dev_server !== undefined
+      ? ["## `npm run dev`'s serving", "", devServerSection(results.dev_server), ""]
+      : []),
     "## 8. Scale on paper",
     "",
     scaleSection(results.storage, results.scale),
