@@ -3,7 +3,8 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { configFor } from "./config";
 import type { AppEnv } from "./http/app-env";
-import { detail, invalid, renderError, validationErrors } from "./http/error-responses";
+import { invalid, renderError, validationErrors } from "./http/error-responses";
+import { notFoundOrNotAllowed } from "./http/method-not-allowed";
 import { log } from "./platform/log";
 import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
@@ -53,7 +54,7 @@ export function createApp() {
     },
   });
   app.onError(renderError);
-  app.notFound((c) => detail(c, 404, "Not found."));
+  app.notFound(notFoundOrNotAllowed(app.routes));
   app.use("*", meterD1Usage, withRequestLog, withConfig, corsFromConfig);
 
   registerMetaRoutes(app);
