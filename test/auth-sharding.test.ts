@@ -72,8 +72,22 @@ describe("authentication", () => {
     await expectRejected(await sign({ sub: freshUser(), exp: now() + 3600 }, TEST_JWT_SECRET, "HS512"));
   });
 
-  it("an expired token is 401", async () => {
-    await expectRejected(await tokenFor(freshUser(), { iat: now() - 7200, exp: now() - 60 }));
+  it("an expired token is 401 Token has expired.", async () => {
+    const token = await tokenFor(freshUser(), { iat: now() - 7200, exp: now() - 60 });
+    await expectRejected(token);
+    expect((await call("GET", FEED, { token })).body).toEqual({ detail: "Token has expired." });
+  });
+
+  it("an expired token with a bad signature is not called expired", async () => {
+    const token = await sign({ sub: freshUser(), exp: now() - 60 }, "another-secret-of-16-chars", "HS256");
+    await expectRejected(token);
+    expect((await call("GET", FEED, { token })).body.detail).not.toBe("Token has expired.");
+  });
+
+  it("a token whose exp is not a number is 401", async () => {
+    await expectRejected(
+      await sign({ sub: freshUser(), exp: "tomorrow" as unknown as number }, TEST_JWT_SECRET, "HS256"),
+    );
   });
 
   it("a token not valid yet is 401", async () => {

@@ -25,18 +25,27 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function principalFromToken(token: string, secret: string): Promise<Principal | undefined> {
+/** What a token says: who calls, or why it is refused (the 401's detail). */
+export type TokenCheck = { principal: Principal } | { refused: string };
+
+const EXPIRED = "Token has expired.";
+const NOT_VALID = "Given token not valid: bad signature, no 'exp', or no user id in 'sub'.";
+
+export async function checkToken(token: string, secret: string, nowSeconds: number): Promise<TokenCheck> {
   let payload: Record<string, unknown>;
   try {
-    // verify() checks the HS256 signature and the exp / nbf / iat claims.
-    payload = (await verify(token, await hmacKey(secret), "HS256")) as Record<string, unknown>;
+    // verify() checks the HS256 signature and the nbf / iat claims. Expiry is
+    // checked below, once the signature is known good: hono checks `exp`
+    // first, which would call a forged token merely expired.
+    payload = (await verify(token, await hmacKey(secret), { alg: "HS256", exp: false })) as Record<string, unknown>;
   } catch {
-    return undefined;
+    return { refused: NOT_VALID };
   }
   // A token without an expiry would be valid forever; the issuers always set one.
-  if (typeof payload.exp !== "number") return undefined;
+  if (typeof payload.exp !== "number" || !Number.isFinite(payload.exp)) return { refused: NOT_VALID };
+  if (payload.exp <= nowSeconds) return { refused: EXPIRED };
   const userId = userIdFromSubject(payload.sub);
-  return userId === undefined ? undefined : { userId, isStaff: payload.is_staff === true };
+  return userId === undefined ? { refused: NOT_VALID } : { principal: { userId, isStaff: payload.is_staff === true } };
 }
 
 /** Requires `Authorization: Bearer <JWT>`; sets the request's principal. */
@@ -45,15 +54,9 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (!header) return detail(c, 401, "Authentication credentials were not provided.", CHALLENGE);
   const token = BEARER.exec(header)?.[1];
   if (!token) return detail(c, 401, "Authorization header must be 'Bearer <token>'.", CHALLENGE);
-  const principal = await principalFromToken(token, c.var.config.jwtSecret);
-  if (!principal)
-    return detail(
-      c,
-      401,
-      "Given token not valid: bad signature, expired, no 'exp', or no user id in 'sub'.",
-      CHALLENGE,
-    );
-  c.set("principal", principal);
+  const check = await checkToken(token, c.var.config.jwtSecret, Math.floor(Date.now() / 1000));
+  if ("refused" in check) return detail(c, 401, check.refused, CHALLENGE);
+  c.set("principal", check.principal);
   await next();
 });
 
