@@ -568,3 +568,138 @@ describe("size limits are in UTF-8 bytes", () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe("400 bodies speak DRF's words", () => {
+  const MARK_READ_CASES: [string, unknown, Record<string, string[]>][] = [
+    [
+      "a body that is not an object",
+      [1, 2],
+      { non_field_errors: ["Invalid data. Expected a dictionary, but got list."] },
+    ],
+    ["a null body", null, { non_field_errors: ["Invalid data. Expected a dictionary, but got NoneType."] }],
+    [
+      "activity_ids as a string",
+      { activity_ids: "1,2" },
+      { activity_ids: ['Expected a list of items but got type "str".'] },
+    ],
+    ["activity_ids as null", { activity_ids: null }, { activity_ids: ["This field may not be null."] }],
+    ["an empty activity_ids", { activity_ids: [] }, { activity_ids: ["This list may not be empty."] }],
+    ["an id 0", { activity_ids: [0] }, { "activity_ids.0": ["Ensure this value is greater than or equal to 1."] }],
+    ["an id as a string", { activity_ids: ["x"] }, { "activity_ids.0": ["A valid integer is required."] }],
+    ["a fractional id", { activity_ids: [1.5] }, { "activity_ids.0": ["A valid integer is required."] }],
+    [
+      "an id past 2^53",
+      { activity_ids: [2 ** 60] },
+      { "activity_ids.0": ["Ensure this value is less than or equal to 9007199254740991."] },
+    ],
+    ["mark_all as a string", { mark_all: "yes" }, { mark_all: ["Must be a valid boolean."] }],
+  ];
+
+  it.each(MARK_READ_CASES)("mark-read with %s", async (_name, body, expected) => {
+    const response = await asUser(freshUser(), "POST", MARK_READ, body);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual(expected);
+  });
+
+  it.each<[string, string, Record<string, string[]>]>([
+    ["is_read=maybe", "is_read=maybe", { is_read: ["Must be a valid boolean."] }],
+    ["pagination=offset", "pagination=offset", { pagination: ['"offset" is not a valid choice.'] }],
+    ["page_size=0", "page_size=0", { page_size: ["Ensure this value is greater than or equal to 1."] }],
+    [
+      "a cursor of 201 characters",
+      `cursor=${"x".repeat(201)}`,
+      { cursor: ["Ensure this field has no more than 200 characters."] },
+    ],
+  ])("the feed with %s", async (_name, query, expected) => {
+    const response = await asUser(freshUser(), "GET", `${FEED}?${query}`);
+    expect(response.body).toEqual(expected);
+  });
+
+  const staffPost = async (path: string, body: unknown) => call("POST", path, { token: await staffToken(), body });
+
+  it.each<[string, string, unknown, Record<string, string[]>]>([
+    [
+      "an unknown activity_type",
+      EVENTS,
+      { user_id: 1, activity_type: "nope" },
+      { activity_type: ['"nope" is not a valid choice.'] },
+    ],
+    ["a missing user_id", EVENTS, { activity_type: "fast_join" }, { user_id: ["This field is required."] }],
+    [
+      "user_id 0",
+      EVENTS,
+      { user_id: 0, activity_type: "fast_join" },
+      { user_id: ["Ensure this value is greater than or equal to 1."] },
+    ],
+    [
+      "user_id as a word",
+      EVENTS,
+      { user_id: "seven", activity_type: "fast_join" },
+      { user_id: ["A valid integer is required."] },
+    ],
+    [
+      "a blank title",
+      EVENTS,
+      { user_id: 1, activity_type: "fast_join", title: " " },
+      { title: ["This field may not be blank."] },
+    ],
+    [
+      "data that is a list",
+      EVENTS,
+      { user_id: 1, activity_type: "fast_join", data: [1] },
+      { data: ['Expected a dictionary of items but got type "list".'] },
+    ],
+    [
+      "an unknown reminder kind",
+      "/api/internal/reminders/",
+      { kind: "nope", fast_id: 1 },
+      { kind: ['"nope" is not a valid choice.'] },
+    ],
+    ["a reminder without kind", "/api/internal/reminders/", { fast_id: 1 }, { kind: ["This field is required."] }],
+    [
+      "an unknown cleanup type",
+      "/api/admin/cleanup/",
+      { activity_type: "nope" },
+      { activity_type: ['"nope" is not a valid choice.'] },
+    ],
+    ["dry_run as a string", "/api/admin/cleanup/", { dry_run: "yes" }, { dry_run: ["Must be a valid boolean."] }],
+    [
+      "older_than_days past its limit",
+      "/api/admin/archive/",
+      { older_than_days: 40_000 },
+      { older_than_days: ["Ensure this value is less than or equal to 36500."] },
+    ],
+  ])("%s", async (_name, path, body, expected) => {
+    const response = await staffPost(path, body);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual(expected);
+  });
+
+  it("no 400 carries the validator's own wording", async () => {
+    const token = await staffToken();
+    const bodies: [string, unknown][] = [
+      [
+        EVENTS,
+        { user_id: -1, activity_type: 7, target_type: "", target_id: "x", data: "d", occurred_at: 5, event_id: -3 },
+      ],
+      [EVENTS, { events: [{ user_id: 1.5, activity_type: null, description: "x".repeat(2001) }] }],
+      [
+        "/api/internal/reminders/",
+        { kind: "fast_reminder", fast_id: "1", fast_name: "", reminder_type: "x".repeat(51) },
+      ],
+      ["/api/internal/reminders/", { kind: "devotional_reminder", devotional_id: 0, fast_id: null, video_title: 3 }],
+      ["/api/admin/cleanup/", { older_than_days: 0, only_read: 1, archive: "no", activity_type: "" }],
+      ["/api/admin/populate/", { user_id: "1", days_back: 0, dry_run: null }],
+      ["/api/admin/archive/restore/", { key: "" }],
+      ["/api/events/activity-feed/generate/", { user_id: 1, days_back: 5000 }],
+    ];
+    for (const [path, body] of bodies) {
+      const response = await call("POST", path, { token, body });
+      expect(response.status, path).toBe(400);
+      const messages = Object.values(response.body as Record<string, string[]>).flat();
+      expect(messages.length).toBeGreaterThan(0);
+      for (const message of messages)
+        expect(message).not.toMatch(/Invalid input|Invalid option|Too (small|big)|expected /);
+    }
+  });
+});

@@ -37,7 +37,8 @@ export function validationErrors(error: { issues: readonly Issue[] }, location?:
   const add = (path: readonly PropertyKey[], message: string) => {
     const field = path.map(String).join(".") || (location === "query" ? "query" : "non_field_errors");
     errors[field] ??= [];
-    errors[field].push(message);
+    // Two checks can say the same (an integer past the safe range fails two limits).
+    if (!errors[field].includes(message)) errors[field].push(message);
   };
   const visit = (issue: Issue) => {
     if (issue.code === "invalid_union") {
@@ -48,9 +49,7 @@ export function validationErrors(error: { issues: readonly Issue[] }, location?:
       for (const key of issue.keys) add([...issue.path, key], "Unknown field.");
       return;
     }
-    // Zod says "expected string, received undefined"; the original API said this.
-    const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
-    add(issue.path, missing ? "This field is required." : issue.message);
+    add(issue.path, issue.message); // in DRF's words: src/schemas/drf-wording.ts
   };
   error.issues.forEach(visit);
   return errors;

@@ -1,6 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { ACTIVITY_TYPE_NAMES, type ActivityType, isActivityType } from "../feed/activity-types";
 import { IDEMPOTENCY_KEY_BYTES, jsonBytes, utf8Bytes } from "../platform/limits";
+import { drfMessage } from "./drf-wording";
+
+// Every schema imports this module, so every parse speaks DRF's words.
+z.config({ customError: drfMessage });
 
 /** Schemas shared by several contracts. */
 
@@ -182,7 +186,7 @@ export const jsonObjectWithinBytes = (max: number) =>
 
 /** `true`/`false` as Django's boolean filter reads them. */
 export const BooleanParam = z
-  .enum(["true", "false", "True", "False", "1", "0"], { error: "Must be true or false." })
+  .enum(["true", "false", "True", "False", "1", "0"], { error: "Must be a valid boolean." })
   .transform((value) => value === "true" || value === "True" || value === "1")
   .openapi({ type: "string", enum: ["true", "false"] });
 

@@ -84,15 +84,8 @@ export const UnreadCountSchema = z.object({ unread_count: z.number().int() }).op
 
 export const MarkReadBodySchema = z
   .object({
-    activity_ids: z
-      .array(PositiveIdSchema, {
-        error: (issue) =>
-          issue.code === "invalid_type" ? `Expected a list of items but got type "${typeof issue.input}".` : undefined,
-      })
-      .min(1, "This list may not be empty.")
-      .max(MAX_MARK_READ_IDS, `Ensure this field has no more than ${MAX_MARK_READ_IDS} elements.`)
-      .optional(),
-    mark_all: z.boolean({ error: "Must be a valid boolean." }).optional(),
+    activity_ids: z.array(PositiveIdSchema).min(1).max(MAX_MARK_READ_IDS).optional(),
+    mark_all: z.boolean().optional(),
   })
   // Unknown fields are ignored, as the original API did: existing clients may send more.
   .superRefine((body, ctx) => {
