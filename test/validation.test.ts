@@ -132,6 +132,20 @@ describe("mark-read rejects bad bodies and changes nothing", () => {
     await unchanged();
   });
 
+  it("activity_ids together with mark_all: true is 400 naming the conflict and marks nothing", async () => {
+    const { user, ids, unchanged } = await userWithItems();
+    const response = await post(user, { body: { activity_ids: [ids[0]], mark_all: true } });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ non_field_errors: ['Send "activity_ids" or "mark_all": true, not both.'] });
+    await unchanged();
+  });
+
+  it("activity_ids with mark_all: false marks just those ids", async () => {
+    const { user, ids } = await userWithItems();
+    const response = await post(user, { body: { activity_ids: [ids[0]], mark_all: false } });
+    expect(response.body).toEqual({ message: "Marked 1 items as read", updated_count: 1 });
+  });
+
   it("1001 ids is 400 naming activity_ids with the limit", async () => {
     const { user, ids, unchanged } = await userWithItems();
     const response = await post(user, {

@@ -96,6 +96,14 @@ export const MarkReadBodySchema = z
         message: 'Provide "activity_ids" (a list of 1 to 1000 ids) or "mark_all": true.',
       });
     }
+    // Marking everything would silently drop the ids the caller meant.
+    if (body.mark_all === true && body.activity_ids !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: 'Send "activity_ids" or "mark_all": true, not both.',
+      });
+    }
   })
   .openapi("MarkReadRequest", { example: { activity_ids: [1025, 2049] } });
 
