@@ -33,6 +33,12 @@ describe("thin slice", () => {
     expect(rayed.status).toBe(401);
     expect(rayed.headers.get("X-Request-Id")).toBe("8f1c2d3e4a5b6c7d-AMS");
   });
+
+  it.each(["/", "/docs", "/docs/"])("%s points to the OpenAPI document and the health check", async (path) => {
+    const response = await call("GET", path);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ openapi: "https://feed.test/openapi.json", health: "https://feed.test/health" });
+  });
 });
 
 describe("OpenAPI document", () => {
@@ -43,6 +49,8 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        "/",
+        "/docs",
         "/health",
         "/api/events/activity-feed",
         "/api/events/activity-feed/summary",

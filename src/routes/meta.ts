@@ -13,8 +13,31 @@ const healthRoute = createRoute({
   responses: { 200: jsonResponse("Healthy", HealthSchema) },
 });
 
+const PointersSchema = z
+  .object({
+    openapi: z.string().openapi({ example: "http://localhost:8787/openapi.json" }),
+    health: z.string().openapi({ example: "http://localhost:8787/health" }),
+  })
+  .openapi("Pointers");
+
+// Until the service has pages of its own, `/` and `/docs` say where the description is.
+const pointerRoute = (path: "/" | "/docs") =>
+  createRoute({
+    method: "get",
+    path,
+    tags: ["Meta"],
+    summary: "Where the API is described: the OpenAPI document and the health check",
+    responses: { 200: jsonResponse("Links", PointersSchema) },
+  });
+
 export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, shards: c.var.config.shardCount }, 200));
+  for (const path of ["/", "/docs"] as const) {
+    app.openapi(pointerRoute(path), (c) => {
+      const origin = new URL(c.req.url).origin;
+      return c.json({ openapi: `${origin}/openapi.json`, health: `${origin}/health` }, 200);
+    });
+  }
 
   // Referenced by IngestRequest's oneOf.
   app.openAPIRegistry.register("Event", EventSchema);
