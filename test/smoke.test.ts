@@ -83,3 +83,40 @@ describe("OpenAPI document", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });
 });
+
+describe("OpenAPI responses", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the document is read field by field
+  const operations = async (): Promise<[string, string, any][]> => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    return Object.entries(doc.paths).flatMap(([path, methods]) =>
+      // biome-ignore lint/suspicious/noExplicitAny: as above
+      Object.entries(methods as Record<string, any>).map(([method, operation]): [string, string, any] => [
+        path,
+        method,
+        operation,
+      ]),
+    );
+  };
+
+  it("every operation documents its 500", async () => {
+    for (const [path, method, operation] of await operations()) {
+      expect(operation.responses[500], `${method} ${path}`).toBeDefined();
+    }
+  });
+
+  it("every operation that needs a token documents 401", async () => {
+    for (const [path, method, operation] of await operations()) {
+      if (operation.security) expect(operation.responses[401], `${method} ${path}`).toBeDefined();
+    }
+  });
+
+  it("unread-count documents its X-Cache header, page_size its minimum", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    const badge = doc.paths["/api/events/activity-feed/unread-count"].get.responses[200];
+    expect(badge.headers["X-Cache"].schema).toEqual({ type: "string", enum: ["hit", "miss"] });
+    const pageSize = doc.paths["/api/events/activity-feed"].get.parameters.find(
+      (parameter: { name: string }) => parameter.name === "page_size",
+    );
+    expect(pageSize.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DeploymentStatsSchema, UserFeedStatsSchema } from "../src/schemas/retention";
 import { call, freshUser, ingest, staffToken } from "./support/http";
 
 describe("stats", () => {
@@ -26,5 +27,22 @@ describe("stats", () => {
       read_count: 0,
       activity_types: { fast_join: 1, milestone: 1 },
     });
+  });
+
+  it("the stats document describes the bodies stats answers", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    expect(doc.paths["/api/admin/stats"].get.responses[200].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/Stats",
+    });
+    const token = await staffToken();
+    const user = freshUser();
+    await ingest({ user_id: user, activity_type: "fast_join" });
+    const deployment = (await call("GET", "/api/admin/stats/", { token })).body;
+    expect(Object.keys(deployment).sort()).toEqual(Object.keys(DeploymentStatsSchema.shape).sort());
+    expect(Object.keys(deployment.total).sort()).toEqual(Object.keys(DeploymentStatsSchema.shape.total.shape).sort());
+    DeploymentStatsSchema.parse(deployment);
+    const one = (await call("GET", `/api/admin/stats/?user_id=${user}`, { token })).body;
+    expect(Object.keys(one).sort()).toEqual(Object.keys(UserFeedStatsSchema.shape).sort());
+    UserFeedStatsSchema.parse(one);
   });
 });

@@ -4,7 +4,7 @@ import { markRead } from "../feed/mark-read";
 import { feedSummary, unreadBadge } from "../feed/summary";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, userBodyCall, userCall } from "../http/route-parts";
-import { bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
+import { authErrorResponses, bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
 import {
   FeedPageSchema,
   FeedQuerySchema,
@@ -39,7 +39,7 @@ const summaryRoute = createRoute({
   summary: "Totals per status and type, and the 5 newest items",
   security: bearerAuth,
   middleware: userCall(),
-  responses: { 200: jsonResponse("Summary", FeedSummarySchema), 401: errorResponses[401] },
+  responses: { 200: jsonResponse("Summary", FeedSummarySchema), ...authErrorResponses },
 });
 
 const unreadCountRoute = createRoute({
@@ -49,7 +49,18 @@ const unreadCountRoute = createRoute({
   summary: "The caller's unread count (the badge), served from the edge cache",
   security: bearerAuth,
   middleware: userCall(),
-  responses: { 200: jsonResponse("Unread count", UnreadCountSchema), 401: errorResponses[401] },
+  responses: {
+    200: {
+      ...jsonResponse("Unread count", UnreadCountSchema),
+      headers: {
+        "X-Cache": {
+          description: "`hit`: served from the KV cache; `miss`: read from D1 (and cached)",
+          schema: { type: "string", enum: ["hit", "miss"] },
+        },
+      },
+    },
+    ...authErrorResponses,
+  },
 });
 
 const markReadRoute = createRoute({

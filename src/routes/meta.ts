@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { jsonResponse } from "../http/route-parts";
+import { serverErrorResponses } from "../schemas/common";
 import { EventBatchSchema, EventSchema } from "../schemas/events";
 
 const HealthSchema = z.object({ status: z.literal("ok"), shards: z.number().int() }).openapi("Health");
@@ -10,7 +11,7 @@ const healthRoute = createRoute({
   path: "/health",
   tags: ["Meta"],
   summary: "Liveness: the Worker runs and its configuration is valid",
-  responses: { 200: jsonResponse("Healthy", HealthSchema) },
+  responses: { 200: jsonResponse("Healthy", HealthSchema), ...serverErrorResponses },
 });
 
 const PointersSchema = z
@@ -27,7 +28,7 @@ const pointerRoute = (path: "/" | "/docs") =>
     path,
     tags: ["Meta"],
     summary: "Where the API is described: the OpenAPI document and the health check",
-    responses: { 200: jsonResponse("Links", PointersSchema) },
+    responses: { 200: jsonResponse("Links", PointersSchema), ...serverErrorResponses },
   });
 
 export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
 import { deploymentStats, userFeedStats } from "../monitoring/stats";
@@ -13,6 +13,7 @@ import {
   RestoreResponseSchema,
   RetentionRunSchema,
   StatsQuerySchema,
+  StatsSchema,
 } from "../schemas/retention";
 import {
   archiveRequestFrom,
@@ -90,7 +91,7 @@ const statsRoute = createRoute({
   security: bearerAuth,
   middleware: staffCall(),
   request: { query: StatsQuerySchema },
-  responses: { 200: jsonResponse("Stats", z.record(z.string(), z.unknown())), ...staffErrorResponses },
+  responses: { 200: jsonResponse("Stats", StatsSchema), ...staffErrorResponses },
 });
 
 function runBody(run: RetentionRun, verb: "delete" | "archive") {

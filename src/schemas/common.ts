@@ -19,12 +19,26 @@ export const ValidationErrorSchema = z.record(z.string(), z.array(z.string())).o
   example: { page_size: ["Ensure this value is less than or equal to 100."] },
 });
 
-export const errorResponses = {
-  400: { description: "Invalid input", content: { "application/json": { schema: ValidationErrorSchema } } },
+/** Every route can fail unexpectedly or find the deployment misconfigured. */
+export const serverErrorResponses = {
+  500: {
+    description: "Unexpected failure, or the service is misconfigured (the Worker's logs say which variable)",
+    content: { "application/json": { schema: ErrorDetailSchema } },
+  },
+} as const;
+
+/** Every route that needs a token. */
+export const authErrorResponses = {
   401: {
     description: "Missing, malformed, badly signed or expired token",
     content: { "application/json": { schema: ErrorDetailSchema } },
   },
+  ...serverErrorResponses,
+} as const;
+
+export const errorResponses = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ValidationErrorSchema } } },
+  ...authErrorResponses,
 } as const;
 
 export const staffErrorResponses = {

@@ -26,7 +26,7 @@ export const FeedQuerySchema = z
     }),
     page_size: integerParam({ min: 1, max: MAX_PAGE_SIZE })
       .optional()
-      .openapi({ type: "integer", default: DEFAULT_PAGE_SIZE, maximum: MAX_PAGE_SIZE }),
+      .openapi({ type: "integer", default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE }),
     cursor: z
       .string()
       .max(200)

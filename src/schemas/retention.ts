@@ -104,6 +104,41 @@ export const ArchiveListSchema = z
   })
   .openapi("ArchiveList");
 
+const TableFiguresSchema = z.object({
+  items: z.number().int(),
+  unread_items: z.number().int(),
+  read_items: z.number().int(),
+  items_per_type: z.record(z.string(), z.number().int()).openapi({ example: { fast_join: 120, milestone: 8 } }),
+  oldest_item: z.string().nullable().openapi({ format: "date-time" }),
+  events: z.number().int().openapi({ description: "Stored events (they regenerate items)" }),
+  users: z.number().int().openapi({ description: "Users with at least one item" }),
+  database_bytes: z.number().int().nullable().openapi({ description: "D1's own size figure (null if not reported)" }),
+});
+
+export const DeploymentStatsSchema = z
+  .object({
+    total: TableFiguresSchema.extend({
+      bytes_per_item: z.number().int().nullable().openapi({ description: "database_bytes / items" }),
+    }),
+    shards: z.array(TableFiguresSchema.extend({ shard: z.number().int() })),
+  })
+  .openapi("DeploymentStats");
+
+export const UserFeedStatsSchema = z
+  .object({
+    user_id: z.number().int(),
+    shard: z.number().int(),
+    total_items: z.number().int(),
+    unread_count: z.number().int(),
+    read_count: z.number().int(),
+    activity_types: z.record(z.string(), z.number().int()).openapi({ example: { fast_join: 5, fast_reminder: 3 } }),
+  })
+  .openapi("UserFeedStats");
+
+export const StatsSchema = z.union([DeploymentStatsSchema, UserFeedStatsSchema]).openapi("Stats", {
+  description: "Without user_id: table growth per shard and in total. With user_id: that user's feed stats.",
+});
+
 export const StatsQuerySchema = z.object({
   user_id: integerParam({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
 });
