@@ -1,34 +1,50 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Tests run inside workerd with the real local D1 / KV / R2 / Queues from
-// wrangler.toml (Miniflare). The migrations are applied to every shard in
-// test/setup.ts.
+// Two projects: the Worker's tests run inside workerd with the real local
+// D1 / KV / R2 / Queues from wrangler.toml (Miniflare; migrations applied to
+// every shard in test/setup.ts); the scripts' tests (dev, seed, token, CLI)
+// run in Node, as the scripts do.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ENVIRONMENT: "test",
-            JWT_SECRET: "test-secret-at-least-16-chars",
-            CORS_ALLOWED_ORIGINS: "https://app.example.org",
-          },
-        },
-      }),
-    ],
     test: {
-      setupFiles: ["./test/setup.ts"],
-      // Tests that wait for queued events see the work queue's one-second
-      // batch window per hop; on a busy machine a few hops need more than 5 s.
-      testTimeout: 30_000,
-      include: ["test/**/*.test.ts"],
       // A green run looks green: the logs of passing tests (expected simulated
       // failures among them) are shown only when a test fails.
       silent: "passed-only" as const,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "test",
+                  JWT_SECRET: "test-secret-at-least-16-chars",
+                  CORS_ALLOWED_ORIGINS: "https://app.example.org",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "worker",
+            setupFiles: ["./test/setup.ts"],
+            // Tests that wait for queued events see the work queue's one-second
+            // batch window per hop; on a busy machine a few hops need more than 5 s.
+            testTimeout: 30_000,
+            include: ["test/**/*.test.ts"],
+          },
+        },
+        {
+          test: {
+            name: "scripts",
+            environment: "node",
+            testTimeout: 30_000,
+            include: ["test/scripts/**/*.test.mjs"],
+          },
+        },
+      ],
     },
   };
 });

@@ -6,21 +6,40 @@
 import { parseArgs } from "node:util";
 import { signToken } from "./lib/project.mjs";
 
-const { values } = parseArgs({
-  options: {
-    user: { type: "string" },
-    staff: { type: "boolean", default: false },
-    ttl: { type: "string", default: "86400" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-if (values.help || (!values.user && !values.staff)) {
-  console.error("usage: npm run token -- --user <id> [--staff] [--ttl <seconds>]\n       npm run token -- --staff");
-  process.exit(values.help ? 0 : 2);
-}
-const userId = values.user ?? "999999";
-if (!/^[1-9]\d{0,14}$/.test(userId)) {
-  console.error(`--user must be a positive integer, got "${userId}"`);
+const USAGE = `usage: npm run -s token -- --user <id> [--staff] [--ttl <seconds>]
+       npm run -s token -- --staff [--ttl <seconds>]
+
+  --user <id>      the user id (sub), a positive integer
+  --staff          a staff token (is_staff: true); without --user, user 999999
+  --ttl <seconds>  lifetime, a whole number of seconds from 1 to 31536000 (default 86400)`;
+
+/** Bad usage: says what is wrong, shows the usage, exits 2 (as the operator CLI does). */
+function usageError(message) {
+  console.error(`token: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      user: { type: "string" },
+      staff: { type: "boolean", default: false },
+      ttl: { type: "string", default: "86400" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  usageError(error.message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (values.user === undefined && !values.staff) usageError("give --user <id>, --staff, or both");
+const userId = values.user ?? "999999";
+if (!/^[1-9]\d{0,14}$/.test(userId)) usageError(`--user must be a positive integer, got "${userId}"`);
+// A year at most: longer-lived tokens are not something to hand around, even locally.
+if (!/^[1-9]\d{0,7}$/.test(values.ttl) || Number(values.ttl) > 31_536_000)
+  usageError(`--ttl must be a whole number of seconds from 1 to 31536000, got "${values.ttl}"`);
 process.stdout.write(`${signToken({ userId, staff: values.staff, ttlSeconds: Number(values.ttl) })}\n`);
