@@ -1,9 +1,22 @@
 // HTTP client of the operator CLI: staff calls against a running deployment.
 import { signToken } from "../lib/project.mjs";
 
+/** An error body as one line: DRF's `{"detail": ...}` or `{"field": ["message"]}`, else the body itself. */
+function describe(body) {
+  if (typeof body === "string") return body;
+  if (typeof body?.detail === "string") return body.detail;
+  if (body && typeof body === "object" && Object.values(body).every(Array.isArray))
+    return Object.entries(body)
+      .map(([field, messages]) =>
+        field === "non_field_errors" ? messages.join(" ") : `${field}: ${messages.join(" ")}`,
+      )
+      .join("; ");
+  return JSON.stringify(body);
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
-    super(`HTTP ${status}: ${typeof body === "string" ? body : JSON.stringify(body)}`);
+    super(`HTTP ${status}: ${describe(body)}`);
     this.status = status;
     this.body = body;
   }

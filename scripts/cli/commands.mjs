@@ -47,11 +47,11 @@ export async function cleanup(api, options, out) {
   }
   const job = await followJob(api, run.job_id, { json: options.json, verb: "deleted" });
   if (options.json) return out.json(job);
-  out.line(
-    `${shardTable(job)}\n\nBy type:\n${countsTable(Object.fromEntries(Object.entries(job.detail).filter(([key]) => key !== "archived")), "activity_type")}\n`,
-  );
-  if (job.detail.archived)
-    out.line(`Archived ${job.detail.archived} items to R2 (run ${job.job_id}) before deleting them.`);
+  // detail holds the items deleted per type, plus `archived` and the stored `events` deleted.
+  const { archived, events, ...perType } = job.detail;
+  out.line(`${shardTable(job)}\n\nBy type:\n${countsTable(perType, "activity_type")}\n`);
+  if (archived) out.line(`Archived ${archived} items to R2 (run ${job.job_id}) before deleting them.`);
+  if (events) out.line(`Deleted ${events} stored events past retention too.`);
   out.line(`Successfully deleted ${job.affected} items total`);
 }
 

@@ -10,7 +10,8 @@ export function table(rows, columns) {
       .map((cell, index) =>
         columns[index].align === "right" ? cell.padStart(widths[index]) : cell.padEnd(widths[index]),
       )
-      .join("  ");
+      .join("  ")
+      .trimEnd();
   return [
     line(columns.map((column) => column.title)),
     line(widths.map((width) => "-".repeat(width))),

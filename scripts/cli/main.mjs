@@ -27,6 +27,12 @@ options:
   --json          machine-readable output
   -h, --help`;
 
+/** Bad usage: the reason, then the usage, on stderr; exit 2. */
+function usageError(message) {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
 const { values: options, positionals } = (() => {
   try {
     return parseArgs({
@@ -47,13 +53,12 @@ const { values: options, positionals } = (() => {
       },
     });
   } catch (error) {
-    console.error(`${error.message}\n\n${USAGE}`);
-    process.exit(2);
+    usageError(error.message);
   }
 })();
 
 const [name, ...rest] = positionals;
-const command = {
+const COMMANDS = {
   cleanup: commands.cleanup,
   populate: commands.populate,
   archive: commands.archive,
@@ -61,16 +66,22 @@ const command = {
   archives: commands.archives,
   stats: commands.stats,
   jobs: commands.jobs,
-}[name];
-if (options.help || !command) {
-  console.error(USAGE);
-  process.exit(options.help ? 0 : 2);
+};
+const command = Object.hasOwn(COMMANDS, name ?? "") ? COMMANDS[name] : undefined;
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
+if (!name) usageError("no command given");
+if (!command) usageError(`unknown command "${name}"`);
+// Without a scheme, fetch would read "localhost:8791" as a URL of scheme
+// "localhost:" and the failure would look like a server that is down; and
+// guessing http:// could send a production staff token in the clear.
+if (!/^https?:\/\/[^/]/i.test(options.url))
+  usageError(`--url must start with http:// or https://, got "${options.url}" (e.g. http://${options.url})`);
 for (const numeric of ["older-than-days", "days-back", "user-id"]) {
-  if (options[numeric] !== undefined && !/^[1-9]\d*$/.test(options[numeric])) {
-    console.error(`--${numeric} must be a positive integer, got "${options[numeric]}"`);
-    process.exit(2);
-  }
+  if (options[numeric] !== undefined && !/^[1-9]\d*$/.test(options[numeric]))
+    usageError(`--${numeric} must be a positive integer, got "${options[numeric]}"`);
 }
 
 const out = {
@@ -80,10 +91,7 @@ const out = {
 try {
   await command(createClient({ url: options.url, token: options.token }), options, out, ...rest);
 } catch (error) {
-  if (error instanceof commands.UsageError) {
-    console.error(`${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
+  if (error instanceof commands.UsageError) usageError(error.message);
   if (error instanceof ApiError) {
     console.error(`error: ${error.status === 0 ? error.body : error.message}`);
     process.exit(error.status === 0 ? 3 : 1);

@@ -1,5 +1,6 @@
 // Runs one of scripts/ as `npm run` would (the project's Node, the project root as cwd).
 import { execFile } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,5 +15,17 @@ export function runScript(script, args = [], { env = {} } = {}) {
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
     );
+  });
+}
+
+/** A local port nothing listens on (it was free a moment ago). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
   });
 }
