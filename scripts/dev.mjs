@@ -1,23 +1,67 @@
 #!/usr/bin/env node
 // `npm run dev`: everything a newcomer needs, in one command.
-//  1. creates .dev.vars from .dev.vars.example if missing,
-//  2. applies migrations to every local D1 shard,
-//  3. starts `wrangler dev` (local D1, KV, R2, Queues, cron via /__scheduled),
-//  4. loads demo data once (a marker under .wrangler/ remembers it).
+//  1. checks that the port is free,
+//  2. creates .dev.vars from .dev.vars.example if missing,
+//  3. applies migrations to every local D1 shard,
+//  4. starts `wrangler dev` (local D1, KV, R2, Queues, cron via /__scheduled),
+//  5. loads demo data once (a marker under .wrangler/ remembers it).
 // Flags: --no-seed skips the demo data; --port N (default 8787).
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, WRANGLER_BIN } from "./lib/project.mjs";
+import { forgetDevServer, QUIET_WRANGLER_ENV, ROOT, recordDevServer, WRANGLER_BIN } from "./lib/project.mjs";
 import { migrateLocalShards } from "./migrate-local.mjs";
 import { seedDemo } from "./seed-demo.mjs";
 
-const { values } = parseArgs({
-  options: { "no-seed": { type: "boolean", default: false }, port: { type: "string", default: "8787" } },
-});
-const baseUrl = `http://localhost:${values.port}`;
+const USAGE = `usage: npm run dev [-- [--port N] [--no-seed]]
+
+  --port N     serve on http://localhost:N (default 8787); the CLI and npm run seed follow it
+  --no-seed    do not load the demo data`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      "no-seed": { type: "boolean", default: false },
+      port: { type: "string", default: "8787" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`dev: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const port = Number(values.port);
+if (!/^\d{1,5}$/.test(values.port) || port < 1 || port > 65_535) {
+  console.error(`dev: --port must be a port number (1-65535), got "${values.port}"\n\n${USAGE}`);
+  process.exit(2);
+}
+const baseUrl = `http://localhost:${port}`;
+
+/** Whether something already listens on the port wrangler will bind (localhost). */
+function portBusy() {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", (error) => resolve(error.code === "EADDRINUSE"));
+    probe.listen({ port, host: "127.0.0.1", exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
+
+// Checked before anything starts: otherwise the health check below would
+// reach the other server and report this one ready.
+if (await portBusy()) {
+  console.error(
+    `dev: port ${port} is already in use (another npm run dev?); stop it or pick another: npm run dev -- --port ${port + 1}`,
+  );
+  process.exit(1);
+}
 
 if (!existsSync(path.join(ROOT, ".dev.vars"))) {
   copyFileSync(path.join(ROOT, ".dev.vars.example"), path.join(ROOT, ".dev.vars"));
@@ -35,9 +79,11 @@ migrateLocalShards();
 // inherited because wrangler fails with EPIPE when it is closed.
 const wrangler = spawn(
   process.execPath,
-  [WRANGLER_BIN, "dev", "--port", values.port, "--test-scheduled", "--show-interactive-dev-session=false"],
-  { cwd: ROOT, stdio: "inherit", detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  [WRANGLER_BIN, "dev", "--port", String(port), "--test-scheduled", "--show-interactive-dev-session=false"],
+  { cwd: ROOT, stdio: "inherit", detached: true, env: { ...process.env, ...QUIET_WRANGLER_ENV } },
 );
+mkdirSync(path.join(ROOT, ".wrangler"), { recursive: true });
+recordDevServer(baseUrl);
 const stopWrangler = (signal) => {
   if (wrangler.pid === undefined) return;
   try {
@@ -48,10 +94,12 @@ const stopWrangler = (signal) => {
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stopWrangler(signal));
 wrangler.on("error", (error) => {
+  forgetDevServer();
   console.error(`dev: could not start wrangler: ${error.message}`);
   process.exit(1);
 });
 wrangler.on("exit", (code, signal) => {
+  forgetDevServer();
   stopWrangler("SIGTERM"); // any workerd left behind by a crashed wrangler
   process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0));
 });
@@ -74,7 +122,6 @@ try {
   await waitForHealth();
   if (!values["no-seed"] && !existsSync(marker)) {
     await seedDemo(baseUrl);
-    mkdirSync(path.dirname(marker), { recursive: true });
     writeFileSync(marker, new Date().toISOString());
   }
   console.log(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Applies migrations/ to every local D1 shard declared in wrangler.toml.
 import { spawnSync } from "node:child_process";
-import { ROOT, shardDatabases, WRANGLER_BIN } from "./lib/project.mjs";
+import { QUIET_WRANGLER_ENV, ROOT, shardDatabases, WRANGLER_BIN } from "./lib/project.mjs";
 
 export function migrateLocalShards({ persistTo } = {}) {
   for (const { binding, name } of shardDatabases()) {
@@ -17,7 +17,7 @@ export function migrateLocalShards({ persistTo } = {}) {
     const result = spawnSync(process.execPath, args, {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+      env: { ...process.env, ...QUIET_WRANGLER_ENV, CI: "true" },
     });
     if (result.status !== 0) {
       process.stderr.write(result.stdout + result.stderr);

@@ -6,6 +6,7 @@
 //
 // Exit codes: 0 done, 1 the service refused or failed, 2 bad usage, 3 unreachable.
 import { parseArgs } from "node:util";
+import { localServiceUrl } from "../lib/project.mjs";
 import { ApiError, createClient } from "./api.mjs";
 import * as commands from "./commands.mjs";
 
@@ -22,7 +23,8 @@ commands:
   jobs      resume <job id>     send a stalled job's next steps again
 
 options:
-  --url URL       deployment to talk to (default http://localhost:8787, or FEED_URL)
+  --url URL       deployment to talk to (default FEED_URL, else the running npm run dev, else
+                  http://localhost:8787)
   --token JWT     staff token (default FEED_TOKEN; locally a token signed with .dev.vars)
   --json          machine-readable output
   -h, --help`;
@@ -38,7 +40,7 @@ const { values: options, positionals } = (() => {
     return parseArgs({
       allowPositionals: true,
       options: {
-        url: { type: "string", default: process.env.FEED_URL ?? "http://localhost:8787" },
+        url: { type: "string", default: process.env.FEED_URL ?? localServiceUrl() },
         token: { type: "string", default: process.env.FEED_TOKEN },
         json: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },

@@ -1,6 +1,6 @@
 // Small helpers shared by the project's scripts (Node, no build step).
 import { createHmac } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -8,6 +8,47 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** The project's wrangler, run with `process.execPath` (the Node 22 of npm scripts) rather than through npx. */
 export const WRANGLER_BIN = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+/**
+ * What wrangler needs to stay quiet and offline locally: no telemetry, no
+ * banner (its update check asks the npm registry on every start), and the
+ * placeholder `Request.cf` instead of a fetch from workers.cloudflare.com
+ * that fails offline with a stack trace.
+ */
+export const QUIET_WRANGLER_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+
+export const DEFAULT_LOCAL_URL = "http://localhost:8787";
+
+/** Where a running `npm run dev` records its URL, so the CLI and seed follow `--port`. */
+const DEV_SERVER_FILE = path.join(ROOT, ".wrangler", "dev-server.json");
+
+export function recordDevServer(url) {
+  writeFileSync(DEV_SERVER_FILE, `${JSON.stringify({ url, pid: process.pid })}\n`);
+}
+
+/** Removes the record, unless another `npm run dev` has written its own since. */
+export function forgetDevServer() {
+  try {
+    if (JSON.parse(readFileSync(DEV_SERVER_FILE, "utf8")).pid === process.pid) rmSync(DEV_SERVER_FILE);
+  } catch {
+    // no record
+  }
+}
+
+/** The URL of the running `npm run dev` of this checkout, else the default port's. */
+export function localServiceUrl() {
+  try {
+    const { url, pid } = JSON.parse(readFileSync(DEV_SERVER_FILE, "utf8"));
+    process.kill(pid, 0); // throws when that dev server is gone (a crash leaves the file behind)
+    return url;
+  } catch {
+    return DEFAULT_LOCAL_URL;
+  }
+}
 
 /** The D1 database names bound as shards in wrangler.toml, in binding order. */
 export function shardDatabases() {
