@@ -1,11 +1,23 @@
 #!/usr/bin/env node
-// Loads demo data through the service's own API: a few users with items of
-// every type over the last 90 days, some of them read. Idempotent: every event
-// carries a fixed event_id, so running it again creates nothing new.
-//   npm run seed                      against http://localhost:8787
-//   npm run seed -- --url http://...  against another local server
+// Loads the demo data through the service's own API: users 1-10 with items of
+// every type, the older half of them read. Everything is fixed (ids, times,
+// which items are read), so the README's examples print the same everywhere.
+//   npm run seed                      against the running npm run dev (or FEED_URL)
+//   npm run seed -- --url http://...  against another server
 import { parseArgs } from "node:util";
-import { signToken } from "./lib/project.mjs";
+import { ApiError, createClient } from "./cli/api.mjs";
+import { localServiceUrl, signToken } from "./lib/project.mjs";
+
+// Users 1–10 land on every one of the 4 default shards.
+export const DEMO_USERS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+/**
+ * Demo items are dated before this fixed instant, not before the day they are
+ * loaded: then created_at and age_display (a date, past five weeks) print the
+ * same on every machine, and the reminders, past their 30 days, stay
+ * cleanup's example.
+ */
+export const DEMO_ANCHOR = Date.parse("2026-10-01T00:00:00Z");
 
 const FASTS = [
   { fast_id: 1, fast_name: "Great Lent Fast" },
@@ -23,13 +35,13 @@ function generator(seed) {
   };
 }
 
-// Users 1–10 land on every one of the 4 default shards.
-export function demoEvents(userIds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], now = Date.now()) {
+/** Every demo event, with fixed event ids and times within the 90 days before DEMO_ANCHOR. */
+export function demoEvents(userIds = DEMO_USERS) {
   const events = [];
   for (const userId of userIds) {
     const random = generator(userId * 7919);
     let sequence = 0;
-    const at = (daysAgo) => new Date(now - daysAgo * DAY - Math.floor(random() * DAY)).toISOString();
+    const at = (daysAgo) => new Date(DEMO_ANCHOR - daysAgo * DAY - Math.floor(random() * 86_400) * 1000).toISOString();
     const add = (activity_type, daysAgo, data, extra = {}) =>
       events.push({
         user_id: userId,
@@ -66,40 +78,79 @@ export function demoEvents(userIds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], now = Date
   return events;
 }
 
-export async function seedDemo(baseUrl, { log = console.log } = {}) {
-  const events = demoEvents();
-  const response = await fetch(`${baseUrl}/api/internal/events/`, {
-    method: "POST",
-    headers: {
-      Authorization: `Bearer ${signToken({ userId: 999_999, staff: true })}`,
-      "Content-Type": "application/json",
-    },
-    body: JSON.stringify({ events }),
-  });
-  if (!response.ok) throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
-  const { created_count: created, results } = await response.json();
+/** "1, 2, 3" for a list of user ids. */
+const listed = (userIds) => userIds.join(", ");
 
-  // Mark the older half of each user's new items as read, so both states show.
-  const byUser = new Map();
-  for (const item of results) byUser.set(item.user_id, [...(byUser.get(item.user_id) ?? []), item]);
+/**
+ * Loads the demo data for every demo user who has no items yet, and leaves
+ * the others alone: seeding again (after retention, restores or the README's
+ * examples) changes nothing, and never brings back what retention removed.
+ */
+export async function seedDemo(baseUrl, { log = console.log } = {}) {
+  const asUser = (userId) => createClient({ url: baseUrl, token: signToken({ userId, ttlSeconds: 600 }) });
+  const staff = createClient({ url: baseUrl, token: signToken({ userId: 999_999, staff: true, ttlSeconds: 600 }) });
+
+  const loaded = [];
+  for (const userId of DEMO_USERS) {
+    const summary = await asUser(userId).get("/api/events/activity-feed/summary/");
+    if (summary.total_items > 0) loaded.push(userId);
+  }
+  const fresh = DEMO_USERS.filter((userId) => !loaded.includes(userId));
+  if (fresh.length === 0) {
+    log(`Demo data already loaded (users ${listed(loaded)} have items); nothing to do.`);
+    return;
+  }
+
+  const { created_count: created, results } = await staff.post("/api/internal/events/", {
+    events: demoEvents(fresh),
+  });
+  // The older half of each user's items is read, so both states show.
   let markedRead = 0;
-  for (const [userId, items] of byUser) {
-    const older = items.sort((a, b) => a.created_at.localeCompare(b.created_at)).slice(0, Math.floor(items.length / 2));
+  for (const userId of fresh) {
+    const items = results
+      .filter((item) => item.user_id === userId)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+    const older = items.slice(0, Math.floor(items.length / 2)).map((item) => item.id);
     if (older.length === 0) continue;
-    const marked = await fetch(`${baseUrl}/api/events/activity-feed/mark-read/`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${signToken({ userId })}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ activity_ids: older.map((item) => item.id) }),
-    });
-    if (!marked.ok) throw new Error(`marking demo items read failed: ${marked.status} ${await marked.text()}`);
-    markedRead += (await marked.json()).updated_count;
+    markedRead += (await asUser(userId).post("/api/events/activity-feed/mark-read/", { activity_ids: older }))
+      .updated_count;
   }
   log(
-    `Demo data: ${created} items created for users ${[...byUser.keys()].join(", ") || "(already seeded)"}, ${markedRead} marked read.`,
+    `Demo data: ${created} items created for users ${listed(fresh)}, ${markedRead} marked read.` +
+      (loaded.length > 0 ? ` Users ${listed(loaded)} already had items and were left alone.` : ""),
   );
 }
 
+const USAGE = `usage: npm run seed [-- --url URL]
+
+Loads the demo data (users 1-10) into a running service, through its API.
+Users who already have items are left alone, so running it again changes nothing.
+
+  --url URL   the service (default FEED_URL, else the running npm run dev, else http://localhost:8787)`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { url: { type: "string", default: "http://localhost:8787" } } });
-  await seedDemo(values.url.replace(/\/$/, ""));
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        url: { type: "string", default: process.env.FEED_URL ?? localServiceUrl() },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`seed: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  try {
+    await seedDemo(values.url.replace(/\/$/, ""));
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    // Exit codes as the operator CLI's: 1 the service refused, 3 unreachable.
+    console.error(`seed: ${error.status === 0 ? error.body : error.message}`);
+    process.exit(error.status === 0 ? 3 : 1);
+  }
 }
