@@ -153,6 +153,24 @@ const commandText = (words) =>
     .map((word) => word.map((part) => part.literal ?? `$${part.variable ?? `(${part.subcommand})`}`).join(""))
     .join(" ");
 
+describe("the README's admin endpoints", () => {
+  it("are grouped in tables as /openapi.json tags them", async () => {
+    const doc = await (await fetch(`${base}/openapi.json`)).json();
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Admin endpoints"), readme.indexOf("### Other"));
+    const grouped = [];
+    for (const table of section.split(/\n\n(?=\| )/).filter((part) => part.startsWith("| "))) {
+      const tag = /^\| (\w+)/.exec(table)[1];
+      for (const [, method, route] of table.matchAll(/`(GET|POST) (\/[^`?\s[]+)/g)) {
+        const operation = doc.paths[route.replace(/\/$/, "")]?.[method.toLowerCase()];
+        expect(operation?.tags, `${method} ${route}`).toEqual([tag]);
+        grouped.push(`${method} ${route}`);
+      }
+    }
+    expect(grouped.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
 describe("the README's examples", () => {
   it("were found", () => {
     expect(examples.filter((example) => example.expected).length).toBeGreaterThanOrEqual(10);
