@@ -5,6 +5,13 @@ import { defineConfig } from "vitest/config";
 // D1 / KV / R2 / Queues from wrangler.toml (Miniflare; migrations applied to
 // every shard in test/setup.ts); the scripts' tests (dev, seed, token, CLI)
 // run in Node, as the scripts do.
+//
+// The plugin reads .dev.vars through wrangler whenever the file exists (it has
+// no option to skip it) and logs "Using secrets defined in .dev.vars" once per
+// test file; the bindings below override every key .dev.vars.example sets.
+// Wrangler's info lines are quieted; its warnings still show.
+process.env.WRANGLER_LOG ??= "warn";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {

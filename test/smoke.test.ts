@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { asUser, call, freshUser, ingest } from "./support/http";
 
@@ -38,6 +39,14 @@ describe("thin slice", () => {
     const response = await call("GET", path);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ openapi: "https://feed.test/openapi.json", health: "https://feed.test/health" });
+  });
+});
+
+describe("the test environment", () => {
+  it("is vitest.config.ts's, whatever a local .dev.vars says", () => {
+    expect(env.ENVIRONMENT).toBe("test");
+    expect(env.JWT_SECRET).toBe("test-secret-at-least-16-chars");
+    expect(env.CORS_ALLOWED_ORIGINS).toBe("https://app.example.org");
   });
 });
 
