@@ -70,15 +70,17 @@ export const FeedPageSchema = z
   })
   .openapi("FeedPage");
 
-export const FeedSummarySchema = z
-  .object({
-    total_items: z.number().int(),
-    unread_count: z.number().int(),
-    read_count: z.number().int(),
-    activity_types: z.record(z.string(), z.number().int()).openapi({ example: { fast_join: 5, fast_reminder: 3 } }),
-    recent_activity: z.array(FeedItemSchema),
-  })
-  .openapi("FeedSummary");
+/** A user's totals, from their counters: the summary's and the user stats' common part. */
+export const FeedTotalsSchema = z.object({
+  total_items: z.number().int(),
+  unread_count: z.number().int(),
+  read_count: z.number().int(),
+  activity_types: z.record(z.string(), z.number().int()).openapi({ example: { fast_join: 5, fast_reminder: 3 } }),
+});
+
+export const FeedSummarySchema = FeedTotalsSchema.extend({ recent_activity: z.array(FeedItemSchema) }).openapi(
+  "FeedSummary",
+);
 
 export const UnreadCountSchema = z.object({ unread_count: z.number().int() }).openapi("UnreadCount");
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { R2_KEY_BYTES } from "../platform/limits";
 import { ActivityTypeSchema, integerParam, RetentionDaysSchema, withinBytes } from "./common";
+import { FeedTotalsSchema } from "./feed";
 
 /** Contracts of retention: cleanup, archive, restore, stats. */
 
@@ -124,16 +125,10 @@ export const DeploymentStatsSchema = z
   })
   .openapi("DeploymentStats");
 
-export const UserFeedStatsSchema = z
-  .object({
-    user_id: z.number().int(),
-    shard: z.number().int(),
-    total_items: z.number().int(),
-    unread_count: z.number().int(),
-    read_count: z.number().int(),
-    activity_types: z.record(z.string(), z.number().int()).openapi({ example: { fast_join: 5, fast_reminder: 3 } }),
-  })
-  .openapi("UserFeedStats");
+export const UserFeedStatsSchema = FeedTotalsSchema.extend({
+  user_id: z.number().int(),
+  shard: z.number().int(),
+}).openapi("UserFeedStats");
 
 export const StatsSchema = z.union([DeploymentStatsSchema, UserFeedStatsSchema]).openapi("Stats", {
   description: "Without user_id: table growth per shard and in total. With user_id: that user's feed stats.",
