@@ -11,8 +11,16 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { forgetDevServer, QUIET_WRANGLER_ENV, ROOT, recordDevServer, WRANGLER_BIN } from "./lib/project.mjs";
+import {
+  exitWithUsage,
+  forgetDevServer,
+  parseScriptArgs,
+  QUIET_WRANGLER_ENV,
+  ROOT,
+  recordDevServer,
+  WRANGLER_BIN,
+  waitForHealth,
+} from "./lib/project.mjs";
 import { migrateLocalShards } from "./migrate-local.mjs";
 import { seedDemo } from "./seed-demo.mjs";
 
@@ -21,28 +29,17 @@ const USAGE = `usage: npm run dev [-- [--port N] [--no-seed]]
   --port N     serve on http://localhost:N (default 8787); the CLI and npm run seed follow it
   --no-seed    do not load the demo data`;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      "no-seed": { type: "boolean", default: false },
-      port: { type: "string", default: "8787" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  }));
-} catch (error) {
-  console.error(`dev: ${error.message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values } = parseScriptArgs({
+  usage: USAGE,
+  prefix: "dev: ",
+  options: {
+    "no-seed": { type: "boolean", default: false },
+    port: { type: "string", default: "8787" },
+  },
+});
 const port = Number(values.port);
-if (!/^\d{1,5}$/.test(values.port) || port < 1 || port > 65_535) {
-  console.error(`dev: --port must be a port number (1-65535), got "${values.port}"\n\n${USAGE}`);
-  process.exit(2);
-}
+if (!/^\d{1,5}$/.test(values.port) || port < 1 || port > 65_535)
+  exitWithUsage(`dev: --port must be a port number (1-65535), got "${values.port}"`, USAGE);
 const baseUrl = `http://localhost:${port}`;
 
 /** Whether something already listens on the port wrangler will bind (localhost). */
@@ -104,22 +101,9 @@ wrangler.on("exit", (code, signal) => {
   process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0));
 });
 
-async function waitForHealth(timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`the Worker did not answer ${baseUrl}/health within ${timeoutMs / 1000}s`);
-}
-
 const marker = path.join(ROOT, ".wrangler", "demo-seeded");
 try {
-  await waitForHealth();
+  await waitForHealth(baseUrl);
   if (!values["no-seed"] && !existsSync(marker)) {
     await seedDemo(baseUrl);
     writeFileSync(marker, new Date().toISOString());

@@ -4,9 +4,8 @@
 // which items are read), so the README's examples print the same everywhere.
 //   npm run seed                      against the running npm run dev (or FEED_URL)
 //   npm run seed -- --url http://...  against another server
-import { parseArgs } from "node:util";
 import { ApiError, createClient } from "./cli/api.mjs";
-import { localServiceUrl, signToken } from "./lib/project.mjs";
+import { localServiceUrl, parseScriptArgs, signToken } from "./lib/project.mjs";
 
 // Users 1–10 land on every one of the 4 default shards.
 export const DEMO_USERS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -129,22 +128,11 @@ Users who already have items are left alone, so running it again changes nothing
   --url URL   the service (default FEED_URL, else the running npm run dev, else http://localhost:8787)`;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        url: { type: "string", default: process.env.FEED_URL ?? localServiceUrl() },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`seed: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const { values } = parseScriptArgs({
+    usage: USAGE,
+    prefix: "seed: ",
+    options: { url: { type: "string", default: process.env.FEED_URL ?? localServiceUrl() } },
+  });
   try {
     await seedDemo(values.url.replace(/\/$/, ""));
   } catch (error) {

@@ -3,8 +3,7 @@
 //   npm run token -- --user 1            a user token
 //   npm run token -- --staff             a staff token (internal and admin endpoints)
 //   npm run token -- --user 7 --staff --ttl 600
-import { parseArgs } from "node:util";
-import { signToken } from "./lib/project.mjs";
+import { exitWithUsage, parseScriptArgs, signToken } from "./lib/project.mjs";
 
 const USAGE = `usage: npm run -s token -- --user <id> [--staff] [--ttl <seconds>]
        npm run -s token -- --staff [--ttl <seconds>]
@@ -13,29 +12,17 @@ const USAGE = `usage: npm run -s token -- --user <id> [--staff] [--ttl <seconds>
   --staff          a staff token (is_staff: true); without --user, user 999999
   --ttl <seconds>  lifetime, a whole number of seconds from 1 to 31536000 (default 86400)`;
 
-/** Bad usage: says what is wrong, shows the usage, exits 2 (as the operator CLI does). */
-function usageError(message) {
-  console.error(`token: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
+const usageError = (message) => exitWithUsage(`token: ${message}`, USAGE);
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      user: { type: "string" },
-      staff: { type: "boolean", default: false },
-      ttl: { type: "string", default: "86400" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  }));
-} catch (error) {
-  usageError(error.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values } = parseScriptArgs({
+  usage: USAGE,
+  prefix: "token: ",
+  options: {
+    user: { type: "string" },
+    staff: { type: "boolean", default: false },
+    ttl: { type: "string", default: "86400" },
+  },
+});
 if (values.user === undefined && !values.staff) usageError("give --user <id>, --staff, or both");
 const userId = values.user ?? "999999";
 if (!/^[1-9]\d{0,14}$/.test(userId)) usageError(`--user must be a positive integer, got "${userId}"`);

@@ -5,8 +5,7 @@
 //   npm run feed -- <command> [options]        (or: npx activity-feed <command>)
 //
 // Exit codes: 0 done, 1 the service refused or failed, 2 bad usage, 3 unreachable.
-import { parseArgs } from "node:util";
-import { localServiceUrl } from "../lib/project.mjs";
+import { exitWithUsage, localServiceUrl, parseScriptArgs } from "../lib/project.mjs";
 import { ApiError, createClient } from "./api.mjs";
 import * as commands from "./commands.mjs";
 
@@ -29,35 +28,25 @@ options:
   --json          machine-readable output
   -h, --help`;
 
-/** Bad usage: the reason, then the usage, on stderr; exit 2. */
-function usageError(message) {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(2);
-}
+const usageError = (message) => exitWithUsage(message, USAGE);
 
-const { values: options, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        url: { type: "string", default: process.env.FEED_URL ?? localServiceUrl() },
-        token: { type: "string", default: process.env.FEED_TOKEN },
-        json: { type: "boolean", default: false },
-        "dry-run": { type: "boolean", default: false },
-        "only-read": { type: "boolean", default: false },
-        "no-archive": { type: "boolean", default: false },
-        "activity-type": { type: "string" },
-        "older-than-days": { type: "string" },
-        "days-back": { type: "string" },
-        "user-id": { type: "string" },
-        "run-id": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    usageError(error.message);
-  }
-})();
+const { values: options, positionals } = parseScriptArgs({
+  usage: USAGE,
+  allowPositionals: true,
+  options: {
+    url: { type: "string", default: process.env.FEED_URL ?? localServiceUrl() },
+    token: { type: "string", default: process.env.FEED_TOKEN },
+    json: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    "only-read": { type: "boolean", default: false },
+    "no-archive": { type: "boolean", default: false },
+    "activity-type": { type: "string" },
+    "older-than-days": { type: "string" },
+    "days-back": { type: "string" },
+    "user-id": { type: "string" },
+    "run-id": { type: "string" },
+  },
+});
 
 const [name, ...rest] = positionals;
 const COMMANDS = {
@@ -70,10 +59,6 @@ const COMMANDS = {
   jobs: commands.jobs,
 };
 const command = Object.hasOwn(COMMANDS, name ?? "") ? COMMANDS[name] : undefined;
-if (options.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
 if (!name) usageError("no command given");
 if (!command) usageError(`unknown command "${name}"`);
 // Without a scheme, fetch would read "localhost:8791" as a URL of scheme

@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -48,6 +49,48 @@ export function localServiceUrl() {
   } catch {
     return DEFAULT_LOCAL_URL;
   }
+}
+
+/** Bad usage, as every script here answers it: the reason and the usage on stderr, exit 2. */
+export function exitWithUsage(message, usage) {
+  console.error(`${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+/**
+ * A script's flags (node:util parseArgs), with `-h`/`--help` printing the
+ * usage on stdout (exit 0) and bad flags answered by exitWithUsage.
+ * `prefix` names the script in its messages (`"token: "`).
+ */
+export function parseScriptArgs({ usage, options, prefix = "", allowPositionals = false }) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals,
+      options: { ...options, help: { type: "boolean", short: "h", default: false } },
+    });
+  } catch (error) {
+    exitWithUsage(`${prefix}${error.message}`, usage);
+  }
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return parsed;
+}
+
+/** Waits until a local Worker answers its health check. */
+export async function waitForHealth(baseUrl, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`the Worker did not answer ${baseUrl}/health within ${timeoutMs / 1000}s`);
 }
 
 /** The D1 database names bound as shards in wrangler.toml, in binding order. */

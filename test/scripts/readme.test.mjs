@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devVars, QUIET_WRANGLER_ENV, WRANGLER_BIN } from "../../scripts/lib/project.mjs";
+import { devVars, QUIET_WRANGLER_ENV, WRANGLER_BIN, waitForHealth } from "../../scripts/lib/project.mjs";
 import { migrateLocalShards } from "../../scripts/migrate-local.mjs";
 import { JOB_ID, matchesPrinted, parseShell, readmeExamples } from "./readme-examples.mjs";
 import { freePort, ROOT, runScript } from "./run-script.mjs";
@@ -18,19 +18,6 @@ const examples = readmeExamples(readFileSync(path.join(ROOT, "README.md"), "utf8
 let base;
 let server;
 let state;
-
-async function waitForHealth(timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`wrangler dev did not answer ${base}/health`);
-}
 
 beforeAll(async () => {
   const port = await freePort();
@@ -53,7 +40,7 @@ beforeAll(async () => {
     ],
     { cwd: ROOT, detached: true, stdio: "ignore", env: { ...process.env, ...QUIET_WRANGLER_ENV } },
   );
-  await waitForHealth();
+  await waitForHealth(base, 90_000);
   // What `npm run dev` does once it is up.
   const seeded = await runScript("seed-demo.mjs", [], { env: { FEED_URL: base } });
   if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
