@@ -9,7 +9,9 @@ import { log } from "./platform/log";
 import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";
+import { registerItemActionRoutes } from "./routes/item-actions";
 import { registerMetaRoutes } from "./routes/meta";
+import { registerPreferenceRoutes } from "./routes/preferences";
 import { registerRetentionRoutes } from "./routes/retention";
 import { meterD1Usage } from "./shards/d1-meter";
 
@@ -36,7 +38,7 @@ const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
   const middleware = cors({
     origin: allowed.includes("*") ? "*" : (origin) => (allowed.includes(origin) ? origin : null),
     allowHeaders: ["Authorization", "Content-Type"],
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PUT", "OPTIONS"],
     exposeHeaders: ["X-Cache", "X-Request-Id"],
     maxAge: 600,
   });
@@ -59,6 +61,8 @@ export function createApp() {
 
   registerMetaRoutes(app);
   registerFeedRoutes(app);
+  registerItemActionRoutes(app);
+  registerPreferenceRoutes(app);
   registerInternalRoutes(app);
   registerAdminRoutes(app);
   registerRetentionRoutes(app);

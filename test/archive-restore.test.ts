@@ -4,7 +4,16 @@ import { insertArchivedRowsStatements } from "../src/db/item-writes";
 import { RESTORE_CACHE_USERS_IN_REQUEST } from "../src/retention/chunk-sizes";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { shardsOf } from "../src/shards/router";
-import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
+import {
+  cachedUnread,
+  counters,
+  itemCount,
+  joinedAFastBefore,
+  recount,
+  SHARD_COUNT,
+  shardOf,
+  userOnShard,
+} from "./support/db";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { deliver } from "./support/queues";
 
@@ -17,6 +26,7 @@ describe("archive to R2 and restore", () => {
 
   it("archive then restore gives back exactly the original rows", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     await ingest([
       {
         user_id: user,

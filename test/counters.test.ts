@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cachedUnread, counters, type Recount, recount } from "./support/db";
+import { cachedBadge, counters, type Recount, recount } from "./support/db";
 import { asUser, freshUser, ingest } from "./support/http";
 import {
   freshUserNotOnShard,
@@ -40,38 +40,52 @@ interface ModelItem {
   user: number;
   type: string;
   read: boolean;
+  seen: boolean;
+  archived: boolean;
+  createdAt: number;
 }
+
+type Scope = "exclude" | "include" | "only";
+const inScope = (item: ModelItem, scope: Scope) =>
+  scope === "include" ? true : scope === "only" ? item.archived : !item.archived;
 
 /** What the feed should hold, kept beside the real one. */
 class FeedModel {
   readonly items = new Map<number, ModelItem>();
-  private readonly seen = new Set<string>();
+  private readonly seenEvents = new Set<string>();
 
   /** Whether an event with this id is new for this user (and remembers it). */
   claim(user: number, eventId: string | undefined): boolean {
     if (eventId === undefined) return true;
     const key = `${user}/${eventId}`;
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
+    if (this.seenEvents.has(key)) return false;
+    this.seenEvents.add(key);
     return true;
   }
 
+  idsOf(user: number, match: (item: ModelItem) => boolean) {
+    return [...this.items.entries()].filter(([, item]) => item.user === user && match(item)).map(([id]) => id);
+  }
+
   unreadOf(user: number) {
-    return [...this.items.entries()].filter(([, item]) => item.user === user && !item.read).map(([id]) => id);
+    return this.idsOf(user, (item) => !item.read && !item.archived);
   }
 
   /** The counts the feed should have, in the shape of ./support/db's counters(). */
   countersOf(user: number): Recount {
-    const expected: Recount = { total: 0, unread: 0, perType: {} };
+    const zero = () => ({ total: 0, unread: 0, unseen: 0, archived: 0, archivedUnread: 0, archivedUnseen: 0 });
+    const expected: Recount = { ...zero(), perType: {} };
     for (const item of this.items.values()) {
       if (item.user !== user) continue;
-      const counter = expected.perType[item.type] ?? { total: 0, unread: 0 };
+      const counter = expected.perType[item.type] ?? zero();
       expected.perType[item.type] = counter;
-      counter.total += 1;
-      expected.total += 1;
-      if (!item.read) {
-        counter.unread += 1;
-        expected.unread += 1;
+      for (const counts of [counter, expected]) {
+        counts.total += 1;
+        if (!item.read) counts.unread += 1;
+        if (!item.seen) counts.unseen += 1;
+        if (item.archived) counts.archived += 1;
+        if (item.archived && !item.read) counts.archivedUnread += 1;
+        if (item.archived && !item.seen) counts.archivedUnseen += 1;
       }
     }
     return expected;
@@ -84,39 +98,110 @@ async function checkUser(model: FeedModel, user: number, label: string) {
   // The invariant: trigger-kept counters equal a recount of the rows.
   expect(stored, `${label}: counters vs recount`).toEqual(await recount(user));
   expect(stored, `${label}: counters vs model`).toEqual(expected);
+  // Reading implies seeing: no item is read but unseen.
+  expect(
+    model.idsOf(user, (item) => item.read && !item.seen),
+    `${label}: read but unseen`,
+  ).toEqual([]);
 
-  const { total, unread } = expected;
+  const inbox = [...model.items.values()].filter((item) => item.user === user && !item.archived);
+  const total = inbox.length;
+  const unread = inbox.filter((item) => !item.read).length;
+  const unseen = inbox.filter((item) => !item.seen).length;
+  const perType: Record<string, number> = {};
+  for (const item of inbox) perType[item.type] = (perType[item.type] ?? 0) + 1;
   const summary = (await asUser(user, "GET", `${FEED}summary/`)).body;
   expect(summary, `${label}: summary`).toMatchObject({
     total_items: total,
     unread_count: unread,
     read_count: total - unread,
-    activity_types: Object.fromEntries(Object.entries(expected.perType).map(([type, c]) => [type, c.total])),
+    unseen_count: unseen,
+    activity_types: perType,
   });
   const badge = await asUser(user, "GET", `${FEED}unread-count/`);
-  expect(badge.body, `${label}: unread-count`).toEqual({ unread_count: unread });
-  expect(await cachedUnread(user), `${label}: KV`).toBe(unread);
+  expect(badge.body, `${label}: unread-count`).toEqual({ unread_count: unread, unseen_count: unseen });
+  expect(await cachedBadge(user), `${label}: KV`).toEqual({ unread, unseen });
   const unreadListed = await asUser(user, "GET", `${FEED}?is_read=false&page_size=100`);
   expect(unreadListed.body.count, `${label}: unread listing count`).toBe(unread);
   expect(
     unreadListed.body.results.map((item: { id: number }) => item.id).sort(),
     `${label}: unread listing ids`,
   ).toEqual(model.unreadOf(user).sort());
+
+  // Every filter's count (from the counters) equals the items it lists.
+  for (const scope of ["exclude", "include", "only"] as const) {
+    for (const read of [undefined, true, false]) {
+      for (const seen of [undefined, true, false]) {
+        const query = new URLSearchParams({ archived: scope, page_size: "100" });
+        if (read !== undefined) query.set("is_read", String(read));
+        if (seen !== undefined) query.set("is_seen", String(seen));
+        const listed = (await asUser(user, "GET", `${FEED}?${query}`)).body;
+        const expectedIds = model
+          .idsOf(
+            user,
+            (item) =>
+              inScope(item, scope) &&
+              (read === undefined || item.read === read) &&
+              (seen === undefined || item.seen === seen),
+          )
+          .sort();
+        expect(listed.count, `${label}: count of ${query}`).toBe(expectedIds.length);
+        expect(listed.results.map((item: { id: number }) => item.id).sort(), `${label}: ${query}`).toEqual(expectedIds);
+      }
+    }
+  }
 }
 
+/** A few ids of the user's items (and some that are not theirs, or nobody's). */
+function someIds(random: ReturnType<typeof prng>, model: FeedModel) {
+  const known = [...model.items.keys()];
+  return Array.from({ length: 1 + random.int(5) }, () =>
+    random.next() < 0.85 && known.length > 0 ? random.pick(known) : 1024 * (900_000 + random.int(1000)) + random.int(4),
+  );
+}
+
+const ACTIONS = {
+  read: {
+    path: "mark-read",
+    applies: (item: ModelItem) => !item.read,
+    apply: (item: ModelItem) => Object.assign(item, { read: true, seen: true }),
+  },
+  seen: {
+    path: "mark-seen",
+    applies: (item: ModelItem) => !item.seen,
+    apply: (item: ModelItem) => Object.assign(item, { seen: true }),
+  },
+  unread: {
+    path: "mark-unread",
+    applies: (item: ModelItem) => item.read,
+    apply: (item: ModelItem) => Object.assign(item, { read: false }),
+  },
+  archive: {
+    path: "archive",
+    applies: (item: ModelItem) => !item.archived,
+    apply: (item: ModelItem) => Object.assign(item, { archived: true }),
+  },
+  unarchive: {
+    path: "unarchive",
+    applies: (item: ModelItem) => item.archived,
+    apply: (item: ModelItem) => Object.assign(item, { archived: false }),
+  },
+} as const;
+
 describe("counters stay equal to a recount", () => {
-  it.each([1, 7, 2024])("after a random sequence of ingests and mark-reads (seed %i)", async (seed) => {
+  it.each([1, 7, 2024])("after a random sequence of ingests and every state action (seed %i)", async (seed) => {
     const random = prng(seed);
     const first = freshUser();
     // Two users share a shard (their rows sit side by side), two live elsewhere.
     const users = [first, freshUserOnShard(shardIndexOf(first)), freshUserNotOnShard(shardIndexOf(first)), freshUser()];
     const model = new FeedModel();
     let duplicatesSeen = 0;
+    const used = new Set<string>();
 
-    for (let step = 0; step < 45; step++) {
+    for (let step = 0; step < 100; step++) {
       const roll = random.next();
       const label = `seed ${seed} step ${step}`;
-      if (roll < 0.5) {
+      if (roll < 0.35) {
         const events = Array.from({ length: 1 + random.int(6) }, () => {
           const user = random.pick(users);
           const event: Record<string, unknown> = {
@@ -135,41 +220,72 @@ describe("counters stay equal to a recount", () => {
         expect(response.created_count, label).toBe(fresh.length);
         expect(response.duplicate_count, label).toBe(events.length - fresh.length);
         duplicatesSeen += response.duplicate_count;
-        for (const result of response.results)
-          model.items.set(result.id, { user: result.user_id, type: result.activity_type, read: false });
+        for (const result of response.results) {
+          model.items.set(result.id, {
+            user: result.user_id,
+            type: result.activity_type,
+            read: false,
+            seen: false,
+            archived: false,
+            createdAt: Date.parse(result.created_at),
+          });
+        }
         // The first event with an id wins; the created items are those events, type for type.
         expect(response.results.map((r) => `${r.user_id}/${r.activity_type}`).sort(), label).toEqual(
           fresh.map((e) => `${e.user_id}/${e.activity_type}`).sort(),
         );
-      } else if (roll < 0.8) {
-        const actor = random.pick(users);
-        const known = [...model.items.keys()];
-        const ids = Array.from({ length: 1 + random.int(5) }, () =>
-          random.next() < 0.85 && known.length > 0
-            ? random.pick(known)
-            : 1024 * (900_000 + random.int(1000)) + random.int(4),
-        );
-        const expected = new Set(ids.filter((id) => model.items.get(id)?.user === actor && !model.items.get(id)!.read));
-        const response = await asUser(actor, "POST", `${FEED}mark-read/`, { activity_ids: ids });
-        expect(response.status, label).toBe(200);
-        expect(response.body.updated_count, label).toBe(expected.size);
-        for (const id of expected) model.items.get(id)!.read = true;
-      } else if (roll < 0.95) {
-        const actor = random.pick(users);
-        const expected = model.unreadOf(actor);
-        const response = await asUser(actor, "POST", `${FEED}mark-read/`, { mark_all: true });
-        expect(response.body.updated_count, label).toBe(expected.length);
-        for (const id of expected) model.items.get(id)!.read = true;
+        continue;
+      }
+      const actor = random.pick(users);
+      if (roll < 0.9) {
+        // One of the five actions, by ids or (where it exists) for the whole inbox, bounded or not.
+        const name = random.pick(Object.keys(ACTIONS) as (keyof typeof ACTIONS)[]);
+        const action = ACTIONS[name];
+        const bulk = (name === "read" || name === "seen" || name === "archive") && random.next() < 0.35;
+        let body: Record<string, unknown>;
+        let selected: number[];
+        if (bulk) {
+          body = { mark_all: true };
+          let match = (item: ModelItem) => !item.archived;
+          if (random.next() < 0.4) {
+            const type = random.pick(TYPES);
+            body.activity_type = random.next() < 0.5 ? type : [type];
+            const previous = match;
+            match = (item) => previous(item) && item.type === type;
+          }
+          if (random.next() < 0.4) {
+            const before = Date.UTC(2024, random.int(12), 1 + random.int(28));
+            body.before = new Date(before).toISOString();
+            const previous = match;
+            match = (item) => previous(item) && item.createdAt <= before;
+          }
+          selected = model.idsOf(actor, (item) => match(item) && action.applies(item));
+          used.add(`${name}:all`);
+        } else {
+          const ids = someIds(random, model);
+          body = { activity_ids: ids };
+          selected = [
+            ...new Set(ids.filter((id) => model.items.get(id)?.user === actor && action.applies(model.items.get(id)!))),
+          ];
+          used.add(name);
+        }
+        const response = await asUser(actor, "POST", `${FEED}${action.path}/`, body);
+        expect(response.status, `${label}: ${name} ${JSON.stringify(body)}`).toBe(200);
+        expect(response.body.updated_count, `${label}: ${name} ${JSON.stringify(body)}`).toBe(selected.length);
+        for (const id of selected) action.apply(model.items.get(id)!);
       } else {
-        const user = random.pick(users);
-        const badge = await asUser(user, "GET", `${FEED}unread-count/`);
-        expect(badge.body.unread_count, label).toBe(model.unreadOf(user).length);
+        const badge = await asUser(actor, "GET", `${FEED}unread-count/`);
+        expect(badge.body.unread_count, label).toBe(model.unreadOf(actor).length);
+        expect(badge.body.unseen_count, label).toBe(model.idsOf(actor, (item) => !item.seen && !item.archived).length);
       }
     }
 
     // The sequence must have exercised what it claims to.
     expect(duplicatesSeen).toBeGreaterThan(0);
-    expect([...model.items.values()].some((item) => item.read)).toBe(true);
+    expect([...used].sort()).toEqual(
+      ["archive", "archive:all", "read", "read:all", "seen", "seen:all", "unarchive", "unread"].sort(),
+    );
+    expect([...model.items.values()].some((item) => item.archived)).toBe(true);
     for (const user of users) await checkUser(model, user, `seed ${seed} user ${user}`);
   });
 });
@@ -181,7 +297,7 @@ describe("event_id makes ingestion idempotent", () => {
     const first = await ingest(event);
     expect(first).toMatchObject({ created_count: 1, duplicate_count: 0 });
     const second = await ingest(event);
-    expect(second).toEqual({ created_count: 0, duplicate_count: 1, results: [] });
+    expect(second).toEqual({ created_count: 0, duplicate_count: 1, muted_count: 0, results: [] });
     expect(await storedItems(user)).toHaveLength(1);
     expect(await storedEventCount(user)).toBe(1);
     expect((await asUser(user, "GET", FEED)).body.count).toBe(1);
@@ -196,7 +312,11 @@ describe("event_id makes ingestion idempotent", () => {
     expect(response.duplicate_count).toBe(1);
     expect(response.results).toHaveLength(1);
     expect(await storedItems(user)).toHaveLength(1);
-    expect(await counters(user)).toEqual({ total: 1, unread: 1, perType: { milestone: { total: 1, unread: 1 } } });
+    expect(await counters(user)).toMatchObject({
+      total: 1,
+      unread: 1,
+      perType: { milestone: { total: 1, unread: 1 } },
+    });
   });
 
   it("a redelivered event does not change the first item, even with other content", async () => {
@@ -206,7 +326,11 @@ describe("event_id makes ingestion idempotent", () => {
     expect(again.duplicate_count).toBe(1);
     const items = await storedItems(user);
     expect(items.map((item) => [item.activity_type, item.title])).toEqual([["fast_join", "first"]]);
-    expect(await counters(user)).toEqual({ total: 1, unread: 1, perType: { fast_join: { total: 1, unread: 1 } } });
+    expect(await counters(user)).toMatchObject({
+      total: 1,
+      unread: 1,
+      perType: { fast_join: { total: 1, unread: 1 } },
+    });
   });
 
   it("a redelivered event does not resurrect an item as unread once it was read", async () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { joinedAFastBefore } from "./support/db";
 import { FEED, ids, list, type Spec, seed } from "./support/feed";
 import { asUser, freshUser, ingest } from "./support/http";
 import { shardIndexOf } from "./support/shard-rows";
@@ -123,6 +124,7 @@ describe("feed filters", () => {
 describe("item shape", () => {
   it("an item carries every field of the contract", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     const occurredAt = isoAgo(2 * HOUR + 30 * MINUTE);
     await ingest({
       user_id: user,
@@ -146,6 +148,12 @@ describe("item shape", () => {
         "target_id",
         "target_type",
         "title",
+        // The inbox states and the thumbnail, beside the original's fields.
+        "is_seen",
+        "seen_at",
+        "is_archived",
+        "archived_at",
+        "target_thumbnail",
       ].sort(),
     );
     expect(item).toEqual({
@@ -161,6 +169,11 @@ describe("item shape", () => {
       data: { fast_id: 123, fast_name: "Great Lent Fast" },
       target_type: "hub.fast",
       target_id: 123,
+      target_thumbnail: null,
+      is_seen: false,
+      seen_at: null,
+      is_archived: false,
+      archived_at: null,
     });
     expect(Number.isSafeInteger(item!.id)).toBe(true);
     expect(item!.id % 1024).toBe(shardIndexOf(user));
@@ -186,6 +199,7 @@ describe("item shape", () => {
 
   it("an event's own target wins over the type's default target; without either both are null", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     await seed(user, {
       own: { type: "devotional_available", at: "2024-01-03T00:00:00Z", data: { fast_id: 5, devotional_id: 9 } },
       none: { type: "event", at: "2024-01-02T00:00:00Z" },
@@ -225,6 +239,7 @@ describe("item shape", () => {
 
   it("titles and descriptions use the original's wording", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     const fast = { fast_id: 3, fast_name: "Great Lent" };
     const cases: [Record<string, unknown>, string, string][] = [
       [{ activity_type: "fast_join", data: fast }, "Joined Great Lent", "Joined Great Lent"],

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { cachedUnread, counters, SHARD_COUNT } from "./support/db";
+import { badgeTruth, cachedUnread, counters, SHARD_COUNT } from "./support/db";
 import { asUser, freshUser, ingest } from "./support/http";
 import {
   decodeItemId,
@@ -93,6 +93,7 @@ describe("summary", () => {
       total_items: 0,
       unread_count: 0,
       read_count: 0,
+      unseen_count: 0,
       activity_types: {},
       recent_activity: [],
     });
@@ -257,7 +258,9 @@ describe("unread-count badge", () => {
     expect(await cachedUnread(user)).toBe(truth);
     const response = await unreadCount(user);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ unread_count: truth });
+    // Fresh items are unseen until read, so in these tests unseen follows unread.
+    expect(response.body).toEqual(await badgeTruth(user));
+    expect(response.body.unread_count).toBe(truth);
     return response;
   }
 
@@ -265,12 +268,12 @@ describe("unread-count badge", () => {
     const user = freshUser();
     const first = await unreadCount(user);
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ unread_count: 0 });
+    expect(first.body).toEqual({ unread_count: 0, unseen_count: 0 });
     expect(first.headers.get("X-Cache")).toBe("miss");
     expect(await cachedUnread(user)).toBe(0);
     const second = await unreadCount(user);
     expect(second.headers.get("X-Cache")).toBe("hit");
-    expect(second.body).toEqual({ unread_count: 0 });
+    expect(second.body).toEqual({ unread_count: 0, unseen_count: 0 });
   });
 
   it("is private and not stored by shared caches", async () => {
@@ -336,16 +339,16 @@ describe("unread-count badge", () => {
     await env.UNREAD_CACHE.delete(`unread:${user}`);
     const miss = await unreadCount(user);
     expect(miss.headers.get("X-Cache")).toBe("miss");
-    expect(miss.body).toEqual({ unread_count: 3 });
+    expect(miss.body).toEqual({ unread_count: 3, unseen_count: 3 });
     expect(await cachedUnread(user)).toBe(3);
     const hit = await unreadCount(user);
     expect(hit.headers.get("X-Cache")).toBe("hit");
-    expect(hit.body).toEqual({ unread_count: 3 });
+    expect(hit.body).toEqual({ unread_count: 3, unseen_count: 3 });
   });
 
   it("the trailing slash is optional", async () => {
     const response = await asUser(freshUser(), "GET", "/api/events/activity-feed/unread-count");
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ unread_count: 0 });
+    expect(response.body).toEqual({ unread_count: 0, unseen_count: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { counters, eventually, itemCount, recount, shardOf, userOnShard } from "./support/db";
+import { counters, eventually, itemCount, joinedAFastBefore, recount, shardOf, userOnShard } from "./support/db";
 import { asUser, BASE, call, freshUser, ingest, staffToken } from "./support/http";
 import { strictQueue } from "./support/queues";
 
@@ -77,6 +77,7 @@ describe("Idempotency-Key on POST /api/internal/events/ (sync mode)", () => {
 
   it("the same body in another key order and spacing is the same request", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     const key = newKey();
     await post(EVENTS, { user_id: user, activity_type: "fast_join", data: { fast_id: 1, fast_name: "A" } }, { key });
     const reordered = await post(
@@ -188,6 +189,7 @@ describe("partial writes answer 503 (sync mode)", () => {
 
   it("with an event_id on every event, the same request sent again completes it without doubles", async () => {
     const users = [1, 2].map((shard) => userOnShard(shard, freshUser()));
+    await joinedAFastBefore(...users);
     for (const user of users) await primeBadge(user);
     const events = [0, 1, 2, 3].map((position) => ({
       user_id: users[position % 2],
@@ -320,6 +322,7 @@ describe("async mode: byte-exact queue messages and Idempotency-Key", () => {
 describe("Idempotency-Key on POST /api/internal/reminders/", () => {
   async function participants(shards: number[], fastId: number) {
     const users = shards.map((shard) => userOnShard(shard, freshUser()));
+    await joinedAFastBefore(...users); // their first-fast milestones are not what these tests count
     await ingest(users.map((user) => ({ user_id: user, activity_type: "fast_join", data: { fast_id: fastId } })));
     return users;
   }

@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { FeedMessage } from "../src/queue/messages";
-import { cachedUnread, counters, itemCount, recount, shardOf, userOnShard } from "./support/db";
+import { cachedUnread, counters, itemCount, joinedAFastBefore, recount, shardOf, userOnShard } from "./support/db";
 import { asUser, BASE, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { deliver } from "./support/queues";
 
@@ -13,7 +13,7 @@ const createItem = (event: Record<string, unknown>): FeedMessage => ({
 });
 
 describe("queue consumer: event messages", () => {
-  it("a create_item message creates the item and keeps counters and cache right", async () => {
+  it("a create_item message creates the item (and a first join's milestone) and keeps counters and cache right", async () => {
     const user = freshUser();
     const result = await deliver([
       createItem({
@@ -26,9 +26,12 @@ describe("queue consumer: event messages", () => {
     expect(result.retryMessages).toEqual([]);
     expect(result.explicitAcks).toHaveLength(1);
     const feed = await asUser(user, "GET", "/api/events/activity-feed/");
-    expect(feed.body.results.map((item: { title: string }) => item.title)).toEqual(["Joined Dormition Fast"]);
+    expect(feed.body.results.map((item: { title: string }) => item.title)).toEqual([
+      "Joined your first fast",
+      "Joined Dormition Fast",
+    ]);
     expect(await counters(user)).toEqual(await recount(user));
-    expect(await cachedUnread(user)).toBe(1);
+    expect(await cachedUnread(user)).toBe(2);
   });
 
   it("the same message delivered twice creates one item", async () => {
@@ -89,6 +92,7 @@ describe("queue consumer: event messages", () => {
   it("when one shard fails mid-batch, only messages with events on it are retried, and a redelivery completes them without doubles", async () => {
     const healthy = userOnShard(0, freshUser());
     const failing = userOnShard(2, freshUser());
+    await joinedAFastBefore(healthy, failing);
     const failingShard = shardOf(failing);
     // A real failure inside D1: the shard refuses this user's events.
     await failingShard
@@ -128,15 +132,21 @@ describe("queue consumer: event messages", () => {
 });
 
 describe("sync and async modes of POST /api/internal/events/", () => {
-  it("sync mode (default) answers 201 with the created items", async () => {
+  it("sync mode (default) answers 201 with the created items: a first join brings its milestone", async () => {
     const user = freshUser();
     const response = await ingest({
       user_id: user,
       activity_type: "fast_join",
       data: { fast_id: 3, fast_name: "Apostles Fast" },
     });
-    expect(response.created_count).toBe(1);
-    expect(await itemCount(user)).toBe(1);
+    expect(response.created_count).toBe(2);
+    expect(
+      response.results.map((item: { activity_type: string; title: string }) => [item.activity_type, item.title]),
+    ).toEqual([
+      ["fast_join", "Joined Apostles Fast"],
+      ["milestone", "Joined your first fast"],
+    ]);
+    expect(await itemCount(user)).toBe(2);
   });
 
   it("async mode answers 202 at once and the consumer creates the items", async () => {
@@ -160,8 +170,9 @@ describe("sync and async modes of POST /api/internal/events/", () => {
     await waitOnExecutionContext(ctx);
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ status: "queued", queued_count: 2 });
-    await eventuallyEqual(() => itemCount(user), 2);
-    expect(await cachedUnread(user)).toBe(2);
+    // Two events, and the milestone of the user's first join.
+    await eventuallyEqual(() => itemCount(user), 3);
+    expect(await cachedUnread(user)).toBe(3);
   });
 
   it("async mode still rejects invalid events with 400 and queues nothing", async () => {
@@ -232,6 +243,7 @@ describe("participation", () => {
 
 describe("reminder fan-out", () => {
   async function joinAll(users: number[], fastId: number, fastName: string) {
+    await joinedAFastBefore(...users); // their milestones are not what these tests count
     for (let start = 0; start < users.length; start += 500) {
       await ingest(
         users.slice(start, start + 500).map((user) => ({

@@ -8,7 +8,7 @@ import {
   readFeedPage,
   recentItemsQuery,
 } from "../src/db/feed-queries";
-import { type MarkReadTarget, markItemsRead } from "../src/db/read-state";
+import { changeItemStates, type StateChange, type StateTarget } from "../src/db/item-states";
 import { deleteItemsStatement, expiredArchiveLines, expiredKeys } from "../src/db/retention-queries";
 import { schema } from "../src/db/schema";
 import type { Shard } from "../src/shards/router";
@@ -104,62 +104,84 @@ describe("query plans of the hot paths", () => {
       .run();
   });
 
-  it("the newest-first listing walks feed_items_user_created without sorting", async () => {
+  it("the newest-first listing (the inbox) walks feed_items_user_inbox without sorting", async () => {
     const [listing] = await listingPlans({});
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_created");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox");
   });
 
-  it("the newest-first listing with a date range stays on feed_items_user_created without sorting", async () => {
+  it("the newest-first listing with a date range stays on feed_items_user_inbox without sorting", async () => {
     const [listing] = await listingPlans({ startAt: 1_700_000_000_000, endBefore: 1_700_100_000_000 });
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_created");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox");
     expect(listing!.plan.join(" ")).toMatch(/created_at>\? AND created_at<\?/);
   });
 
-  it("the unread listing uses the partial index feed_items_user_unread without sorting", async () => {
+  it("the unread listing uses the partial index feed_items_user_inbox_unread without sorting", async () => {
     const [listing] = await listingPlans({ isRead: false });
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_unread");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox_unread");
   });
 
-  it("the type listing uses feed_items_user_type without sorting", async () => {
+  it("the unseen listing uses the partial index feed_items_user_inbox_unseen without sorting", async () => {
+    const [listing] = await listingPlans({ isSeen: false });
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox_unseen");
+  });
+
+  it("the archived listing uses the partial index feed_items_user_archived without sorting", async () => {
+    const [listing] = await listingPlans({ archived: "only" });
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_archived");
+  });
+
+  it("archived=include walks every item through feed_items_user_created, and its unread ones through feed_items_user_unread", async () => {
+    expectIndexedWithoutSort((await listingPlans({ archived: "include" }))[0]!.plan, "feed_items_user_created");
+    expectIndexedWithoutSort(
+      (await listingPlans({ archived: "include", isRead: false }))[0]!.plan,
+      "feed_items_user_unread",
+    );
+    expectIndexedWithoutSort(
+      (await listingPlans({ archived: "include", types: ["milestone"] }))[0]!.plan,
+      "feed_items_user_type",
+    );
+  });
+
+  it("the type listing uses feed_items_user_inbox_type without sorting", async () => {
     const [listing] = await listingPlans({ types: ["fast_join"] });
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_type");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox_type");
     expect(listing!.plan.join(" ")).toContain("activity_type=?");
   });
 
-  it("a listing of several types reads each type through feed_items_user_type without sorting", async () => {
+  it("a listing of several types reads each type through feed_items_user_inbox_type without sorting", async () => {
     const listings = await listingPlans({ types: ["fast_join", "milestone", "fast_reminder"] });
     expect(listings).toHaveLength(3);
-    for (const listing of listings) expectIndexedWithoutSort(listing.plan, "feed_items_user_type");
+    for (const listing of listings) expectIndexedWithoutSort(listing.plan, "feed_items_user_inbox_type");
   });
 
   it("the keyset condition (reading older) is an index range SEARCH, not a scan", async () => {
     const [listing] = await listingPlans({}, { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } });
     expect(listing!.sql).toMatch(/\("feed_items"\."created_at", "feed_items"\."id"\) < \(\?, \?\)/);
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_created");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox");
     expect(listing!.plan.join(" ")).toMatch(/user_id=\? AND .*created_at<\?/);
   });
 
   it("the keyset condition (reading newer) is an index range SEARCH, not a scan", async () => {
     const [listing] = await listingPlans({}, { limit: 21, newerThan: { createdAt: 1_700_000_600_000, localId: 50 } });
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_created");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox");
     expect(listing!.plan.join(" ")).toMatch(/user_id=\? AND .*created_at>\?/);
   });
 
-  it("the keyset condition with a type filter is an index range SEARCH on feed_items_user_type", async () => {
+  it("the keyset condition with a type filter is an index range SEARCH on feed_items_user_inbox_type", async () => {
     const [listing] = await listingPlans(
       { types: ["milestone"] },
       { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } },
     );
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_type");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox_type");
     expect(listing!.plan.join(" ")).toMatch(/activity_type=\? AND .*created_at<\?/);
   });
 
-  it("the keyset condition on the unread listing is an index range SEARCH on feed_items_user_unread", async () => {
+  it("the keyset condition on the unread listing is an index range SEARCH on feed_items_user_inbox_unread", async () => {
     const [listing] = await listingPlans(
       { isRead: false },
       { limit: 21, olderThan: { createdAt: 1_700_000_600_000, localId: 50 } },
     );
-    expectIndexedWithoutSort(listing!.plan, "feed_items_user_unread");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox_unread");
     expect(listing!.plan.join(" ")).toMatch(/created_at<\?/);
   });
 
@@ -169,9 +191,7 @@ describe("query plans of the hot paths", () => {
     const counting = issued.find((statement) => /count\(/i.test(statement.sql));
     expect(counting, "a date filter must count rows, not read the counters").toBeDefined();
     const plan = (await planOf(counting!)).join(" | ");
-    expect(plan, plan).toMatch(
-      /^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_(created|type) \(user_id=\?/,
-    );
+    expect(plan, plan).toMatch(/^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_inbox(_type)? \(user_id=\?/);
   });
 
   it("the counters lookup uses the primary key", async () => {
@@ -186,28 +206,49 @@ describe("query plans of the hot paths", () => {
     expect(await planOf(counters!)).toEqual(["SEARCH user_feed_counters USING PRIMARY KEY (user_id=?)"]);
   });
 
-  it("the summary's recent items walk feed_items_user_created without sorting", async () => {
+  it("the summary's recent items walk feed_items_user_inbox without sorting", async () => {
     const { shard, issued } = recordingShard();
     await recentItemsQuery(shard, USER, 5);
-    expectIndexedWithoutSort(await planOf(issued[0]!), "feed_items_user_created");
+    expectIndexedWithoutSort(await planOf(issued[0]!), "feed_items_user_inbox");
   });
 
-  describe("mark-read", () => {
-    async function markReadPlans(target: MarkReadTarget) {
+  describe("state changes", () => {
+    async function markReadPlans(target: StateTarget, change: StateChange = "read") {
       const { shard, issued } = recordingShard();
       // A user with no rows: the statements are real, nothing changes.
-      await markItemsRead(shard, USER + 1, target, Date.now());
+      await changeItemStates(shard, USER + 1, change, target, Date.now());
       return Promise.all(
         issued.map(async (statement) => ({ sql: statement.sql, plan: (await planOf(statement)).join(" | ") })),
       );
     }
 
-    it("mark_all touches only the user's unread rows through feed_items_user_unread", async () => {
-      const update = (await markReadPlans({ all: true })).find((statement) => /^UPDATE/i.test(statement.sql.trim()));
-      expect(update!.plan, update!.plan).toMatch(
-        /^SEARCH feed_items USING (COVERING )?INDEX feed_items_user_unread \(user_id=\?\)/,
-      );
-    });
+    it.each([
+      ["read", {}, "feed_items_user_inbox_unread", /\(user_id=\?\)/],
+      [
+        "read",
+        { createdAtOrBefore: 1_700_000_000_000 },
+        "feed_items_user_inbox_unread",
+        /\(user_id=\? AND created_at<\?\)/,
+      ],
+      ["seen", {}, "feed_items_user_inbox_unseen", /\(user_id=\?\)/],
+      [
+        "seen",
+        { createdAtOrBefore: 1_700_000_000_000 },
+        "feed_items_user_inbox_unseen",
+        /\(user_id=\? AND created_at<\?\)/,
+      ],
+      ["archive", {}, "feed_items_user_inbox", /\(user_id=\?\)/],
+      ["archive", { types: ["fast_reminder"] }, "feed_items_user_inbox_type", /\(user_id=\? AND activity_type=\?\)/],
+    ] as const)(
+      "mark_all (%s, %o) touches only the rows it changes, through %s",
+      async (change, bounds, index, range) => {
+        const update = (await markReadPlans({ all: true, ...bounds }, change)).find((statement) =>
+          /^UPDATE/i.test(statement.sql.trim()),
+        );
+        expect(update!.plan, update!.plan).toMatch(new RegExp(`^SEARCH feed_items USING (COVERING )?INDEX ${index} `));
+        expect(update!.plan, update!.plan).toMatch(range);
+      },
+    );
 
     it("mark-read by ids looks the ids up by primary key instead of scanning the user's unread rows", async () => {
       // Scanning every unread row of the user costs D1 rows read on each call

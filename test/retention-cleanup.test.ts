@@ -11,7 +11,16 @@ import {
   RETENTION_CHUNK_UNREAD_OWNERS,
   RETENTION_EVENTS_CHUNK_ROWS,
 } from "../src/retention/chunk-sizes";
-import { cachedUnread, counters, itemCount, recount, SHARD_COUNT, shardOf, userOnShard } from "./support/db";
+import {
+  cachedUnread,
+  counters,
+  itemCount,
+  joinedAFastBefore,
+  recount,
+  SHARD_COUNT,
+  shardOf,
+  userOnShard,
+} from "./support/db";
 import { asUser, call, freshUser, ingest, staffToken, waitForJob } from "./support/http";
 import { deliver, watchedQueues } from "./support/queues";
 
@@ -21,6 +30,7 @@ import { DAY } from "./support/time";
 describe("retention cleanup", () => {
   it("the daily cron removes every type past its retention, read or not, and keeps counters and cache exact", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     await ingest([
       { user_id: user, activity_type: "fast_reminder", occurred_at: daysAgo(31), data: { fast_id: 1 } },
       { user_id: user, activity_type: "fast_reminder", occurred_at: daysAgo(29), data: { fast_id: 1 } },

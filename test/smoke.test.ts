@@ -1,10 +1,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { joinedAFastBefore } from "./support/db";
 import { asUser, call, freshUser, ingest } from "./support/http";
 
 describe("thin slice", () => {
   it("a created event shows up in its user's feed", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     await ingest({ user_id: user, activity_type: "fast_join", data: { fast_id: 12, fast_name: "Great Lent Fast" } });
     const response = await asUser(user, "GET", "/api/events/activity-feed/");
     expect(response.status).toBe(200);
@@ -65,6 +67,11 @@ describe("OpenAPI document", () => {
         "/api/events/activity-feed/summary",
         "/api/events/activity-feed/unread-count",
         "/api/events/activity-feed/mark-read",
+        "/api/events/activity-feed/mark-seen",
+        "/api/events/activity-feed/mark-unread",
+        "/api/events/activity-feed/archive",
+        "/api/events/activity-feed/unarchive",
+        "/api/events/activity-feed/preferences",
         "/api/events/activity-feed/generate",
         "/api/internal/events",
         "/api/internal/reminders",

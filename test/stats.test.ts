@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DeploymentStatsSchema, UserFeedStatsSchema } from "../src/schemas/retention";
+import { joinedAFastBefore } from "./support/db";
 import { call, freshUser, ingest, staffToken } from "./support/http";
 
 describe("stats", () => {
   it("reports per shard and in total, and a user's feed stats", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     await ingest([
       { user_id: user, activity_type: "fast_join", data: { fast_id: 1 } },
       { user_id: user, activity_type: "milestone", data: { fast_id: 1 } },

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { cachedUnread, recount } from "./support/db";
+import { cachedUnread, joinedAFastBefore, recount } from "./support/db";
 import { BASE, freshUser, ingest, tokenFor } from "./support/http";
 
 /**
@@ -31,6 +31,7 @@ function kvRefusingFirstWrites(kv: KVNamespace): { kv: KVNamespace; refused: str
 describe("unread cache under KV's one-write-per-second limit", () => {
   it("a refused cache write is retried with the fresh count and the request still succeeds", async () => {
     const user = freshUser();
+    await joinedAFastBefore(user);
     const created = await ingest([
       { user_id: user, activity_type: "fast_join", data: { fast_id: 1 } },
       { user_id: user, activity_type: "milestone", data: { fast_id: 1 } },

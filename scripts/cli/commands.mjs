@@ -146,7 +146,10 @@ export async function stats(api, options, out) {
   if (options["user-id"]) {
     const user = await api.get(`/api/admin/stats/?user_id=${Number(options["user-id"])}`);
     if (options.json) return out.json(user);
-    out.line(`User ${user.user_id} (shard ${user.shard}) has ${user.total_items} items, ${user.unread_count} unread\n`);
+    out.line(
+      `User ${user.user_id} (shard ${user.shard}) has ${user.total_items} items, ${user.unread_count} unread, ` +
+        `${user.unseen_count} unseen; ${user.archived_count} archived\n`,
+    );
     return out.line(countsTable(user.activity_types, "activity_type"));
   }
   const result = await api.get("/api/admin/stats/");
@@ -158,6 +161,8 @@ export async function stats(api, options, out) {
         { title: "shard", value: (row) => row.shard, align: "right" },
         { title: "items", value: (row) => number(row.items), align: "right" },
         { title: "unread", value: (row) => number(row.unread_items), align: "right" },
+        { title: "unseen", value: (row) => number(row.unseen_items), align: "right" },
+        { title: "archived", value: (row) => number(row.archived_items), align: "right" },
         { title: "users", value: (row) => number(row.users), align: "right" },
         { title: "events", value: (row) => number(row.events), align: "right" },
         { title: "db bytes", value: (row) => number(row.database_bytes), align: "right" },

@@ -1,5 +1,15 @@
 import { isoTime, utcDay } from "../platform/time";
-import { ARCHIVE_COLUMNS, type ArchivedRow, decodeNdjson, encodeNdjson, gunzip, gzip, sha256Hex } from "./ndjson";
+import {
+  ARCHIVE_COLUMNS,
+  ARCHIVE_SCHEMA_VERSION,
+  type ArchivedRow,
+  archiveColumns,
+  decodeNdjson,
+  encodeNdjson,
+  gunzip,
+  gzip,
+  sha256Hex,
+} from "./ndjson";
 
 /**
  * Archive objects in R2. Key layout:
@@ -20,7 +30,7 @@ const MANIFEST_SUFFIX = ".manifest.json";
 export interface ArchiveManifest {
   key: string;
   format: "ndjson+gzip";
-  schema_version: 1;
+  schema_version: number;
   columns: readonly string[];
   shard: number;
   run_id: string;
@@ -57,7 +67,7 @@ export async function writeArchive(
   const manifest: ArchiveManifest = {
     key,
     format: "ndjson+gzip",
-    schema_version: 1,
+    schema_version: ARCHIVE_SCHEMA_VERSION,
     columns: ARCHIVE_COLUMNS,
     shard,
     run_id: runId,
@@ -111,8 +121,9 @@ export async function readArchive(
   if (!manifest) throw new Error(`${objectKey} is not an archive (no manifest)`);
   const body = new Uint8Array(await object.arrayBuffer());
   if ((await sha256Hex(body)) !== manifest.sha256) throw new Error(`${objectKey} does not match its checksum`);
-  const rows = decodeNdjson(await gunzip(body));
+  const columns = archiveColumns(manifest.schema_version);
+  const rows = decodeNdjson(await gunzip(body), columns);
   if (rows.length !== manifest.rows)
     throw new Error(`${objectKey} holds ${rows.length} rows, its manifest says ${manifest.rows}`);
-  return { manifest: { ...manifest, columns: ARCHIVE_COLUMNS }, rows };
+  return { manifest: { ...manifest, columns }, rows };
 }

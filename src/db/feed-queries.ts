@@ -3,10 +3,15 @@ import type { ActivityType } from "../feed/activity-types";
 import type { Shard } from "../shards/router";
 import { type FeedItemRow, feedItems, userFeedCounters } from "./schema";
 
+/** Which items a listing or count covers: the inbox (not archived, the default), all, or the archived only. */
+export type ArchivedScope = "exclude" | "include" | "only";
+
 /** Filters of the feed listing, already validated. `endBefore` is exclusive. */
 export interface FeedFilters {
   readonly types?: readonly ActivityType[];
   readonly isRead?: boolean;
+  readonly isSeen?: boolean;
+  readonly archived?: ArchivedScope;
   readonly startAt?: number;
   readonly endBefore?: number;
 }
@@ -26,19 +31,63 @@ export interface PageWindow {
   readonly newerThan?: Keyset;
 }
 
+/** One user's counters of one type (user_feed_counters): all items, and the archived among them. */
 export interface TypeCounter {
   readonly activityType: string;
   readonly total: number;
   readonly unread: number;
+  readonly unseen: number;
+  readonly archived: number;
+  readonly archivedUnread: number;
+  readonly archivedUnseen: number;
+}
+
+/** Items, unread and unseen ones of one counter, within a scope. */
+export interface ScopedCounts {
+  readonly total: number;
+  readonly unread: number;
+  readonly unseen: number;
+}
+
+export function countsIn(counter: TypeCounter, scope: ArchivedScope): ScopedCounts {
+  if (scope === "include") return { total: counter.total, unread: counter.unread, unseen: counter.unseen };
+  if (scope === "only")
+    return { total: counter.archived, unread: counter.archivedUnread, unseen: counter.archivedUnseen };
+  return {
+    total: counter.total - counter.archived,
+    unread: counter.unread - counter.archivedUnread,
+    unseen: counter.unseen - counter.archivedUnseen,
+  };
+}
+
+/**
+ * How many of these counts match a read and a seen filter. Reading implies
+ * seeing, so the unseen items are a part of the unread ones and a read item
+ * is never unseen: every combination is a difference of the counters.
+ */
+export function matchingIn(counts: ScopedCounts, isRead: boolean | undefined, isSeen: boolean | undefined): number {
+  const { total, unread, unseen } = counts;
+  if (isRead === undefined) {
+    if (isSeen === undefined) return total;
+    return isSeen ? total - unseen : unseen;
+  }
+  if (isRead) return isSeen === false ? 0 : total - unread;
+  if (isSeen === undefined) return unread;
+  return isSeen ? unread - unseen : unseen;
 }
 
 function baseConditions(userId: number, filters: FeedFilters, type?: ActivityType): SQL[] {
   const conditions: SQL[] = [eq(feedItems.userId, userId)];
   if (type !== undefined) conditions.push(eq(feedItems.activityType, type));
-  // Literal 0/1 rather than a bound parameter: only a literal lets SQLite prove
-  // that the partial index of unread rows (feed_items_user_unread) applies.
+  // Literal 0/1 rather than bound parameters: only literals let SQLite prove
+  // that a partial index (the inbox, its unread or unseen part) applies.
+  const archived = filters.archived ?? "exclude";
+  if (archived !== "include")
+    conditions.push(archived === "only" ? sql`${feedItems.isArchived} = 1` : sql`${feedItems.isArchived} = 0`);
   if (filters.isRead !== undefined)
     conditions.push(filters.isRead ? sql`${feedItems.isRead} = 1` : sql`${feedItems.isRead} = 0`);
+  if (filters.isSeen !== undefined)
+    conditions.push(filters.isSeen ? sql`${feedItems.isSeen} = 1` : sql`${feedItems.isSeen} = 0`);
   if (filters.startAt !== undefined) conditions.push(gte(feedItems.createdAt, filters.startAt));
   if (filters.endBefore !== undefined) conditions.push(lt(feedItems.createdAt, filters.endBefore));
   return conditions;
@@ -103,6 +152,10 @@ export function countersQuery(shard: Shard, userId: number) {
       activityType: userFeedCounters.activityType,
       total: userFeedCounters.total,
       unread: userFeedCounters.unread,
+      unseen: userFeedCounters.unseen,
+      archived: userFeedCounters.archived,
+      archivedUnread: userFeedCounters.archivedUnread,
+      archivedUnseen: userFeedCounters.archivedUnseen,
     })
     .from(userFeedCounters)
     .where(eq(userFeedCounters.userId, userId));
@@ -113,8 +166,7 @@ function countFromCounters(counters: readonly TypeCounter[], filters: FeedFilter
   let matching = 0;
   for (const counter of counters) {
     if (filters.types && !filters.types.includes(counter.activityType as ActivityType)) continue;
-    if (filters.isRead === undefined) matching += counter.total;
-    else matching += filters.isRead ? counter.total - counter.unread : counter.unread;
+    matching += matchingIn(countsIn(counter, filters.archived ?? "exclude"), filters.isRead, filters.isSeen);
   }
   return matching;
 }
@@ -163,12 +215,12 @@ export async function readCounters(shard: Shard, userId: number): Promise<TypeCo
   return countersQuery(shard, userId);
 }
 
-/** The newest items of any status (the summary's `recent_activity`). */
+/** The inbox's newest items of any read status (the summary's `recent_activity`). */
 export function recentItemsQuery(shard: Shard, userId: number, limit: number) {
   return shard.db
     .select()
     .from(feedItems)
-    .where(eq(feedItems.userId, userId))
+    .where(and(eq(feedItems.userId, userId), sql`${feedItems.isArchived} = 0`))
     .orderBy(desc(feedItems.createdAt), desc(feedItems.id))
     .limit(limit);
 }

@@ -13,12 +13,14 @@ import type { FeedItemRow } from "./schema";
  * in several statements of the same batch (jsonRowParts).
  */
 
+// is_seen is always written: its column default (1) is for rows older than seen itself.
 const ITEM_COLUMNS =
-  "user_id, activity_type, event_id, target_type, target_id, title, description, created_at, data, dedupe_key";
+  "user_id, activity_type, event_id, target_type, target_id, title, description, created_at, data, dedupe_key, target_thumbnail, is_seen";
 
 const RETURNING_ITEM = `RETURNING id, user_id AS userId, activity_type AS activityType, event_id AS eventId,
   target_type AS targetType, target_id AS targetId, title, description, is_read AS isRead,
-  read_at AS readAt, created_at AS createdAt, data, dedupe_key AS dedupeKey`;
+  read_at AS readAt, created_at AS createdAt, data, dedupe_key AS dedupeKey, is_seen AS isSeen,
+  seen_at AS seenAt, is_archived AS isArchived, archived_at AS archivedAt, target_thumbnail AS targetThumbnail`;
 
 /**
  * Rows as JSON arrays of at most `maxBytes` of UTF-8 each, in order (one
@@ -41,9 +43,26 @@ export function jsonRowParts(rows: readonly unknown[], maxBytes: number = D1_VAL
   return parts.map((part) => `[${part.join(",")}]`);
 }
 
-type RawItemRow = Omit<FeedItemRow, "isRead"> & { isRead: number };
+type RawItemRow = Omit<FeedItemRow, "isRead" | "isSeen" | "isArchived"> & {
+  isRead: number;
+  isSeen: number;
+  isArchived: number;
+};
 
-export const itemRowFromSql = (raw: RawItemRow): FeedItemRow => ({ ...raw, isRead: raw.isRead === 1 });
+export const itemRowFromSql = (raw: RawItemRow): FeedItemRow => ({
+  ...raw,
+  isRead: raw.isRead === 1,
+  isSeen: raw.isSeen === 1,
+  isArchived: raw.isArchived === 1,
+});
+
+/**
+ * The condition that keeps an item of a type its owner muted from being
+ * inserted, inside the INSERT itself, so no write path can forget it.
+ */
+const notMuted = (userId: string, type: string) =>
+  `NOT EXISTS (SELECT 1 FROM user_preferences AS p, json_each(p.muted_types) AS m
+     WHERE p.user_id = ${userId} AND m.value = ${type})`;
 
 function itemJson(item: ItemDraft, sourceEventId?: string) {
   return {
@@ -56,6 +75,7 @@ function itemJson(item: ItemDraft, sourceEventId?: string) {
     created_at: item.createdAt,
     data: JSON.stringify(item.data),
     dedupe_key: item.dedupeKey,
+    target_thumbnail: item.targetThumbnail,
     source_event_id: sourceEventId,
   };
 }
@@ -78,12 +98,13 @@ export function insertEventsStatements(
     title: event.title,
     description: event.description,
     occurred_at: event.occurredAt,
+    target_thumbnail: event.targetThumbnail,
   }));
   const statement = shard.d1.prepare(
-    `INSERT INTO events (user_id, event_type, source_event_id, target_type, target_id, fast_id, data, title, description, occurred_at, received_at, ingest_id)
+    `INSERT INTO events (user_id, event_type, source_event_id, target_type, target_id, fast_id, data, title, description, occurred_at, received_at, ingest_id, target_thumbnail)
        SELECT e.value ->> 'user_id', e.value ->> 'event_type', e.value ->> 'source_event_id', e.value ->> 'target_type',
               e.value ->> 'target_id', e.value ->> 'fast_id', e.value ->> 'data', e.value ->> 'title', e.value ->> 'description',
-              e.value ->> 'occurred_at', ?2, ?3
+              e.value ->> 'occurred_at', ?2, ?3, e.value ->> 'target_thumbnail'
        FROM json_each(?1) AS e WHERE true
        ON CONFLICT (user_id, source_event_id) DO NOTHING`,
   );
@@ -105,14 +126,85 @@ export function insertEventItemsStatements(
   const statement = shard.d1.prepare(
     `INSERT INTO feed_items (${ITEM_COLUMNS})
        SELECT ev.user_id, i.value ->> 'activity_type', ev.id, i.value ->> 'target_type', i.value ->> 'target_id',
-              i.value ->> 'title', i.value ->> 'description', i.value ->> 'created_at', i.value ->> 'data', i.value ->> 'dedupe_key'
+              i.value ->> 'title', i.value ->> 'description', i.value ->> 'created_at', i.value ->> 'data', i.value ->> 'dedupe_key',
+              i.value ->> 'target_thumbnail', 0
        FROM json_each(?1) AS i
        JOIN events AS ev ON ev.user_id = i.value ->> 'user_id' AND ev.source_event_id = i.value ->> 'source_event_id'
-       WHERE ev.ingest_id = ?2
+       WHERE ev.ingest_id = ?2 AND ${notMuted("ev.user_id", "i.value ->> 'activity_type'")}
        ON CONFLICT (user_id, dedupe_key) DO NOTHING
        ${RETURNING_ITEM}`,
   );
   return jsonRowParts(rows).map((part) => statement.bind(part, ingestId));
+}
+
+/**
+ * How many of the events this batch stored made no item because their owner
+ * mutes the type (the producer's `muted_count`). Runs after the item insert,
+ * in the same batch.
+ */
+export function mutedEventsStatement(shard: Shard, ingestId: string): D1PreparedStatement {
+  return shard.d1
+    .prepare(
+      `SELECT count(*) AS muted FROM events AS ev
+       JOIN user_preferences AS p ON p.user_id = ev.user_id, json_each(p.muted_types) AS m
+       WHERE ev.ingest_id = ?1 AND m.value = ev.event_type`,
+    )
+    .bind(ingestId);
+}
+
+/**
+ * Records a once-in-a-life milestone (user_milestones) for every user whose
+ * fast_join of a fast (one that names it) this batch stored and who has none yet: once per user ever (the
+ * primary key). It is announced only when no earlier fast_join of theirs is
+ * stored; users who joined before milestones were recorded get the record
+ * without an item. Runs after the events insert, in the same batch.
+ */
+export function recordFirstFastStatement(shard: Shard, ingestId: string, milestone: string): D1PreparedStatement {
+  return shard.d1
+    .prepare(
+      `INSERT INTO user_milestones (user_id, milestone, reached_at, announced, ingest_id)
+       SELECT ev.user_id, ?2, min(ev.occurred_at),
+              NOT EXISTS (SELECT 1 FROM events AS earlier WHERE earlier.user_id = ev.user_id
+                            AND earlier.event_type = 'fast_join' AND earlier.fast_id IS NOT NULL
+                            AND earlier.ingest_id <> ?1),
+              ?1
+       FROM events AS ev
+       WHERE ev.ingest_id = ?1 AND ev.event_type = 'fast_join' AND ev.fast_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM user_milestones AS um WHERE um.user_id = ev.user_id AND um.milestone = ?2)
+       GROUP BY ev.user_id
+       ON CONFLICT (user_id, milestone) DO NOTHING`,
+    )
+    .bind(ingestId, milestone);
+}
+
+/**
+ * The items of the first-fast milestones this batch announced, one per user
+ * (its dedupe key makes a second impossible), about the fast of that first
+ * join. Runs after recordFirstFastStatement, in the same batch.
+ */
+export function insertFirstFastItemsStatement(
+  shard: Shard,
+  ingestId: string,
+  milestone: string,
+  wording: { readonly title: string; readonly description: string },
+): D1PreparedStatement {
+  return shard.d1
+    .prepare(
+      `INSERT INTO feed_items (${ITEM_COLUMNS})
+       SELECT m.user_id, 'milestone', ev.id, 'hub.fast', ev.fast_id, ?3, ?4, m.reached_at,
+              json_object('achievement', m.milestone, 'fast_id', ev.fast_id, 'fast_name', ev.data ->> '$.fast_name'),
+              'milestone:' || m.milestone, NULL, 0
+       FROM user_milestones AS m
+       JOIN events AS ev ON ev.id = (
+         SELECT first.id FROM events AS first
+         WHERE first.user_id = m.user_id AND first.ingest_id = m.ingest_id AND first.event_type = 'fast_join'
+           AND first.fast_id IS NOT NULL
+         ORDER BY first.occurred_at, first.id LIMIT 1)
+       WHERE m.ingest_id = ?1 AND m.milestone = ?2 AND m.announced = 1 AND ${notMuted("m.user_id", "'milestone'")}
+       ON CONFLICT (user_id, dedupe_key) DO NOTHING
+       ${RETURNING_ITEM}`,
+    )
+    .bind(ingestId, milestone, wording.title, wording.description);
 }
 
 /** Inserts items that stand on their own (reminders, regenerated items). */
@@ -125,8 +217,9 @@ export function insertItemsStatement(
     .prepare(
       `INSERT INTO feed_items (${ITEM_COLUMNS})
        SELECT i.value ->> 'user_id', i.value ->> 'activity_type', i.value ->> 'event_id', i.value ->> 'target_type', i.value ->> 'target_id',
-              i.value ->> 'title', i.value ->> 'description', i.value ->> 'created_at', i.value ->> 'data', i.value ->> 'dedupe_key'
-       FROM json_each(?1) AS i WHERE true
+              i.value ->> 'title', i.value ->> 'description', i.value ->> 'created_at', i.value ->> 'data', i.value ->> 'dedupe_key',
+              i.value ->> 'target_thumbnail', 0
+       FROM json_each(?1) AS i WHERE ${notMuted("i.value ->> 'user_id'", "i.value ->> 'activity_type'")}
        ON CONFLICT (user_id, dedupe_key) DO NOTHING
        ${RETURNING_ITEM}`,
     )
@@ -145,30 +238,17 @@ export function insertArchivedRowsStatements(
   rows: readonly Record<string, unknown>[],
 ): D1PreparedStatement[] {
   const statement = shard.d1.prepare(
-    `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at)
+    // Archives written before the inbox states lack their columns: such rows
+    // come back seen and not archived, as they were.
+    `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at, seen_at, is_archived, archived_at)
      SELECT r.value ->> 'id', r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'event_id', r.value ->> 'target_type',
             r.value ->> 'target_id', r.value ->> 'title', r.value ->> 'description', r.value ->> 'created_at', r.value ->> 'data',
-            r.value ->> 'dedupe_key', r.value ->> 'is_read', r.value ->> 'read_at'
+            r.value ->> 'dedupe_key', r.value ->> 'target_thumbnail', coalesce(r.value ->> 'is_seen', 1),
+            r.value ->> 'is_read', r.value ->> 'read_at', r.value ->> 'seen_at', coalesce(r.value ->> 'is_archived', 0),
+            r.value ->> 'archived_at'
      FROM json_each(?1) AS r WHERE true
      ON CONFLICT DO NOTHING
      RETURNING id, user_id AS userId, is_read AS isRead`,
   );
   return jsonRowParts(rows).map((part) => statement.bind(part));
-}
-
-/** The unread counts of these users, as the last statement of a write batch. */
-export function unreadCountsStatement(shard: Shard, userIds: readonly number[]): D1PreparedStatement {
-  return shard.d1
-    .prepare(
-      `SELECT user_id AS userId, coalesce(sum(unread), 0) AS unread FROM user_feed_counters
-       WHERE user_id IN (SELECT value FROM json_each(?1)) GROUP BY user_id`,
-    )
-    .bind(JSON.stringify(userIds));
-}
-
-/** Reads an unreadCountsStatement result: every asked user, 0 when they have no items. */
-export function unreadMapFrom(userIds: readonly number[], result: D1Result | undefined): Map<number, number> {
-  const unread = new Map(userIds.map((userId) => [userId, 0]));
-  for (const row of (result?.results ?? []) as { userId: number; unread: number }[]) unread.set(row.userId, row.unread);
-  return unread;
 }

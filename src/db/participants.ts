@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, isNotNull } from "drizzle-orm";
 import type { Shard } from "../shards/router";
+import { mutes } from "./preferences";
 import { fastParticipants } from "./schema";
 
 /** Current participants of a fast on one shard (index fast_participants_current). */
@@ -12,20 +13,27 @@ export async function countParticipants(shard: Shard, fastId: number): Promise<n
   return row?.value ?? 0;
 }
 
-/** The next participants after `afterUserId`, in user id order (a keyset walk). */
+export interface Participant {
+  readonly userId: number;
+  /** They mute the type being sent (user_preferences). */
+  readonly muted: boolean;
+}
+
+/** The next participants after `afterUserId`, in user id order (a keyset walk), and who of them mutes `type`. */
 export async function participantsAfter(
   shard: Shard,
   fastId: number,
   afterUserId: number,
   limit: number,
-): Promise<number[]> {
+  type: string,
+): Promise<Participant[]> {
   const rows = await shard.db
-    .select({ userId: fastParticipants.userId })
+    .select({ userId: fastParticipants.userId, muted: mutes(fastParticipants.userId, type) })
     .from(fastParticipants)
     .where(and(isCurrent(fastId), gt(fastParticipants.userId, afterUserId)))
     .orderBy(asc(fastParticipants.userId))
     .limit(limit);
-  return rows.map((row) => row.userId);
+  return rows.map((row) => ({ userId: row.userId, muted: row.muted === 1 }));
 }
 
 /** A name for the fast as its join events gave it, if any participant's did. */

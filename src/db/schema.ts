@@ -22,6 +22,7 @@ export const events = sqliteTable(
     occurredAt: integer("occurred_at").notNull(),
     receivedAt: integer("received_at").notNull(),
     ingestId: text("ingest_id").notNull(),
+    targetThumbnail: text("target_thumbnail"),
   },
   (table) => [
     // UNIQUE (user_id, source_event_id) in the table: idempotency of stored events.
@@ -46,6 +47,11 @@ export const FEED_ITEM_COLUMNS = [
   "created_at",
   "data",
   "dedupe_key",
+  "is_seen",
+  "seen_at",
+  "is_archived",
+  "archived_at",
+  "target_thumbnail",
 ] as const;
 
 export const feedItems = sqliteTable(
@@ -64,6 +70,12 @@ export const feedItems = sqliteTable(
     createdAt: integer("created_at").notNull(),
     data: text("data").notNull().default("{}"),
     dedupeKey: text("dedupe_key"),
+    // Default 1 for the rows stored before seen existed (migrations/0005); new items are inserted unseen.
+    isSeen: integer("is_seen", { mode: "boolean" }).notNull().default(true),
+    seenAt: integer("seen_at"),
+    isArchived: integer("is_archived", { mode: "boolean" }).notNull().default(false),
+    archivedAt: integer("archived_at"),
+    targetThumbnail: text("target_thumbnail"),
   },
   (table) => [
     index("feed_items_user_created").on(table.userId, table.createdAt),
@@ -80,6 +92,11 @@ export const userFeedCounters = sqliteTable(
     activityType: text("activity_type").notNull(),
     total: integer("total").notNull().default(0),
     unread: integer("unread").notNull().default(0),
+    unseen: integer("unseen").notNull().default(0),
+    archived: integer("archived").notNull().default(0),
+    archivedUnread: integer("archived_unread").notNull().default(0),
+    archivedUnseen: integer("archived_unseen").notNull().default(0),
+    version: integer("version").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.userId, table.activityType] })],
 );
@@ -133,9 +150,36 @@ export const requestKeys = sqliteTable(
   (table) => [primaryKey({ columns: [table.scope, table.key] }), index("request_keys_requested").on(table.requestedAt)],
 );
 
+export const userPreferences = sqliteTable("user_preferences", {
+  userId: integer("user_id").primaryKey(),
+  mutedTypes: text("muted_types").notNull().default("[]"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const userMilestones = sqliteTable(
+  "user_milestones",
+  {
+    userId: integer("user_id").notNull(),
+    milestone: text("milestone").notNull(),
+    reachedAt: integer("reached_at").notNull(),
+    announced: integer("announced", { mode: "boolean" }).notNull(),
+    ingestId: text("ingest_id").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.milestone] })],
+);
+
 export type FeedItemRow = typeof feedItems.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
 export type JobProgressRow = typeof jobProgress.$inferSelect;
 
-export const schema = { events, feedItems, userFeedCounters, fastParticipants, jobProgress, requestKeys };
+export const schema = {
+  events,
+  feedItems,
+  userFeedCounters,
+  fastParticipants,
+  jobProgress,
+  requestKeys,
+  userPreferences,
+  userMilestones,
+};

@@ -7,6 +7,8 @@ import { events, feedItems, userFeedCounters } from "./schema";
 export interface ShardStats {
   items: number;
   unreadItems: number;
+  unseenItems: number;
+  archivedItems: number;
   perType: Record<string, number>;
   oldestItemAt: number | null;
   events: number;
@@ -20,6 +22,8 @@ export async function readShardStats(shard: Shard): Promise<ShardStats> {
       type: userFeedCounters.activityType,
       total: sql<number>`sum(${userFeedCounters.total})`,
       unread: sql<number>`sum(${userFeedCounters.unread})`,
+      unseen: sql<number>`sum(${userFeedCounters.unseen})`,
+      archived: sql<number>`sum(${userFeedCounters.archived})`,
     })
     .from(userFeedCounters)
     .groupBy(userFeedCounters.activityType);
@@ -48,17 +52,23 @@ export async function readShardStats(shard: Shard): Promise<ShardStats> {
   const perType: Record<string, number> = {};
   let items = 0;
   let unreadItems = 0;
+  let unseenItems = 0;
+  let archivedItems = 0;
   for (const row of perTypeRows) {
     const total = Number(row.total ?? 0);
     if (total <= 0) continue;
     perType[row.type] = total;
     items += total;
     unreadItems += Number(row.unread ?? 0);
+    unseenItems += Number(row.unseen ?? 0);
+    archivedItems += Number(row.archived ?? 0);
   }
   const oldest = oldestRows.map((rows) => rows[0]?.value).filter((value): value is number => typeof value === "number");
   return {
     items,
     unreadItems,
+    unseenItems,
+    archivedItems,
     perType,
     oldestItemAt: oldest.length > 0 ? Math.min(...oldest) : null,
     events: eventRows[0]?.value ?? 0,

@@ -13,6 +13,8 @@ export interface EventRecord {
   readonly title: string | null;
   readonly description: string | null;
   readonly occurredAt: number;
+  /** A URL of the target's image, as the producer sent it. */
+  readonly targetThumbnail: string | null;
 }
 
 /** A feed item ready to insert; `dedupeKey` makes the insert idempotent. */
@@ -26,6 +28,7 @@ export interface ItemDraft {
   readonly data: EventData;
   readonly createdAt: number;
   readonly dedupeKey: string;
+  readonly targetThumbnail: string | null;
 }
 
 const positiveInt = (value: unknown) =>
@@ -52,6 +55,7 @@ export function eventRecordFrom(input: EventInput, now: number, fallbackEventId?
     title: input.title ?? null,
     description: input.description ?? null,
     occurredAt: input.occurred_at ?? now,
+    targetThumbnail: input.target_thumbnail ?? null,
   };
 }
 
@@ -74,5 +78,6 @@ export function itemFromEvent(event: EventRecord): ItemDraft {
     data: event.data,
     createdAt: event.occurredAt,
     dedupeKey: eventDedupeKey(event.sourceEventId),
+    targetThumbnail: event.targetThumbnail,
   };
 }

@@ -17,6 +17,11 @@ export interface FeedItem {
   readonly data: Record<string, unknown>;
   readonly targetType: string | null;
   readonly targetId: number | null;
+  readonly targetThumbnail: string | null;
+  readonly isSeen: boolean;
+  readonly seenAt: number | null;
+  readonly isArchived: boolean;
+  readonly archivedAt: number | null;
 }
 
 function parseData(raw: string): Record<string, unknown> {
@@ -43,5 +48,10 @@ export function feedItemFrom(row: FeedItemRow, shardIndex: number, now: number):
     data: parseData(row.data),
     targetType: row.targetType,
     targetId: row.targetId,
+    targetThumbnail: row.targetThumbnail,
+    isSeen: row.isSeen,
+    seenAt: row.seenAt,
+    isArchived: row.isArchived,
+    archivedAt: row.archivedAt,
   };
 }

@@ -1,11 +1,13 @@
-import { writeUnread } from "../cache/unread-cache";
+import { writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
+import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
 import {
   insertEventItemsStatements,
   insertEventsStatements,
+  insertFirstFastItemsStatement,
   itemRowFromSql,
-  unreadCountsStatement,
-  unreadMapFrom,
+  mutedEventsStatement,
+  recordFirstFastStatement,
 } from "../db/item-writes";
 import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
@@ -13,6 +15,7 @@ import { log } from "../platform/log";
 import type { EventInput } from "../schemas/events";
 import { type Shard, shardsOf } from "../shards/router";
 import { type EventRecord, eventRecordFrom, itemFromEvent } from "./build-item";
+import { FIRST_FAST_JOINED } from "./milestones";
 
 export interface CreatedItem {
   readonly shardIndex: number;
@@ -22,21 +25,25 @@ export interface CreatedItem {
 export interface ShardWrite {
   readonly shard: Shard;
   readonly events: readonly EventRecord[];
-  /** Set when the shard's batch committed. */
+  /** Set when the shard's batch committed: the items of the events, then any milestones they brought. */
   readonly created?: CreatedItem[];
-  readonly unread?: Map<number, number>;
+  /** How many of `created` are the events' own items (the rest are milestones). */
+  readonly eventItems?: number;
+  /** Events whose item was not created because their owner mutes the type. */
+  readonly muted?: number;
+  readonly badges?: Map<number, BadgeCounts>;
   /** KV operations the cache update used. */
   readonly cacheOperations?: number;
   /** The shard's batch failed: none of its events was written. */
   readonly error?: unknown;
-  /** The batch committed, but the cached unread counts were not written. */
+  /** The batch committed, but the cached badge counts were not written. */
   readonly cacheError?: unknown;
 }
 
 /**
  * Stores events and creates their feed items: per shard, one D1 batch (one
- * transaction) with the events, the items and the affected users' new unread
- * counts, then writes those counts to the cache. Shards are written in
+ * transaction) with the events, the items, the milestones they bring and the
+ * affected users' new badge counts, then writes those counts to the cache. Shards are written in
  * parallel and each reports on its own, so a caller can retry exactly the
  * events of a shard that failed; every write is idempotent, so retrying more
  * than that is harmless too.
@@ -57,7 +64,7 @@ export async function storeEvents(
         return { shard, events: shardEvents, error };
       }
       try {
-        const cacheOperations = await writeUnread(env, config, stored.unread);
+        const cacheOperations = await writeBadges(env, config, stored.badges);
         return { shard, events: shardEvents, ...stored, cacheOperations };
       } catch (cacheError) {
         return { shard, events: shardEvents, ...stored, cacheError };
@@ -70,20 +77,39 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
   const ingestId = crypto.randomUUID();
   const userIds = [...new Set(events.map((event) => event.userId))];
   const items = events.map((event) => ({ item: itemFromEvent(event), sourceEventId: event.sourceEventId }));
+  const { milestone } = FIRST_FAST_JOINED;
   const eventWrites = insertEventsStatements(shard, events, ingestId, now);
   const itemWrites = insertEventItemsStatements(shard, items, ingestId);
-  const results = await shard.d1.batch([...eventWrites, ...itemWrites, unreadCountsStatement(shard, userIds)]);
-  const created = results
-    .slice(eventWrites.length, eventWrites.length + itemWrites.length)
-    .flatMap((inserted) => inserted.results ?? [])
-    .map((raw) => ({ shardIndex: shard.index, row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]) }));
-  return { created, unread: unreadMapFrom(userIds, results.at(-1)) };
+  // The milestone is recorded once the events are in, and its item made after theirs.
+  const results = await shard.d1.batch([
+    ...eventWrites,
+    recordFirstFastStatement(shard, ingestId, milestone),
+    ...itemWrites,
+    insertFirstFastItemsStatement(shard, ingestId, milestone, FIRST_FAST_JOINED),
+    mutedEventsStatement(shard, ingestId),
+    badgeCountsStatement(shard, userIds),
+  ]);
+  const itemsStart = eventWrites.length + 1;
+  const eventItems = results
+    .slice(itemsStart, itemsStart + itemWrites.length)
+    .flatMap((inserted) => inserted.results ?? []);
+  const milestones = results[itemsStart + itemWrites.length]?.results ?? [];
+  const created = [...eventItems, ...milestones].map((raw) => ({
+    shardIndex: shard.index,
+    row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]),
+  }));
+  const muted = (results.at(-2)?.results[0] as { muted: number } | undefined)?.muted ?? 0;
+  return { created, eventItems: eventItems.length, muted, badges: badgeCountsFrom(userIds, results.at(-1)) };
 }
 
 export interface IngestOutcome {
   readonly created: CreatedItem[];
   /** Stored events that made no item because they were seen before. */
   readonly duplicates: number;
+  /** Stored events that made no item because their owner mutes the type. */
+  readonly muted: number;
+  /** How many of `created` are the events' own items (the others are the milestones they brought). */
+  readonly eventItems: number;
   /** Positions (in the request) of the events whose shard could not be written: nothing of theirs was. */
   readonly notStored: number[];
 }
@@ -124,7 +150,7 @@ export async function ingestEvents(
       for (const record of write.events) notStoredRecords.add(record);
     } else if (write.cacheError !== undefined) {
       // D1 holds the right counts; the badge reads them once the entry expires.
-      log.warn("cached unread counts not updated after an event write", {
+      log.warn("cached badge counts not updated after an event write", {
         shard: write.shard.index,
         error: write.cacheError,
       });
@@ -132,5 +158,7 @@ export async function ingestEvents(
   }
   const created = writes.flatMap((write) => write.created ?? []);
   const notStored = records.flatMap((record, position) => (notStoredRecords.has(record) ? [position] : []));
-  return { created, duplicates: records.length - notStored.length - created.length, notStored };
+  const eventItems = writes.reduce((sum, write) => sum + (write.eventItems ?? 0), 0);
+  const muted = writes.reduce((sum, write) => sum + (write.muted ?? 0), 0);
+  return { created, duplicates: records.length - notStored.length - eventItems - muted, muted, eventItems, notStored };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { unreadWriteCost } from "../cache/unread-cache";
+import { badgeWriteCost } from "../cache/badge-cache";
 import { countEventsWithoutItems, decodeEventPosition, encodeEventPosition, eventsSince } from "../db/event-reads";
 import { insertItemsStatement } from "../db/item-writes";
 import type { EventRow } from "../db/schema";
@@ -31,6 +31,7 @@ function draftFromEventRow(row: EventRow): (ItemDraft & { eventId: number }) | u
     title: row.title,
     description: row.description,
     occurredAt: row.occurredAt,
+    targetThumbnail: row.targetThumbnail,
   });
   return { ...item, eventId: row.id };
 }
@@ -82,6 +83,6 @@ function populateChunk(params: PopulateJobParams): ChunkWork {
 
 export const populateJob = defineJob({
   params: PopulateJobParamsSchema,
-  cost: { kv: unreadWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
+  cost: { kv: badgeWriteCost(POPULATE_CHUNK_EVENTS), d1: 3 },
   chunk: populateChunk,
 });

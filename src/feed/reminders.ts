@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { unreadWriteCost } from "../cache/unread-cache";
+import { badgeWriteCost } from "../cache/badge-cache";
 import { insertItemsStatement } from "../db/item-writes";
 import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import type { Env } from "../env";
@@ -72,6 +72,7 @@ export function reminderItem(plan: ReminderPlan, userId: number): ItemDraft {
     data: JSON.parse(JSON.stringify(data)) as Record<string, unknown>,
     createdAt: plan.requestedAt,
     dedupeKey: reminderDedupeKey(request, plan.requestedAt),
+    targetThumbnail: request.target_thumbnail ?? null,
   };
 }
 
@@ -100,14 +101,23 @@ export async function countReminderTargets(env: Env, fastId: number): Promise<nu
 
 /** One chunk of the fan-out on one shard: the next participants in user id order. */
 function reminderChunk(plan: ReminderPlan): ChunkWork {
-  return async ({ shard, cursor }) => {
+  return async ({ shard, cursor, detail }) => {
     const afterUserId = cursor === "" ? 0 : Number(cursor);
-    const users = await participantsAfter(shard, plan.request.fast_id, afterUserId, FANOUT_CHUNK_USERS);
+    const found = await participantsAfter(
+      shard,
+      plan.request.fast_id,
+      afterUserId,
+      FANOUT_CHUNK_USERS,
+      plan.request.kind,
+    );
+    // Participants who mute the type get nothing (the insert would skip them too); they are counted.
+    const users = found.filter((participant) => !participant.muted).map((participant) => participant.userId);
     return {
       progress: {
-        cursor: String(users.at(-1) ?? afterUserId),
-        processed: users.length,
-        done: users.length < FANOUT_CHUNK_USERS,
+        cursor: String(found.at(-1)?.userId ?? afterUserId),
+        processed: found.length,
+        done: found.length < FANOUT_CHUNK_USERS,
+        detail: { ...detail, muted: (detail.muted ?? 0) + found.length - users.length },
       },
       writes:
         users.length > 0
@@ -125,6 +135,6 @@ function reminderChunk(plan: ReminderPlan): ChunkWork {
 
 export const reminderJob = defineJob({
   params: ReminderPlanSchema,
-  cost: { kv: unreadWriteCost(FANOUT_CHUNK_USERS), d1: 3 },
+  cost: { kv: badgeWriteCost(FANOUT_CHUNK_USERS), d1: 3 },
   chunk: reminderChunk,
 });

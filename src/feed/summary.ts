@@ -1,18 +1,23 @@
-import { readCachedUnread, writeUnread } from "../cache/unread-cache";
+import { readCachedBadge, writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
-import { countersQuery, recentItemsQuery, type TypeCounter } from "../db/feed-queries";
+import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
+import { countersQuery, countsIn, recentItemsQuery, type TypeCounter } from "../db/feed-queries";
 import type { Env } from "../env";
 import { shardsOf } from "../shards/router";
 import { type FeedItem, feedItemFrom } from "./feed-item";
 
 export const RECENT_ACTIVITY_SIZE = 5;
 
+/** The inbox's totals (archived items left out, as every count by default). */
 export interface FeedTotals {
   readonly totalItems: number;
   readonly unreadCount: number;
   readonly readCount: number;
+  readonly unseenCount: number;
   /** Items per type, types without items left out. */
   readonly perType: Record<string, number>;
+  /** Archived items, apart from all of the above. */
+  readonly archivedCount: number;
 }
 
 export interface FeedSummary {
@@ -25,14 +30,26 @@ export interface FeedSummary {
 export function feedTotals(counters: readonly TypeCounter[]): FeedTotals {
   let total = 0;
   let unread = 0;
+  let unseen = 0;
+  let archived = 0;
   const perType: Record<string, number> = {};
   for (const counter of counters) {
-    if (counter.total <= 0) continue;
-    total += counter.total;
-    unread += counter.unread;
-    perType[counter.activityType] = counter.total;
+    archived += counter.archived;
+    const inbox = countsIn(counter, "exclude");
+    if (inbox.total <= 0) continue;
+    total += inbox.total;
+    unread += inbox.unread;
+    unseen += inbox.unseen;
+    perType[counter.activityType] = inbox.total;
   }
-  return { totalItems: total, unreadCount: unread, readCount: total - unread, perType };
+  return {
+    totalItems: total,
+    unreadCount: unread,
+    readCount: total - unread,
+    unseenCount: unseen,
+    perType,
+    archivedCount: archived,
+  };
 }
 
 /** Totals from the per-user counters (never a scan of history) and the newest items. */
@@ -49,16 +66,15 @@ export async function feedSummary(env: Env, userId: number, now: number): Promis
  * The badge: KV first, D1 on a miss. The miss path fills the cache so the next
  * app open is served from the edge.
  */
-export async function unreadBadge(
+export async function readBadge(
   env: Env,
   config: Config,
   userId: number,
-): Promise<{ unread: number; cached: boolean }> {
-  const cached = await readCachedUnread(env.UNREAD_CACHE, userId);
-  if (cached !== null) return { unread: cached, cached: true };
+): Promise<{ badge: BadgeCounts; cached: boolean }> {
+  const cached = await readCachedBadge(env.UNREAD_CACHE, userId);
+  if (cached !== null) return { badge: cached, cached: true };
   const shard = shardsOf(env).forUser(userId);
-  const counters = await countersQuery(shard, userId);
-  const unread = counters.reduce((sum, counter) => sum + counter.unread, 0);
-  await writeUnread(env, config, new Map([[userId, unread]]));
-  return { unread, cached: false };
+  const badge = badgeCountsFrom([userId], await badgeCountsStatement(shard, [userId]).all()).get(userId)!;
+  await writeBadges(env, config, new Map([[userId, badge]]));
+  return { badge, cached: false };
 }

@@ -1,6 +1,6 @@
-import { refreshUnread, writeUnread } from "../cache/unread-cache";
+import { refreshBadges, writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
-import { unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import { badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
 import { advanceJobStatement, isStepConflict, readJob } from "../db/jobs";
 import type { JobProgressRow } from "../db/schema";
 import type { Env } from "../env";
@@ -56,10 +56,10 @@ async function commitChunk(
   );
   // The advance reads changes() of the statement right before it.
   const statements = [...others, ...(counted ? [counted] : []), advance];
-  if (users.length > 0) statements.push(unreadCountsStatement(shard, users));
+  if (users.length > 0) statements.push(badgeCountsStatement(shard, users));
   const results = await shard.d1.batch(statements);
   const cacheOperations =
-    users.length > 0 ? await writeUnread(env, config, unreadMapFrom(users, results.at(-1)), chunk.unread?.cached) : 0;
+    users.length > 0 ? await writeBadges(env, config, badgeCountsFrom(users, results.at(-1)), chunk.unread?.cached) : 0;
   return { kv: cacheOperations + (chunk.spent?.externalOperations ?? 0), d1: statements.length };
 }
 
@@ -80,7 +80,7 @@ async function finishCommittedStep(
   worstCase: JobCost,
   budget?: InvocationBudget,
 ): Promise<StepOutcome> {
-  const used = await refreshUnread(env, config, JSON.parse(row.lastUsers) as number[]);
+  const used = await refreshBadges(env, config, JSON.parse(row.lastUsers) as number[]);
   budget?.refund({ kv: worstCase.kv - used, d1: 0 });
   return { status: "continue", step: row.step };
 }
@@ -154,8 +154,9 @@ export async function runJobSteps(
 }
 
 export interface FinishedJob extends StartedJob {
-  /** Rows the job changed over all its shards. */
+  /** Rows the job changed over all its shards, and its counts by kind (per type, muted, ...). */
   readonly affected: number;
+  readonly detail: Readonly<Record<string, number>>;
 }
 
 /** Runs a whole job inside this invocation (small jobs in synchronous mode). */
@@ -177,5 +178,5 @@ export async function runJobInline<Kind extends JobKind>(
     }),
   );
   const progress = await readJobProgress(env, job.jobId);
-  return { ...job, affected: progress?.affected ?? 0 };
+  return { ...job, affected: progress?.affected ?? 0, detail: progress?.detail ?? {} };
 }

@@ -15,6 +15,8 @@ function sumOf(perShard: readonly ShardStats[]): ShardStats {
   const total: ShardStats = {
     items: 0,
     unreadItems: 0,
+    unseenItems: 0,
+    archivedItems: 0,
     perType: {},
     oldestItemAt: null,
     events: 0,
@@ -24,6 +26,8 @@ function sumOf(perShard: readonly ShardStats[]): ShardStats {
   for (const stats of perShard) {
     total.items += stats.items;
     total.unreadItems += stats.unreadItems;
+    total.unseenItems += stats.unseenItems;
+    total.archivedItems += stats.archivedItems;
     total.events += stats.events;
     total.users += stats.users;
     total.databaseBytes =

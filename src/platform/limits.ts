@@ -42,6 +42,8 @@ export const EVENT_TITLE_BYTES = 1_024;
 export const EVENT_DESCRIPTION_BYTES = 8 * 1024;
 export const EVENT_ID_BYTES = 200;
 export const TARGET_TYPE_BYTES = 100;
+/** A target's thumbnail URL. */
+export const TARGET_THUMBNAIL_BYTES = 2_048;
 /** A reminder's `data` (JSON) and its names. */
 export const REMINDER_DATA_BYTES = 4_096;
 export const REMINDER_NAME_BYTES = 512;
@@ -55,7 +57,9 @@ export const IDEMPOTENCY_KEY_BYTES = 255;
  * always fits in one queue message.
  */
 export const EVENT_MAX_JSON_BYTES =
-  EVENT_DATA_BYTES + 6 * (EVENT_TITLE_BYTES + EVENT_DESCRIPTION_BYTES + EVENT_ID_BYTES + TARGET_TYPE_BYTES) + 512;
+  EVENT_DATA_BYTES +
+  6 * (EVENT_TITLE_BYTES + EVENT_DESCRIPTION_BYTES + EVENT_ID_BYTES + TARGET_TYPE_BYTES + TARGET_THUMBNAIL_BYTES) +
+  512;
 
 const encoder = new TextEncoder();
 

@@ -1,4 +1,4 @@
-import { BULK_READ_KEYS, refreshCachedUnread, unreadWriteCost } from "../cache/unread-cache";
+import { BULK_READ_KEYS, badgeWriteCost, refreshCachedBadges } from "../cache/badge-cache";
 import { type Config, configFor } from "../config";
 import type { Env } from "../env";
 import { RetentionJobRunningError } from "../errors";
@@ -113,11 +113,11 @@ async function writeEventMessagesInRounds(
     let users = 0;
     let taken = 0;
     for (const entry of pending) {
-      if (!budget.fits({ kv: unreadWriteCost(users + entry.users) + shardCount, d1: shardCount })) break;
+      if (!budget.fits({ kv: badgeWriteCost(users + entry.users) + shardCount, d1: shardCount })) break;
       users += entry.users;
       taken += 1;
     }
-    const reserved = { kv: unreadWriteCost(users) + shardCount, d1: shardCount };
+    const reserved = { kv: badgeWriteCost(users) + shardCount, d1: shardCount };
     if (taken === 0 || !budget.take(reserved)) break;
     const used = await writeEventMessages(env, config, pending.slice(0, taken), now);
     budget.refund({ kv: reserved.kv - used, d1: 0 });
@@ -207,7 +207,7 @@ async function handleWorkMessage(
     case "refresh_unread": {
       // Writes for the cached users this invocation has room for; the rest in a new message.
       let granted = 0;
-      const { operations, left } = await refreshCachedUnread(
+      const { operations, left } = await refreshCachedBadges(
         env,
         config,
         body.user_ids,

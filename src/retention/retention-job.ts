@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { writeArchive } from "../archive/archive-store";
-import { BULK_READ_KEYS, cachedAmong, unreadWriteCost } from "../cache/unread-cache";
+import { BULK_READ_KEYS, badgeWriteCost, cachedAmong } from "../cache/badge-cache";
 import {
   type AgePosition,
   countExpired,
@@ -223,7 +223,7 @@ export const retentionJob = defineJob({
   // Cache writes for the cached owners, bulk reads of who is cached, two R2
   // writes when archiving; one range per type (8; archiving: sizes, then rows).
   cost: {
-    kv: unreadWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_UNREAD_OWNERS / BULK_READ_KEYS) + 2,
+    kv: badgeWriteCost(RETENTION_CHUNK_CACHED_OWNERS) + Math.ceil(RETENTION_CHUNK_UNREAD_OWNERS / BULK_READ_KEYS) + 2,
     d1: 2 * ACTIVITY_TYPE_NAMES.length + 3,
   },
   chunk: retentionChunk,

@@ -1,7 +1,8 @@
 import { listArchives, readArchive } from "../archive/archive-store";
-import { writeUnread } from "../cache/unread-cache";
+import { writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
-import { insertArchivedRowsStatements, unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
+import { insertArchivedRowsStatements } from "../db/item-writes";
 import type { Env } from "../env";
 import { NotFoundError } from "../errors";
 import { enqueueJob } from "../jobs/launch";
@@ -83,12 +84,12 @@ export async function restoreArchive(env: Env, config: Config, key: string): Pro
   // One batch: the parts go back together or not at all.
   const results = await shard.d1.batch([
     ...insertArchivedRowsStatements(shard, archive.rows),
-    unreadCountsStatement(shard, users),
+    badgeCountsStatement(shard, users),
   ]);
   const inserted = results.slice(0, -1).flatMap((result) => result.results as { userId: number; isRead: number }[]);
-  // Only restored unread rows change a count; restoring twice refreshes nothing.
+  // Only restored unread rows change a badge (unseen ones are unread too); restoring twice refreshes nothing.
   const changed = new Set(inserted.filter((row) => row.isRead === 0).map((row) => row.userId));
-  const counts = unreadMapFrom(users, results.at(-1));
+  const counts = badgeCountsFrom(users, results.at(-1));
   const queued = await bringCacheInLine(env, config, new Map([...counts].filter(([userId]) => changed.has(userId))));
   return {
     key: archive.manifest.key,
@@ -104,7 +105,7 @@ export async function restoreArchive(env: Env, config: Config, key: string): Pro
  * one request may make: the first ones are written now, the rest refreshed
  * from D1 by the queue. Returns how many users were queued.
  */
-async function bringCacheInLine(env: Env, config: Config, counts: ReadonlyMap<number, number>): Promise<number> {
+async function bringCacheInLine(env: Env, config: Config, counts: ReadonlyMap<number, BadgeCounts>): Promise<number> {
   const entries = [...counts];
   const later = entries.slice(RESTORE_CACHE_USERS_IN_REQUEST).map(([userId]) => userId);
   const messages: FeedMessage[] = [];
@@ -117,7 +118,7 @@ async function bringCacheInLine(env: Env, config: Config, counts: ReadonlyMap<nu
   }
   // Queued first: should a write below fail, the rest are still refreshed.
   await sendMessages(env.FEED_QUEUE, messages);
-  await writeUnread(env, config, new Map(entries.slice(0, RESTORE_CACHE_USERS_IN_REQUEST)));
+  await writeBadges(env, config, new Map(entries.slice(0, RESTORE_CACHE_USERS_IN_REQUEST)));
   return later.length;
 }
 

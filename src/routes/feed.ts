@@ -1,19 +1,11 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { listFeed, type PageLink } from "../feed/list-feed";
-import { markRead } from "../feed/mark-read";
-import { feedSummary, unreadBadge } from "../feed/summary";
+import { feedSummary, readBadge } from "../feed/summary";
 import type { AppEnv } from "../http/app-env";
-import { bearerAuth, jsonBody, jsonResponse, userBodyCall, userCall } from "../http/route-parts";
-import { authErrorResponses, bodyErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
-import {
-  FeedPageSchema,
-  FeedQuerySchema,
-  FeedSummarySchema,
-  MarkReadBodySchema,
-  MarkReadResponseSchema,
-  UnreadCountSchema,
-} from "../schemas/feed";
-import { feedItemWire, feedSummaryWire, paginationFrom } from "../wire/feed";
+import { bearerAuth, jsonResponse, userCall } from "../http/route-parts";
+import { authErrorResponses, ErrorDetailSchema, errorResponses } from "../schemas/common";
+import { FeedPageSchema, FeedQuerySchema, FeedSummarySchema, UnreadCountSchema } from "../schemas/feed";
+import { feedFiltersFrom, feedItemWire, feedSummaryWire, paginationFrom } from "../wire/feed";
 
 const FEED_PATH = "/api/events/activity-feed";
 
@@ -46,7 +38,7 @@ const unreadCountRoute = createRoute({
   method: "get",
   path: `${FEED_PATH}/unread-count`,
   tags: ["Feed"],
-  summary: "The caller's unread count (the badge), served from the edge cache",
+  summary: "The caller's unread and unseen counts (the badge), served from the edge cache",
   security: bearerAuth,
   middleware: userCall(),
   responses: {
@@ -60,21 +52,6 @@ const unreadCountRoute = createRoute({
       },
     },
     ...authErrorResponses,
-  },
-});
-
-const markReadRoute = createRoute({
-  method: "post",
-  path: `${FEED_PATH}/mark-read`,
-  tags: ["Feed"],
-  summary: "Mark some or all of the caller's items as read",
-  security: bearerAuth,
-  middleware: userBodyCall(),
-  request: jsonBody(MarkReadBodySchema),
-  responses: {
-    200: jsonResponse("How many unread items became read", MarkReadResponseSchema),
-    ...errorResponses,
-    ...bodyErrorResponses,
   },
 });
 
@@ -99,13 +76,7 @@ export function registerFeedRoutes(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid("query");
     const pagination = paginationFrom(query);
     const { userId } = c.var.principal;
-    const filters = {
-      ...(query.activity_type ? { types: query.activity_type } : {}),
-      ...(query.is_read !== undefined ? { isRead: query.is_read } : {}),
-      ...(query.start_date !== undefined ? { startAt: query.start_date } : {}),
-      ...(query.end_date !== undefined ? { endBefore: query.end_date } : {}),
-    };
-    const listing = await listFeed(c.env, userId, filters, pagination, Date.now());
+    const listing = await listFeed(c.env, userId, feedFiltersFrom(query), pagination, Date.now());
     return c.json(
       {
         count: listing.count,
@@ -122,17 +93,10 @@ export function registerFeedRoutes(app: OpenAPIHono<AppEnv>) {
   );
 
   app.openapi(unreadCountRoute, async (c) => {
-    const { unread, cached } = await unreadBadge(c.env, c.var.config, c.var.principal.userId);
-    return c.json({ unread_count: unread }, 200, {
+    const { badge, cached } = await readBadge(c.env, c.var.config, c.var.principal.userId);
+    return c.json({ unread_count: badge.unread, unseen_count: badge.unseen }, 200, {
       "X-Cache": cached ? "hit" : "miss",
       "Cache-Control": "private, no-store",
     });
-  });
-
-  app.openapi(markReadRoute, async (c) => {
-    const body = c.req.valid("json");
-    const request = body.mark_all === true ? ({ markAll: true } as const) : { itemIds: body.activity_ids ?? [] };
-    const { updated } = await markRead(c.env, c.var.config, c.var.principal.userId, request, Date.now());
-    return c.json({ message: `Marked ${updated} items as read`, updated_count: updated }, 200);
   });
 }

@@ -84,6 +84,14 @@ const reminderRoute = createRoute({
 type InternalContext = Context<AppEnv>;
 type IngestResult = { id: number; user_id: number; activity_type: string; title: string; created_at: string };
 
+/** What an attempt under an Idempotency-Key that failed part way had done, for its retry's answer. */
+interface IngestPartial {
+  readonly results: IngestResult[];
+  /** How many of the results are the events' own items (the others are milestones), and the events muted. */
+  readonly eventItems: number;
+  readonly muted: number;
+}
+
 const resultOf = ({ shardIndex, row }: CreatedItem): IngestResult => ({
   id: toPublicId(shardIndex, row.id),
   user_id: row.userId,
@@ -173,15 +181,23 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
 
     const outcome = await ingestEvents(c.env, c.var.config, events, naming, now);
     // Items an earlier attempt under this key created count as this request's own.
-    const results = [...((keyed?.partial as IngestResult[] | undefined) ?? []), ...outcome.created.map(resultOf)];
+    const earlier = keyed?.partial as IngestPartial | undefined;
+    const results = [...(earlier?.results ?? []), ...outcome.created.map(resultOf)];
+    const eventItems = (earlier?.eventItems ?? 0) + outcome.eventItems;
+    const muted = (earlier?.muted ?? 0) + outcome.muted;
     const stored = events.length - outcome.notStored.length;
     // (An earlier attempt's items on a shard that fails now are in results but not in stored.)
-    const counts = { created_count: results.length, duplicate_count: Math.max(0, stored - results.length), results };
+    const counts = {
+      created_count: results.length,
+      duplicate_count: Math.max(0, stored - eventItems - muted),
+      muted_count: muted,
+      results,
+    };
     if (outcome.notStored.length === 0) {
       if (keyed) await rememberAnswer(keyed, 201, counts);
       return c.json(counts, 201);
     }
-    if (keyed) await rememberPartial(keyed, results);
+    if (keyed) await rememberPartial(keyed, { results, eventItems, muted } satisfies IngestPartial);
     return c.json(
       {
         detail: `Only ${stored} of ${events.length} events were stored: the database of the others' users is unavailable. ${advice("not_stored")}`,
@@ -214,7 +230,13 @@ export function registerInternalRoutes(app: OpenAPIHono<AppEnv>) {
         return c.json(body, 202);
       }
       const job = await runJobInline(c.env, c.var.config, "reminder", plan, now);
-      const body = { ...summary, status: "completed" as const, created_count: job.affected, job_id: job.jobId };
+      const body = {
+        ...summary,
+        status: "completed" as const,
+        created_count: job.affected,
+        muted_count: job.detail.muted ?? 0,
+        job_id: job.jobId,
+      };
       if (keyed) await rememberAnswer(keyed, 201, body);
       return c.json(body, 201);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ACTIVITY_TYPE_NAMES, type ActivityType, isActivityType } from "../feed/activity-types";
-import { IDEMPOTENCY_KEY_BYTES, jsonBytes, utf8Bytes } from "../platform/limits";
+import { IDEMPOTENCY_KEY_BYTES, jsonBytes, TARGET_THUMBNAIL_BYTES, utf8Bytes } from "../platform/limits";
 import { drfMessage } from "./drf-wording";
 
 // Every schema imports this module, so every parse speaks DRF's words.
@@ -235,3 +235,8 @@ export const keyedRequestResponses = {
     content: { "application/json": { schema: ErrorDetailSchema } },
   },
 } as const;
+
+/** A URL of a target's image (http or https), as producers send it and clients show it. */
+export const ThumbnailUrlSchema = withinBytes(z.string(), TARGET_THUMBNAIL_BYTES)
+  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), { message: "Enter a valid URL." })
+  .openapi({ format: "uri", example: "https://cdn.example.org/fasts/12/cover.jpg" });

@@ -6,7 +6,14 @@ import {
   EVENT_TITLE_BYTES,
   TARGET_TYPE_BYTES,
 } from "../platform/limits";
-import { ActivityTypeSchema, jsonObjectWithinBytes, PositiveIdSchema, parseIsoInstant, withinBytes } from "./common";
+import {
+  ActivityTypeSchema,
+  jsonObjectWithinBytes,
+  PositiveIdSchema,
+  parseIsoInstant,
+  ThumbnailUrlSchema,
+  withinBytes,
+} from "./common";
 
 /**
  * An event from another service: what happened to which user. The same schema
@@ -47,6 +54,7 @@ export const EventSchema = z
     user_id: PositiveIdSchema.openapi({ example: 42 }),
     activity_type: ActivityTypeSchema,
     target_type: withinBytes(z.string().min(1), TARGET_TYPE_BYTES).nullish().openapi({ example: "hub.fast" }),
+    target_thumbnail: ThumbnailUrlSchema.nullish(),
     target_id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullish().openapi({ example: 123 }),
     data: EventData.optional(),
     occurred_at: Timestamp.optional(),
@@ -107,6 +115,9 @@ export const IngestRequestSchema = z
 export const IngestResponseSchema = z
   .object({
     created_count: z.number().int(),
+    muted_count: z.number().int().openapi({
+      description: "Events whose item was not created because its user mutes the type (the event is stored).",
+    }),
     duplicate_count: z
       .number()
       .int()

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { REMINDER_DATA_BYTES, REMINDER_NAME_BYTES } from "../platform/limits";
-import { jsonObjectWithinBytes, PositiveIdSchema, withinBytes } from "./common";
+import { jsonObjectWithinBytes, PositiveIdSchema, ThumbnailUrlSchema, withinBytes } from "./common";
 
 /** Reminder fan-out requests: one item for every current participant of a fast. */
 
@@ -15,6 +15,7 @@ export const FastReminderRequestSchema = z
       description: "Defaults to the name seen in participants' join events.",
     }),
     reminder_type: withinBytes(z.string().trim().min(1), 50).default("fast_reminder"),
+    target_thumbnail: ThumbnailUrlSchema.nullish(),
     data: ReminderData,
   })
   .strict()
@@ -27,6 +28,7 @@ export const DevotionalReminderRequestSchema = z
     fast_id: PositiveIdSchema.openapi({ example: 12 }),
     fast_name: ReminderName.optional(),
     video_title: ReminderName.optional(),
+    target_thumbnail: ThumbnailUrlSchema.nullish(),
     data: ReminderData,
   })
   .strict()
@@ -52,6 +54,11 @@ export const ReminderResponseSchema = z
       .int()
       .optional()
       .openapi({ description: "Items created (completed only); participants already reminded today get none." }),
+    muted_count: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Participants who mute this reminder's type and got no item (completed only)." }),
     job_id: z.string().optional().openapi({ description: "Follow a queued fan-out at GET /api/admin/jobs/{job_id}/." }),
   })
   .openapi("ReminderResponse");

@@ -109,6 +109,8 @@ const TableFiguresSchema = z.object({
   items: z.number().int(),
   unread_items: z.number().int(),
   read_items: z.number().int(),
+  unseen_items: z.number().int(),
+  archived_items: z.number().int(),
   items_per_type: z.record(z.string(), z.number().int()).openapi({ example: { fast_join: 120, milestone: 8 } }),
   oldest_item: z.string().nullable().openapi({ format: "date-time" }),
   events: z.number().int().openapi({ description: "Stored events (they regenerate items)" }),
@@ -128,6 +130,7 @@ export const DeploymentStatsSchema = z
 export const UserFeedStatsSchema = FeedTotalsSchema.extend({
   user_id: z.number().int(),
   shard: z.number().int(),
+  archived_count: z.number().int().openapi({ description: "Archived items, apart from the totals" }),
 }).openapi("UserFeedStats");
 
 export const StatsSchema = z.union([DeploymentStatsSchema, UserFeedStatsSchema]).openapi("Stats", {

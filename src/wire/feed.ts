@@ -1,11 +1,19 @@
 import type { z } from "@hono/zod-openapi";
+import type { FeedFilters } from "../db/feed-queries";
 import { InvalidInputError, InvalidPageError } from "../errors";
 import { decodeCursor } from "../feed/cursor";
 import type { FeedItem } from "../feed/feed-item";
+import type { ItemSelection } from "../feed/item-actions";
 import type { Pagination } from "../feed/list-feed";
 import type { FeedSummary, FeedTotals } from "../feed/summary";
 import { isoTime } from "../platform/time";
-import { DEFAULT_PAGE_SIZE, type FeedItemSchema, type FeedQuerySchema, type FeedSummarySchema } from "../schemas/feed";
+import {
+  DEFAULT_PAGE_SIZE,
+  type FeedItemSchema,
+  type FeedQuerySchema,
+  type FeedSummarySchema,
+  type MarkReadBodySchema,
+} from "../schemas/feed";
 
 /**
  * Domain values in the API's shapes (src/schemas/feed.ts): snake_case and ISO
@@ -25,6 +33,11 @@ export function feedItemWire(item: FeedItem): z.output<typeof FeedItemSchema> {
     data: item.data,
     target_type: item.targetType,
     target_id: item.targetId,
+    target_thumbnail: item.targetThumbnail,
+    is_seen: item.isSeen,
+    seen_at: item.seenAt === null ? null : isoTime(item.seenAt),
+    is_archived: item.isArchived,
+    archived_at: item.archivedAt === null ? null : isoTime(item.archivedAt),
   };
 }
 
@@ -33,6 +46,7 @@ export function feedTotalsWire(totals: FeedTotals) {
     total_items: totals.totalItems,
     unread_count: totals.unreadCount,
     read_count: totals.readCount,
+    unseen_count: totals.unseenCount,
     activity_types: totals.perType,
   };
 }
@@ -56,4 +70,26 @@ export function paginationFrom(query: z.output<typeof FeedQuerySchema>): Paginat
   const page = /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : 0;
   if (page < 1) throw new InvalidPageError();
   return { mode: "page", page, pageSize };
+}
+
+/** The listing's filters, from its query. */
+export function feedFiltersFrom(query: z.output<typeof FeedQuerySchema>): FeedFilters {
+  return {
+    ...(query.activity_type ? { types: query.activity_type } : {}),
+    ...(query.is_read !== undefined ? { isRead: query.is_read } : {}),
+    ...(query.is_seen !== undefined ? { isSeen: query.is_seen } : {}),
+    ...(query.archived !== undefined ? { archived: query.archived } : {}),
+    ...(query.start_date !== undefined ? { startAt: query.start_date } : {}),
+    ...(query.end_date !== undefined ? { endBefore: query.end_date } : {}),
+  };
+}
+
+/** Which items a bulk action's body selects (its schema refused anything ambiguous). */
+export function itemSelectionFrom(body: z.output<typeof MarkReadBodySchema>): ItemSelection {
+  if (body.mark_all !== true) return { itemIds: body.activity_ids ?? [] };
+  return {
+    all: true,
+    ...(body.activity_type ? { types: body.activity_type } : {}),
+    ...(body.before !== undefined ? { createdAtOrBefore: body.before } : {}),
+  };
 }

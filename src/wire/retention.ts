@@ -12,6 +12,8 @@ function shardStatsWire(stats: ShardStats) {
     items: stats.items,
     unread_items: stats.unreadItems,
     read_items: stats.items - stats.unreadItems,
+    unseen_items: stats.unseenItems,
+    archived_items: stats.archivedItems,
     items_per_type: stats.perType,
     oldest_item: stats.oldestItemAt === null ? null : isoTime(stats.oldestItemAt),
     events: stats.events,
@@ -28,7 +30,12 @@ export function deploymentStatsWire(stats: DeploymentStats) {
 }
 
 export function userFeedStatsWire(stats: UserFeedStats) {
-  return { user_id: stats.userId, shard: stats.shard, ...feedTotalsWire(stats.totals) };
+  return {
+    user_id: stats.userId,
+    shard: stats.shard,
+    ...feedTotalsWire(stats.totals),
+    archived_count: stats.totals.archivedCount,
+  };
 }
 
 export function restoreWire(outcome: RestoreOutcome): z.output<typeof RestoreResponseSchema> {

@@ -68,3 +68,9 @@ export const ids = (page: Page) => page.results.map((item) => item.id);
 
 /** Newest first: created_at, then id (ids of one user share a shard, so they order like local ids). */
 export const newestFirst = (a: Item, b: Item) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id;
+
+/** Replaces the activity types the user mutes (PUT preferences). */
+export async function mute(user: number, ...types: string[]): Promise<void> {
+  const response = await asUser(user, "PUT", `${FEED}preferences/`, { muted_types: types });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+}

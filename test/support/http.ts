@@ -56,6 +56,7 @@ export async function ingest(events: Record<string, unknown>[] | Record<string, 
   return response.body as {
     created_count: number;
     duplicate_count: number;
+    muted_count: number;
     results: { id: number; user_id: number; activity_type: string; title: string; created_at: string }[];
   };
 }

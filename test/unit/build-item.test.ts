@@ -20,6 +20,7 @@ describe("eventRecordFrom", () => {
       title: null,
       description: null,
       occurredAt: now,
+      targetThumbnail: null,
     });
   });
 
@@ -66,6 +67,7 @@ describe("itemFromEvent", () => {
       data: { fast_id: 3, fast_name: "Great Lent" },
       createdAt: Date.parse("2024-01-15T10:30:00Z"),
       dedupeKey: "event:evt-1",
+      targetThumbnail: null,
     });
   });
 

@@ -40,6 +40,7 @@ describe("reminderItem", () => {
       data: { fast_id: 12, fast_name: "Great Lent", reminder_type: "fast_reminder" },
       createdAt: requestedAt,
       dedupeKey: "fast_reminder:12:2024-03-18",
+      targetThumbnail: null,
     });
   });
 
@@ -55,6 +56,7 @@ describe("reminderItem", () => {
       data: { devotional_id: 7, fast_id: 12, fast_name: "Great Lent", video_title: "Day 3: Silence" },
       createdAt: requestedAt,
       dedupeKey: "devotional_reminder:7:12:2024-03-18",
+      targetThumbnail: null,
     });
   });
 

@@ -61,6 +61,11 @@ describe("feedItemWire", () => {
     data: { fast_id: 3 },
     targetType: "hub.fast",
     targetId: 3,
+    targetThumbnail: "https://cdn.example.org/fasts/3.jpg",
+    isSeen: true,
+    seenAt: Date.UTC(2024, 0, 16, 7, 59),
+    isArchived: false,
+    archivedAt: null,
   };
 
   it("names every field in snake_case and gives times as ISO UTC with milliseconds", () => {
@@ -77,10 +82,31 @@ describe("feedItemWire", () => {
       data: { fast_id: 3 },
       target_type: "hub.fast",
       target_id: 3,
+      target_thumbnail: "https://cdn.example.org/fasts/3.jpg",
+      is_seen: true,
+      seen_at: "2024-01-16T07:59:00.000Z",
+      is_archived: false,
+      archived_at: null,
     });
   });
 
   it("an unread item's read_at is null, not the epoch", () => {
     expect(feedItemWire({ ...item, isRead: false, readAt: null }).read_at).toBeNull();
+  });
+
+  it("an archived item gives its archived_at; an unseen one a null seen_at", () => {
+    const wire = feedItemWire({
+      ...item,
+      isSeen: false,
+      seenAt: null,
+      isArchived: true,
+      archivedAt: Date.UTC(2024, 1, 1),
+    });
+    expect(wire).toMatchObject({
+      is_seen: false,
+      seen_at: null,
+      is_archived: true,
+      archived_at: "2024-02-01T00:00:00.000Z",
+    });
   });
 });

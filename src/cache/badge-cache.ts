@@ -1,31 +1,41 @@
 import type { Config } from "../config";
-import { unreadCountsStatement, unreadMapFrom } from "../db/item-writes";
+import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
 import type { Env } from "../env";
 import { log } from "../platform/log";
 import { shardsOf } from "../shards/router";
 
 /**
- * The badge's unread count, cached in KV; D1's counters are the truth (README,
- * "Counts that never drift"). Writes go only to users who have a cached count,
- * so bulk work costs KV writes only for users active lately.
+ * The badge's counts (unread, unseen), cached in KV; D1's counters are the
+ * truth (README, "Counts that never drift"). Writes go only to users who have
+ * cached counts, so bulk work costs KV writes only for users active lately.
  */
 const keyFor = (userId: number) => `unread:${userId}`;
+
+/** `unread,unseen`. A bare number is the format before unseen existed: read as a miss, and rewritten. */
+const encode = (counts: BadgeCounts) => `${Math.max(0, counts.unread)},${Math.max(0, counts.unseen)}`;
+
+function decode(raw: string): BadgeCounts | null {
+  const match = /^(\d{1,15}),(\d{1,15})$/.exec(raw);
+  return match ? { unread: Number(match[1]), unseen: Number(match[2]) } : null;
+}
 const RETRY_AFTER_MS = 1_100;
 export const BULK_READ_KEYS = 100;
 
-export async function readCachedUnread(kv: KVNamespace, userId: number): Promise<number | null> {
+export async function readCachedBadge(kv: KVNamespace, userId: number): Promise<BadgeCounts | null> {
   const raw = await kv.get(keyFor(userId));
-  if (raw === null) return null;
-  const value = Number(raw);
-  return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  return raw === null ? null : decode(raw);
 }
 
-async function putAll(kv: KVNamespace, counts: ReadonlyMap<number, number>, ttlSeconds: number): Promise<number[]> {
+async function putAll(
+  kv: KVNamespace,
+  counts: ReadonlyMap<number, BadgeCounts>,
+  ttlSeconds: number,
+): Promise<number[]> {
   const refused: number[] = [];
   await Promise.all(
-    [...counts].map(async ([userId, unread]) => {
+    [...counts].map(async ([userId, badge]) => {
       try {
-        await kv.put(keyFor(userId), String(Math.max(0, unread)), { expirationTtl: ttlSeconds });
+        await kv.put(keyFor(userId), encode(badge), { expirationTtl: ttlSeconds });
       } catch {
         refused.push(userId);
       }
@@ -34,15 +44,15 @@ async function putAll(kv: KVNamespace, counts: ReadonlyMap<number, number>, ttlS
   return refused;
 }
 
-async function unreadFromD1(env: Env, userIds: readonly number[]): Promise<Map<number, number>> {
+async function badgesFromD1(env: Env, userIds: readonly number[]): Promise<Map<number, BadgeCounts>> {
   const byShard = shardsOf(env).groupByUser(userIds, (userId) => userId);
   const maps = await Promise.all(
-    [...byShard].map(async ([shard, users]) => unreadMapFrom(users, await unreadCountsStatement(shard, users).all())),
+    [...byShard].map(async ([shard, users]) => badgeCountsFrom(users, await badgeCountsStatement(shard, users).all())),
   );
   return new Map(maps.flatMap((map) => [...map]));
 }
 
-/** The users among these whose unread count is cached now, and the KV operations that took. */
+/** The users among these whose badge is cached now, and the KV operations that took. */
 export async function cachedAmong(
   kv: KVNamespace,
   userIds: readonly number[],
@@ -59,10 +69,10 @@ export async function cachedAmong(
  * Brings the cache in line with counts just committed to D1. Returns the KV
  * operations it used, for the caller's invocation budget.
  */
-export async function writeUnread(
+export async function writeBadges(
   env: Env,
   config: Config,
-  counts: ReadonlyMap<number, number>,
+  counts: ReadonlyMap<number, BadgeCounts>,
   knownCached?: ReadonlySet<number>,
 ): Promise<number> {
   let operations = 0;
@@ -79,13 +89,13 @@ export async function writeUnread(
   const refused = await putAll(env.UNREAD_CACHE, toWrite, config.unreadCacheTtlSeconds);
   operations += toWrite.size;
   if (refused.length === 0) return operations;
-  log.warn("unread cache write refused; retrying with fresh counts", { users: refused.length });
+  log.warn("badge cache write refused; retrying with fresh counts", { users: refused.length });
   await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
-  const stillRefused = await putAll(env.UNREAD_CACHE, await unreadFromD1(env, refused), config.unreadCacheTtlSeconds);
+  const stillRefused = await putAll(env.UNREAD_CACHE, await badgesFromD1(env, refused), config.unreadCacheTtlSeconds);
   operations += refused.length;
   // Failing here makes the caller retry (queue) or report (HTTP): a cache we
   // could not correct must not be left silently stale.
-  if (stillRefused.length > 0) throw new Error(`unread cache write failed for ${stillRefused.length} user(s)`);
+  if (stillRefused.length > 0) throw new Error(`badge cache write failed for ${stillRefused.length} user(s)`);
   return operations;
 }
 
@@ -94,7 +104,7 @@ export async function writeUnread(
  * as many as `grant(cachedCount)` allows. Returns the KV operations used and
  * the cached users it had no room for.
  */
-export async function refreshCachedUnread(
+export async function refreshCachedBadges(
   env: Env,
   config: Config,
   userIds: readonly number[],
@@ -103,14 +113,14 @@ export async function refreshCachedUnread(
   const { cached, operations } = await cachedAmong(env.UNREAD_CACHE, userIds);
   const room = cached.length === 0 ? 0 : grant(cached.length);
   const now = cached.slice(0, room);
-  const written = now.length === 0 ? 0 : await writeUnread(env, config, await unreadFromD1(env, now), new Set(now));
+  const written = now.length === 0 ? 0 : await writeBadges(env, config, await badgesFromD1(env, now), new Set(now));
   return { operations: operations + written, left: cached.slice(room) };
 }
 
 /** Reads these users' counts from D1 and brings the cache in line with them. */
-export async function refreshUnread(env: Env, config: Config, userIds: readonly number[]): Promise<number> {
-  return userIds.length === 0 ? 0 : writeUnread(env, config, await unreadFromD1(env, userIds));
+export async function refreshBadges(env: Env, config: Config, userIds: readonly number[]): Promise<number> {
+  return userIds.length === 0 ? 0 : writeBadges(env, config, await badgesFromD1(env, userIds));
 }
 
-/** Worst-case KV operations of writeUnread for this many users. */
-export const unreadWriteCost = (users: number) => (users <= 1 ? users : Math.ceil(users / BULK_READ_KEYS) + users);
+/** Worst-case KV operations of writeBadges for this many users. */
+export const badgeWriteCost = (users: number) => (users <= 1 ? users : Math.ceil(users / BULK_READ_KEYS) + users);

@@ -1,0 +1,101 @@
+import type { Shard } from "../shards/router";
+import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "./badge-counts";
+
+/**
+ * The state changes of items: read, unread, seen, archived, unarchived. Each
+ * is one UPDATE that touches only rows whose state changes, so the counter
+ * trigger (feed_items_count_states) moves exactly with it.
+ */
+
+export type StateChange = "read" | "unread" | "seen" | "archive" | "unarchive";
+
+/** Some items by local id, or every inbox item (not archived) matching the bounds. */
+export type StateTarget =
+  | { readonly localIds: readonly number[] }
+  | { readonly all: true; readonly types?: readonly string[]; readonly createdAtOrBefore?: number };
+
+interface ChangeSql {
+  /** The SET clause; ?1 is now. */
+  readonly set: string;
+  /** Rows the change applies to, as literals (so SQLite can prove which partial index applies). */
+  readonly from: string;
+  /** The counter sum that moves by exactly the number of rows changed, and its sign. */
+  readonly counter: string;
+  readonly sign: 1 | -1;
+}
+
+// Reading implies seeing; marking unread leaves seen alone.
+const CHANGES: Record<StateChange, ChangeSql> = {
+  read: {
+    set: "is_read = 1, read_at = ?1, is_seen = 1, seen_at = coalesce(seen_at, ?1)",
+    from: "is_read = 0",
+    counter: "unread",
+    sign: -1,
+  },
+  unread: { set: "is_read = 0, read_at = NULL", from: "is_read = 1", counter: "unread", sign: 1 },
+  seen: { set: "is_seen = 1, seen_at = ?1", from: "is_seen = 0", counter: "unseen", sign: -1 },
+  archive: { set: "is_archived = 1, archived_at = ?1", from: "is_archived = 0", counter: "archived", sign: 1 },
+  unarchive: { set: "is_archived = 0, archived_at = NULL", from: "is_archived = 1", counter: "archived", sign: -1 },
+};
+
+function updateStatement(shard: Shard, userId: number, change: ChangeSql, target: StateTarget, now: number) {
+  if ("localIds" in target) {
+    // The unary + keeps SQLite from choosing one of the user's indexes (and
+    // reading every row in it); the ids go straight to the primary key.
+    const from = change.from.replace(/^(\w+)/, "+$1");
+    return shard.d1
+      .prepare(
+        `UPDATE feed_items SET ${change.set}
+         WHERE id IN (SELECT value FROM json_each(?3)) AND +user_id = ?2 AND ${from}`,
+      )
+      .bind(now, userId, JSON.stringify(target.localIds));
+  }
+  // The inbox only: archived items are out of it (and out of its counts).
+  // Bounds are added only when given, so each stays an index range.
+  const conditions = ["user_id = ?2", "is_archived = 0"];
+  if (change.from !== "is_archived = 0") conditions.push(change.from);
+  const params: unknown[] = [now, userId];
+  if (target.types) {
+    params.push(JSON.stringify(target.types));
+    conditions.push(`activity_type IN (SELECT value FROM json_each(?${params.length}))`);
+  }
+  if (target.createdAtOrBefore !== undefined) {
+    params.push(target.createdAtOrBefore);
+    conditions.push(`created_at <= ?${params.length}`);
+  }
+  return shard.d1.prepare(`UPDATE feed_items SET ${change.set} WHERE ${conditions.join(" AND ")}`).bind(...params);
+}
+
+function counterStatement(shard: Shard, userId: number, counter: string) {
+  return shard.d1
+    .prepare(`SELECT coalesce(sum(${counter}), 0) AS value FROM user_feed_counters WHERE user_id = ?1`)
+    .bind(userId);
+}
+
+/**
+ * Applies one state change to the user's items and returns how many changed
+ * and the user's badge after it, in one D1 batch. Rows of other users, and
+ * rows already in the new state, never match. meta.changes would count the
+ * trigger's counter updates too, so the count is read off the counters,
+ * before and after, in the same transaction.
+ */
+export async function changeItemStates(
+  shard: Shard,
+  userId: number,
+  change: StateChange,
+  target: StateTarget,
+  now: number,
+): Promise<{ updated: number; badge: BadgeCounts }> {
+  const sql = CHANGES[change];
+  const [before, , after, badge] = await shard.d1.batch([
+    counterStatement(shard, userId, sql.counter),
+    updateStatement(shard, userId, sql, target, now),
+    counterStatement(shard, userId, sql.counter),
+    badgeCountsStatement(shard, [userId]),
+  ]);
+  const value = (result: D1Result | undefined) => (result?.results[0] as { value: number } | undefined)?.value ?? 0;
+  return {
+    updated: sql.sign * (value(after) - value(before)),
+    badge: badgeCountsFrom([userId], badge).get(userId)!,
+  };
+}

@@ -1,0 +1,57 @@
+import { writeBadges } from "../cache/badge-cache";
+import type { Config } from "../config";
+import { changeItemStates, type StateChange, type StateTarget } from "../db/item-states";
+import type { Env } from "../env";
+import { fromPublicId } from "../shards/ids";
+import { shardsOf } from "../shards/router";
+import type { ActivityType } from "./activity-types";
+
+/** Which of the caller's items an action applies to. */
+export type ItemSelection =
+  | { readonly itemIds: readonly number[] }
+  | {
+      readonly all: true;
+      readonly types?: readonly ActivityType[];
+      /** Only items created at or before this instant (the time the client loaded its inbox). */
+      readonly createdAtOrBefore?: number;
+    };
+
+export type ItemAction = StateChange;
+
+/**
+ * Changes the state of the caller's own items. Ids that are not the caller's
+ * (another user's, another shard's, unknown) or already in that state are
+ * ignored and not counted, as the original's mark-read did. `all` is the
+ * inbox: items not archived.
+ */
+export async function changeItems(
+  env: Env,
+  config: Config,
+  userId: number,
+  action: ItemAction,
+  selection: ItemSelection,
+  now: number,
+): Promise<{ updated: number }> {
+  const shard = shardsOf(env).forUser(userId);
+  let target: StateTarget;
+  if ("all" in selection) {
+    target = {
+      all: true,
+      ...(selection.types ? { types: selection.types } : {}),
+      ...(selection.createdAtOrBefore !== undefined ? { createdAtOrBefore: selection.createdAtOrBefore } : {}),
+    };
+  } else {
+    const localIds = new Set<number>();
+    for (const id of selection.itemIds) {
+      const ref = fromPublicId(id);
+      if (ref && ref.shardIndex === shard.index) localIds.add(ref.localId);
+    }
+    if (localIds.size === 0) return { updated: 0 };
+    target = { localIds: [...localIds] };
+  }
+  const { updated, badge } = await changeItemStates(shard, userId, action, target, now);
+  // Written even when nothing changed: a retry after a failure between the D1
+  // commit and this write must still leave the cache right.
+  await writeBadges(env, config, new Map([[userId, badge]]));
+  return { updated };
+}
