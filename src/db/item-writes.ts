@@ -137,44 +137,63 @@ export function insertEventItemsStatements(
   return jsonRowParts(rows).map((part) => statement.bind(part, ingestId));
 }
 
+/** The keys of a batch's events, as one JSON parameter: the statements below join events through them. */
+const eventKeys = (events: readonly EventRecord[]) =>
+  JSON.stringify(events.map((event) => ({ user_id: event.userId, source_event_id: event.sourceEventId })));
+
 /**
  * How many of the events this batch stored made no item because their owner
  * mutes the type (the producer's `muted_count`). Runs after the item insert,
- * in the same batch.
+ * in the same batch; it reaches the events by their unique key, never by
+ * scanning for the batch's ingest id.
  */
-export function mutedEventsStatement(shard: Shard, ingestId: string): D1PreparedStatement {
+export function mutedEventsStatement(
+  shard: Shard,
+  events: readonly EventRecord[],
+  ingestId: string,
+): D1PreparedStatement {
   return shard.d1
     .prepare(
-      `SELECT count(*) AS muted FROM events AS ev
-       JOIN user_preferences AS p ON p.user_id = ev.user_id, json_each(p.muted_types) AS m
-       WHERE ev.ingest_id = ?1 AND m.value = ev.event_type`,
+      `SELECT count(*) AS muted FROM json_each(?1) AS e
+       JOIN events AS ev ON ev.user_id = e.value ->> 'user_id' AND ev.source_event_id = e.value ->> 'source_event_id'
+       WHERE ev.ingest_id = ?2 AND NOT ${notMuted("ev.user_id", "ev.event_type")}`,
     )
-    .bind(ingestId);
+    .bind(eventKeys(events), ingestId);
 }
+
+/** The batch's joins that can be a first fast: fast_join events that name a fast. */
+export const fastJoinsOf = (events: readonly EventRecord[]) =>
+  events.filter((event) => event.eventType === "fast_join" && event.fastId !== null);
 
 /**
  * Records a once-in-a-life milestone (user_milestones) for every user whose
- * fast_join of a fast (one that names it) this batch stored and who has none yet: once per user ever (the
- * primary key). It is announced only when no earlier fast_join of theirs is
- * stored; users who joined before milestones were recorded get the record
- * without an item. Runs after the events insert, in the same batch.
+ * fast join (`joins`, fastJoinsOf) this batch stored and who has none yet:
+ * once per user ever (the primary key). It is announced only when no earlier
+ * fast_join of theirs is stored; users who joined before milestones were
+ * recorded get the record without an item. Runs after the events insert.
  */
-export function recordFirstFastStatement(shard: Shard, ingestId: string, milestone: string): D1PreparedStatement {
+export function recordFirstFastStatement(
+  shard: Shard,
+  joins: readonly EventRecord[],
+  ingestId: string,
+  milestone: string,
+): D1PreparedStatement {
   return shard.d1
     .prepare(
       `INSERT INTO user_milestones (user_id, milestone, reached_at, announced, ingest_id)
-       SELECT ev.user_id, ?2, min(ev.occurred_at),
+       SELECT ev.user_id, ?3, min(ev.occurred_at),
               NOT EXISTS (SELECT 1 FROM events AS earlier WHERE earlier.user_id = ev.user_id
                             AND earlier.event_type = 'fast_join' AND earlier.fast_id IS NOT NULL
-                            AND earlier.ingest_id <> ?1),
-              ?1
-       FROM events AS ev
-       WHERE ev.ingest_id = ?1 AND ev.event_type = 'fast_join' AND ev.fast_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM user_milestones AS um WHERE um.user_id = ev.user_id AND um.milestone = ?2)
+                            AND earlier.ingest_id <> ?2),
+              ?2
+       FROM json_each(?1) AS j
+       JOIN events AS ev ON ev.user_id = j.value ->> 'user_id' AND ev.source_event_id = j.value ->> 'source_event_id'
+       WHERE ev.ingest_id = ?2
+         AND NOT EXISTS (SELECT 1 FROM user_milestones AS um WHERE um.user_id = ev.user_id AND um.milestone = ?3)
        GROUP BY ev.user_id
        ON CONFLICT (user_id, milestone) DO NOTHING`,
     )
-    .bind(ingestId, milestone);
+    .bind(eventKeys(joins), ingestId, milestone);
 }
 
 /**
@@ -184,6 +203,7 @@ export function recordFirstFastStatement(shard: Shard, ingestId: string, milesto
  */
 export function insertFirstFastItemsStatement(
   shard: Shard,
+  joins: readonly EventRecord[],
   ingestId: string,
   milestone: string,
   wording: { readonly title: string; readonly description: string },
@@ -191,20 +211,21 @@ export function insertFirstFastItemsStatement(
   return shard.d1
     .prepare(
       `INSERT INTO feed_items (${ITEM_COLUMNS})
-       SELECT m.user_id, 'milestone', ev.id, 'hub.fast', ev.fast_id, ?3, ?4, m.reached_at,
+       SELECT m.user_id, 'milestone', ev.id, 'hub.fast', ev.fast_id, ?4, ?5, m.reached_at,
               json_object('achievement', m.milestone, 'fast_id', ev.fast_id, 'fast_name', ev.data ->> '$.fast_name'),
               'milestone:' || m.milestone, NULL, 0
        FROM user_milestones AS m
        JOIN events AS ev ON ev.id = (
-         SELECT first.id FROM events AS first
-         WHERE first.user_id = m.user_id AND first.ingest_id = m.ingest_id AND first.event_type = 'fast_join'
-           AND first.fast_id IS NOT NULL
+         SELECT first.id FROM json_each(?1) AS j
+         JOIN events AS first ON first.user_id = j.value ->> 'user_id' AND first.source_event_id = j.value ->> 'source_event_id'
+         WHERE first.user_id = m.user_id AND first.ingest_id = ?2
          ORDER BY first.occurred_at, first.id LIMIT 1)
-       WHERE m.ingest_id = ?1 AND m.milestone = ?2 AND m.announced = 1 AND ${notMuted("m.user_id", "'milestone'")}
+       WHERE m.user_id IN (SELECT j.value ->> 'user_id' FROM json_each(?1) AS j) AND m.milestone = ?3
+         AND m.ingest_id = ?2 AND m.announced = 1 AND ${notMuted("m.user_id", "'milestone'")}
        ON CONFLICT (user_id, dedupe_key) DO NOTHING
        ${RETURNING_ITEM}`,
     )
-    .bind(ingestId, milestone, wording.title, wording.description);
+    .bind(eventKeys(joins), ingestId, milestone, wording.title, wording.description);
 }
 
 /** Inserts items that stand on their own (reminders, regenerated items). */

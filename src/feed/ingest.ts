@@ -2,6 +2,7 @@ import { writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
 import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
 import {
+  fastJoinsOf,
   insertEventItemsStatements,
   insertEventsStatements,
   insertFirstFastItemsStatement,
@@ -78,15 +79,16 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
   const userIds = [...new Set(events.map((event) => event.userId))];
   const items = events.map((event) => ({ item: itemFromEvent(event), sourceEventId: event.sourceEventId }));
   const { milestone } = FIRST_FAST_JOINED;
+  const joins = fastJoinsOf(events);
   const eventWrites = insertEventsStatements(shard, events, ingestId, now);
   const itemWrites = insertEventItemsStatements(shard, items, ingestId);
   // The milestone is recorded once the events are in, and its item made after theirs.
   const results = await shard.d1.batch([
     ...eventWrites,
-    recordFirstFastStatement(shard, ingestId, milestone),
+    recordFirstFastStatement(shard, joins, ingestId, milestone),
     ...itemWrites,
-    insertFirstFastItemsStatement(shard, ingestId, milestone, FIRST_FAST_JOINED),
-    mutedEventsStatement(shard, ingestId),
+    insertFirstFastItemsStatement(shard, joins, ingestId, milestone, FIRST_FAST_JOINED),
+    mutedEventsStatement(shard, events, ingestId),
     badgeCountsStatement(shard, userIds),
   ]);
   const itemsStart = eventWrites.length + 1;
