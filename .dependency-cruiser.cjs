@@ -3,7 +3,7 @@
  * Imports run one way: entry points -> routes / consumer / cron -> domain ->
  * storage -> shards (docs/decisions/001-layers.md).
  */
-const DOMAIN = "^src/(feed|retention|archive|cache|monitoring)/";
+const DOMAIN = "^src/(feed|retention|archive|cache|monitoring|live)/";
 const STORAGE = "^src/(db|shards)/";
 
 module.exports = {
@@ -22,7 +22,7 @@ module.exports = {
       from: { path: STORAGE },
       // The activity types table is shared vocabulary; type-only imports carry no behaviour.
       to: {
-        path: "^src/(feed|retention|archive|cache|monitoring|jobs|queue|routes|http|auth|scheduled)/",
+        path: "^src/(feed|retention|archive|cache|monitoring|live|jobs|queue|routes|http|auth|scheduled|channel)/",
         pathNot: "^src/feed/activity-types\\.ts$",
         dependencyTypesNot: ["type-only"],
       },
@@ -51,9 +51,9 @@ module.exports = {
     {
       name: "entry-points-only-from-index",
       severity: "error",
-      comment: "Routes, the consumer and the cron are wired by src/index.ts (and the app) only.",
+      comment: "Routes, the consumer, the cron and the Durable Objects are wired by src/index.ts (and the app) only.",
       from: { path: "^src/", pathNot: "^src/(index|app)\\.ts$" },
-      to: { path: "^src/(routes/|queue/consumer\\.ts|scheduled/)" },
+      to: { path: "^src/(routes/|queue/consumer\\.ts|scheduled/|channel/)" },
     },
   ],
   options: {

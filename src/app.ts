@@ -10,6 +10,7 @@ import { registerAdminRoutes } from "./routes/admin";
 import { registerFeedRoutes } from "./routes/feed";
 import { registerInternalRoutes } from "./routes/internal";
 import { registerItemActionRoutes } from "./routes/item-actions";
+import { registerLiveRoutes } from "./routes/live";
 import { registerMetaRoutes } from "./routes/meta";
 import { registerPreferenceRoutes } from "./routes/preferences";
 import { registerRetentionRoutes } from "./routes/retention";
@@ -37,9 +38,9 @@ const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
   const allowed = c.var.config.corsAllowedOrigins;
   const middleware = cors({
     origin: allowed.includes("*") ? "*" : (origin) => (allowed.includes(origin) ? origin : null),
-    allowHeaders: ["Authorization", "Content-Type"],
+    allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Idempotency-Key"],
     allowMethods: ["GET", "POST", "PUT", "OPTIONS"],
-    exposeHeaders: ["X-Cache", "X-Request-Id"],
+    exposeHeaders: ["X-Cache", "X-Request-Id", "ETag"],
     maxAge: 600,
   });
   return middleware(c, next);
@@ -63,6 +64,7 @@ export function createApp() {
   registerFeedRoutes(app);
   registerItemActionRoutes(app);
   registerPreferenceRoutes(app);
+  registerLiveRoutes(app);
   registerInternalRoutes(app);
   registerAdminRoutes(app);
   registerRetentionRoutes(app);

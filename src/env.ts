@@ -13,6 +13,8 @@ export interface Env {
   /** Job steps only (docs/decisions/003-job-queue.md). */
   JOB_QUEUE: Queue<JobStepMessage>;
   FEED_DLQ: Queue<unknown>;
+  /** One live channel per user (src/channel/feed-channel.ts). */
+  FEED_CHANNEL: DurableObjectNamespace;
 
   JWT_SECRET?: string;
   ENVIRONMENT?: string;

@@ -3,6 +3,8 @@ import type { Env } from "./env";
 import { handleQueueBatch } from "./queue/consumer";
 import { handleScheduled } from "./scheduled/cron";
 
+export { FeedChannel } from "./channel/feed-channel";
+
 /** Wires the Worker's entry points; each lives in its own module. */
 const app = createApp();
 

@@ -72,6 +72,8 @@ describe("OpenAPI document", () => {
         "/api/events/activity-feed/archive",
         "/api/events/activity-feed/unarchive",
         "/api/events/activity-feed/preferences",
+        "/api/events/activity-feed/live",
+        "/api/events/activity-feed/live/ticket",
         "/api/events/activity-feed/generate",
         "/api/internal/events",
         "/api/internal/reminders",

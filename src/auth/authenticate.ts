@@ -65,3 +65,21 @@ export const requireStaff = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.var.principal?.isStaff) return detail(c, 403, "You do not have permission to perform this action.");
   await next();
 });
+
+/**
+ * The live channel's callers: a bearer token (native clients), or, for
+ * browsers, which cannot set headers on a WebSocket, `?ticket=` from POST
+ * live/ticket/. A ticket names its user; the user's channel checks it is one
+ * it issued, unused and fresh, before anything is opened.
+ */
+export const requireUserOrTicket = createMiddleware<AppEnv>(async (c, next) => {
+  const ticket = c.req.query("ticket");
+  if (ticket === undefined || c.req.header("Authorization")) return requireUser(c, next);
+  const match = /^(\d{1,15})\.([0-9a-f]{36})$/.exec(ticket);
+  const userId = match ? Number(match[1]) : 0;
+  if (!match || !Number.isSafeInteger(userId) || userId <= 0)
+    return detail(c, 401, "Invalid or expired ticket.", CHALLENGE);
+  c.set("principal", { userId, isStaff: false });
+  c.set("ticket", match[2]!);
+  await next();
+});

@@ -40,6 +40,7 @@ export interface TypeCounter {
   readonly archived: number;
   readonly archivedUnread: number;
   readonly archivedUnseen: number;
+  readonly version: number;
 }
 
 /** Items, unread and unseen ones of one counter, within a scope. */
@@ -156,6 +157,7 @@ export function countersQuery(shard: Shard, userId: number) {
       archived: userFeedCounters.archived,
       archivedUnread: userFeedCounters.archivedUnread,
       archivedUnseen: userFeedCounters.archivedUnseen,
+      version: userFeedCounters.version,
     })
     .from(userFeedCounters)
     .where(eq(userFeedCounters.userId, userId));
@@ -174,6 +176,7 @@ function countFromCounters(counters: readonly TypeCounter[], filters: FeedFilter
 export interface FeedPageResult {
   readonly rows: FeedItemRow[];
   readonly count: number;
+  readonly version: number;
 }
 
 /**
@@ -194,12 +197,12 @@ export async function readFeedPage(
     : [pageQuery(shard, userId, filters, window, singleType, false)];
   const countable = filters.startAt === undefined && filters.endBefore === undefined;
 
-  const counting = countable ? countersQuery(shard, userId) : countQuery(shard, userId, filters);
-  const [countRows, ...pageRows] = await shard.db.batch([counting, ...pages]);
-
-  const total = countable
-    ? countFromCounters(countRows as TypeCounter[], filters)
-    : ((countRows as { value: number }[])[0]?.value ?? 0);
+  // The counters always come along: they give the count (without a date range) and the version (the ETag).
+  const extra = countable ? [] : [countQuery(shard, userId, filters)];
+  const [counterRows, ...rest] = await shard.db.batch([countersQuery(shard, userId), ...extra, ...pages]);
+  const counters = counterRows as TypeCounter[];
+  const pageRows = rest.slice(extra.length);
+  const total = countable ? countFromCounters(counters, filters) : ((rest[0] as { value: number }[])[0]?.value ?? 0);
 
   let rows = (pageRows as FeedItemRow[][]).flat();
   if (types) {
@@ -208,8 +211,12 @@ export async function readFeedPage(
     const offset = window.offset ?? 0;
     rows = rows.slice(offset, offset + window.limit);
   }
-  return { rows, count: total };
+  return { rows, count: total, version: versionOf(counters) };
 }
+
+/** The sum of the counters' versions: it grows with every change of the user's items. */
+export const versionOf = (counters: readonly TypeCounter[]) =>
+  counters.reduce((sum, counter) => sum + counter.version, 0);
 
 export async function readCounters(shard: Shard, userId: number): Promise<TypeCounter[]> {
   return countersQuery(shard, userId);

@@ -1,5 +1,6 @@
 import type { Shard } from "../shards/router";
-import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "./badge-counts";
+import { badgeCountsFrom, badgeCountsStatement, type InboxCounts } from "./badge-counts";
+import { liveUsersFrom, liveUsersStatement } from "./live-presence";
 
 /**
  * The state changes of items: read, unread, seen, archived, unarchived. Each
@@ -46,7 +47,8 @@ function updateStatement(shard: Shard, userId: number, change: ChangeSql, target
     return shard.d1
       .prepare(
         `UPDATE feed_items SET ${change.set}
-         WHERE id IN (SELECT value FROM json_each(?3)) AND +user_id = ?2 AND ${from}`,
+         WHERE id IN (SELECT value FROM json_each(?3)) AND +user_id = ?2 AND ${from}
+         RETURNING id`,
       )
       .bind(now, userId, JSON.stringify(target.localIds));
   }
@@ -72,9 +74,19 @@ function counterStatement(shard: Shard, userId: number, counter: string) {
     .bind(userId);
 }
 
+export interface StateChangeOutcome {
+  /** Items whose state changed. */
+  readonly updated: number;
+  /** Their local ids, when the change named items (a mark_all does not list them). */
+  readonly changedIds?: readonly number[];
+  /** The user has a live channel open. */
+  readonly live: boolean;
+  readonly counts: InboxCounts;
+}
+
 /**
- * Applies one state change to the user's items and returns how many changed
- * and the user's badge after it, in one D1 batch. Rows of other users, and
+ * Applies one state change to the user's items and returns how many changed,
+ * the user's counts after it and whether they are connected, in one D1 batch. Rows of other users, and
  * rows already in the new state, never match. meta.changes would count the
  * trigger's counter updates too, so the count is read off the counters,
  * before and after, in the same transaction.
@@ -85,17 +97,22 @@ export async function changeItemStates(
   change: StateChange,
   target: StateTarget,
   now: number,
-): Promise<{ updated: number; badge: BadgeCounts }> {
+): Promise<StateChangeOutcome> {
   const sql = CHANGES[change];
-  const [before, , after, badge] = await shard.d1.batch([
+  const [before, updated, after, live, badge] = await shard.d1.batch([
     counterStatement(shard, userId, sql.counter),
     updateStatement(shard, userId, sql, target, now),
     counterStatement(shard, userId, sql.counter),
+    liveUsersStatement(shard, [userId], now),
     badgeCountsStatement(shard, [userId]),
   ]);
   const value = (result: D1Result | undefined) => (result?.results[0] as { value: number } | undefined)?.value ?? 0;
   return {
     updated: sql.sign * (value(after) - value(before)),
-    badge: badgeCountsFrom([userId], badge).get(userId)!,
+    ...("localIds" in target
+      ? { changedIds: ((updated?.results ?? []) as { id: number }[]).map((row) => row.id) }
+      : {}),
+    live: liveUsersFrom(live).has(userId),
+    counts: badgeCountsFrom([userId], badge).get(userId)!,
   };
 }

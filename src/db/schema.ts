@@ -168,6 +168,11 @@ export const userMilestones = sqliteTable(
   (table) => [primaryKey({ columns: [table.userId, table.milestone] })],
 );
 
+export const liveUsers = sqliteTable("live_users", {
+  userId: integer("user_id").primaryKey(),
+  until: integer("until").notNull(),
+});
+
 export type FeedItemRow = typeof feedItems.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
@@ -182,4 +187,5 @@ export const schema = {
   requestKeys,
   userPreferences,
   userMilestones,
+  liveUsers,
 };

@@ -1,6 +1,6 @@
 import { writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
-import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
+import { badgeCountsFrom, badgeCountsStatement, type InboxCounts, NO_ITEMS } from "../db/badge-counts";
 import {
   fastJoinsOf,
   insertEventItemsStatements,
@@ -10,12 +10,16 @@ import {
   mutedEventsStatement,
   recordFirstFastStatement,
 } from "../db/item-writes";
+import { liveUsersFrom, liveUsersStatement } from "../db/live-presence";
 import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
+import type { LiveChange, LivePublication } from "../live/changes";
+import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
 import type { EventInput } from "../schemas/events";
 import { type Shard, shardsOf } from "../shards/router";
 import { type EventRecord, eventRecordFrom, itemFromEvent } from "./build-item";
+import { feedItemFrom } from "./feed-item";
 import { FIRST_FAST_JOINED } from "./milestones";
 
 export interface CreatedItem {
@@ -32,7 +36,9 @@ export interface ShardWrite {
   readonly eventItems?: number;
   /** Events whose item was not created because their owner mutes the type. */
   readonly muted?: number;
-  readonly badges?: Map<number, BadgeCounts>;
+  readonly badges?: Map<number, InboxCounts>;
+  /** Users of these events with a live channel open (src/db/live-presence.ts). */
+  readonly live?: Set<number>;
   /** KV operations the cache update used. */
   readonly cacheOperations?: number;
   /** The shard's batch failed: none of its events was written. */
@@ -89,6 +95,7 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
     ...itemWrites,
     insertFirstFastItemsStatement(shard, joins, ingestId, milestone, FIRST_FAST_JOINED),
     mutedEventsStatement(shard, events, ingestId),
+    liveUsersStatement(shard, userIds, now),
     badgeCountsStatement(shard, userIds),
   ]);
   const itemsStart = eventWrites.length + 1;
@@ -100,8 +107,39 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
     shardIndex: shard.index,
     row: itemRowFromSql(raw as Parameters<typeof itemRowFromSql>[0]),
   }));
-  const muted = (results.at(-2)?.results[0] as { muted: number } | undefined)?.muted ?? 0;
-  return { created, eventItems: eventItems.length, muted, badges: badgeCountsFrom(userIds, results.at(-1)) };
+  const muted = (results.at(-3)?.results[0] as { muted: number } | undefined)?.muted ?? 0;
+  const live = liveUsersFrom(results.at(-2));
+  return { created, eventItems: eventItems.length, muted, live, badges: badgeCountsFrom(userIds, results.at(-1)) };
+}
+
+/** Live channel calls one request makes at most; the rest go through the queue (src/live/publish.ts). */
+export const LIVE_CALLS_PER_REQUEST = 200;
+
+/**
+ * Tells the connected users among these writes' owners about their new
+ * items, at most `allowance` channels now. Returns the calls made.
+ */
+export function announceCreated(
+  env: Env,
+  writes: readonly ShardWrite[],
+  now: number,
+  allowance?: number,
+): Promise<number> {
+  const publications: LivePublication[] = [];
+  for (const write of writes) {
+    if (!write.live || write.live.size === 0 || !write.created) continue;
+    const byUser = new Map<number, LiveChange[]>();
+    for (const { shardIndex, row } of write.created) {
+      if (!write.live.has(row.userId)) continue;
+      const changes = byUser.get(row.userId) ?? [];
+      changes.push({ type: "item.created", item: feedItemFrom(row, shardIndex, now) });
+      byUser.set(row.userId, changes);
+    }
+    for (const [userId, changes] of byUser) {
+      publications.push({ userId, changes, counts: write.badges?.get(userId) ?? NO_ITEMS });
+    }
+  }
+  return publications.length === 0 ? Promise.resolve(0) : publishLive(env, publications, allowance);
 }
 
 export interface IngestOutcome {
@@ -141,6 +179,7 @@ export async function ingestEvents(
     eventRecordFrom(input, request.requestedAt, request.eventIdAt?.(position)),
   );
   const writes = await storeEvents(env, config, records, now);
+  await announceCreated(env, writes, now, LIVE_CALLS_PER_REQUEST);
   const notStoredRecords = new Set<EventRecord>();
   for (const write of writes) {
     if (write.error !== undefined) {

@@ -2,7 +2,9 @@ import { writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
 import { changeItemStates, type StateChange, type StateTarget } from "../db/item-states";
 import type { Env } from "../env";
-import { fromPublicId } from "../shards/ids";
+import type { AllItems, LiveChange, StateChanges } from "../live/changes";
+import { publishLive } from "../live/publish";
+import { fromPublicId, toPublicId } from "../shards/ids";
 import { shardsOf } from "../shards/router";
 import type { ActivityType } from "./activity-types";
 
@@ -17,6 +19,23 @@ export type ItemSelection =
     };
 
 export type ItemAction = StateChange;
+
+/** What each action sets, as the live channel reports it (reading implies seeing). */
+const CHANGED_STATES: Record<ItemAction, StateChanges> = {
+  read: { isRead: true, isSeen: true },
+  unread: { isRead: false },
+  seen: { isSeen: true },
+  archive: { isArchived: true },
+  unarchive: { isArchived: false },
+};
+
+const boundsOf = (selection: ItemSelection): AllItems =>
+  "all" in selection
+    ? {
+        ...(selection.types ? { types: selection.types } : {}),
+        ...(selection.createdAtOrBefore !== undefined ? { createdAtOrBefore: selection.createdAtOrBefore } : {}),
+      }
+    : {};
 
 /**
  * Changes the state of the caller's own items. Ids that are not the caller's
@@ -49,9 +68,19 @@ export async function changeItems(
     if (localIds.size === 0) return { updated: 0 };
     target = { localIds: [...localIds] };
   }
-  const { updated, badge } = await changeItemStates(shard, userId, action, target, now);
+  const outcome = await changeItemStates(shard, userId, action, target, now);
   // Written even when nothing changed: a retry after a failure between the D1
   // commit and this write must still leave the cache right.
-  await writeBadges(env, config, new Map([[userId, badge]]));
-  return { updated };
+  await writeBadges(env, config, new Map([[userId, outcome.counts]]));
+  if (outcome.live && outcome.updated > 0) {
+    const change: LiveChange = outcome.changedIds
+      ? {
+          type: "items.updated",
+          ids: outcome.changedIds.map((localId) => toPublicId(shard.index, localId)),
+          changes: CHANGED_STATES[action],
+        }
+      : { type: "items.updated", all: boundsOf(selection), changes: CHANGED_STATES[action] };
+    await publishLive(env, [{ userId, changes: [change], counts: outcome.counts }]);
+  }
+  return { updated: outcome.updated };
 }

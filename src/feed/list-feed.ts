@@ -14,6 +14,8 @@ export type PageLink = { readonly page: number } | { readonly cursor: string };
 
 export interface FeedListing {
   readonly count: number;
+  /** The user's items' version as of this read (the counters'): the listing's ETag. */
+  readonly version: number;
   readonly items: FeedItem[];
   readonly next: PageLink | null;
   readonly previous: PageLink | null;
@@ -51,7 +53,7 @@ async function listByPageNumber(
       now,
     );
   }
-  const { rows, count } = await readFeedPage(shard, userId, filters, {
+  const { rows, count, version } = await readFeedPage(shard, userId, filters, {
     limit: pageSize,
     offset: (page - 1) * pageSize,
   });
@@ -60,6 +62,7 @@ async function listByPageNumber(
   if (page > lastPage) throw new InvalidPageError();
   return {
     count,
+    version,
     items: rows.map((row) => feedItemFrom(row, shard.index, now)),
     next: page < lastPage ? { page: page + 1 } : null,
     previous: page > 1 ? { page: page - 1 } : null,
@@ -75,7 +78,7 @@ async function listByCursor(
 ): Promise<FeedListing> {
   const readingNewer = cursor?.direction === "newer";
   // One extra row says whether another page follows in the reading direction.
-  const { rows, count } = await readFeedPage(shard, userId, filters, {
+  const { rows, count, version } = await readFeedPage(shard, userId, filters, {
     limit: pageSize + 1,
     ...(cursor ? (readingNewer ? { newerThan: cursor } : { olderThan: cursor }) : {}),
   });
@@ -95,6 +98,7 @@ async function listByCursor(
       : null;
   return {
     count,
+    version,
     items: page.map((row) => feedItemFrom(row, shard.index, now)),
     next: olderLink,
     previous: newerLink,

@@ -9,6 +9,7 @@ import { daysBefore } from "../platform/time";
 import { shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
 import { type ItemDraft, itemFromEvent } from "./build-item";
+import { createdChanges } from "./created-changes";
 
 /**
  * Regenerating feeds from stored events (the original's generate endpoint and
@@ -65,9 +66,10 @@ export type PopulateJobParams = z.output<typeof PopulateJobParamsSchema>;
 /** One chunk on one shard: the next stored events in time order, made into items they do not have yet. */
 function populateChunk(params: PopulateJobParams): ChunkWork {
   const size = params.userId === undefined ? POPULATE_CHUNK_EVENTS : USER_POPULATE_CHUNK_EVENTS;
-  return async ({ shard, cursor }) => {
+  return async ({ shard, cursor, now }) => {
     const rows = await eventsSince(shard, params.since, decodeEventPosition(cursor), size, params.userId);
     const drafts = rows.map(draftFromEventRow).filter((draft) => draft !== undefined);
+    const users = [...new Set(drafts.map((draft) => draft.userId))];
     const last = rows.at(-1);
     return {
       progress: {
@@ -76,7 +78,8 @@ function populateChunk(params: PopulateJobParams): ChunkWork {
         done: rows.length < size,
       },
       writes: drafts.length > 0 ? { counted: insertItemsStatement(shard, drafts) } : {},
-      unread: { users: [...new Set(drafts.map((draft) => draft.userId))] },
+      unread: { users },
+      live: { users, changes: (created) => createdChanges(created, shard.index, now) },
     };
   };
 }

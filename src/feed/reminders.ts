@@ -9,6 +9,7 @@ import { type ReminderRequest, ReminderRequestSchema } from "../schemas/reminder
 import { shardsOf } from "../shards/router";
 import { ACTIVITY_TYPES } from "./activity-types";
 import type { ItemDraft } from "./build-item";
+import { createdChanges } from "./created-changes";
 
 /**
  * Reminders go to every current participant of a fast: one item each, at most
@@ -101,7 +102,7 @@ export async function countReminderTargets(env: Env, fastId: number): Promise<nu
 
 /** One chunk of the fan-out on one shard: the next participants in user id order. */
 function reminderChunk(plan: ReminderPlan): ChunkWork {
-  return async ({ shard, cursor, detail }) => {
+  return async ({ shard, cursor, detail, now }) => {
     const afterUserId = cursor === "" ? 0 : Number(cursor);
     const found = await participantsAfter(
       shard,
@@ -129,6 +130,7 @@ function reminderChunk(plan: ReminderPlan): ChunkWork {
             }
           : {},
       unread: { users },
+      live: { users, changes: (created) => createdChanges(created, shard.index, now) },
     };
   };
 }

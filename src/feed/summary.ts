@@ -1,7 +1,7 @@
 import { readCachedBadge, writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
-import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
-import { countersQuery, countsIn, recentItemsQuery, type TypeCounter } from "../db/feed-queries";
+import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement, type InboxCounts } from "../db/badge-counts";
+import { countersQuery, countsIn, recentItemsQuery, type TypeCounter, versionOf } from "../db/feed-queries";
 import type { Env } from "../env";
 import { shardsOf } from "../shards/router";
 import { type FeedItem, feedItemFrom } from "./feed-item";
@@ -22,6 +22,8 @@ export interface FeedTotals {
 
 export interface FeedSummary {
   readonly totals: FeedTotals;
+  /** The user's items' version as of this read: the summary's ETag. */
+  readonly version: number;
   /** The newest items of any read status. */
   readonly recentActivity: FeedItem[];
 }
@@ -59,7 +61,23 @@ export async function feedSummary(env: Env, userId: number, now: number): Promis
     countersQuery(shard, userId),
     recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE),
   ]);
-  return { totals: feedTotals(counters), recentActivity: recent.map((row) => feedItemFrom(row, shard.index, now)) };
+  return {
+    totals: feedTotals(counters),
+    version: versionOf(counters),
+    recentActivity: recent.map((row) => feedItemFrom(row, shard.index, now)),
+  };
+}
+
+/** The user's items' version alone (one counters read): what a conditional request is checked against. */
+export async function feedVersion(env: Env, userId: number): Promise<number> {
+  const shard = shardsOf(env).forUser(userId);
+  return versionOf(await countersQuery(shard, userId));
+}
+
+/** The user's inbox counts and version, from D1 (the live channel's hello). */
+export async function readInboxCounts(env: Env, userId: number): Promise<InboxCounts> {
+  const shard = shardsOf(env).forUser(userId);
+  return badgeCountsFrom([userId], await badgeCountsStatement(shard, [userId]).all()).get(userId)!;
 }
 
 /**

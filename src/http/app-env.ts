@@ -16,5 +16,7 @@ export interface AppEnv {
     principal: Principal;
     /** The logger of this request: its lines carry the request id. */
     log: Logger;
+    /** A live channel ticket still to be redeemed by the user's channel (src/routes/live.ts). */
+    ticket: string;
   };
 }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Env } from "../env";
+import type { LiveChange } from "../live/changes";
 import type { Shard } from "../shards/router";
 
 /**
@@ -36,6 +37,13 @@ export interface Chunk {
   };
   /** Users whose unread count the writes may change, and which of them have a cached count if the chunk looked. */
   readonly unread?: { readonly users: readonly number[]; readonly cached?: ReadonlySet<number> };
+  /** What connected users hear of this chunk once it committed (src/live/). */
+  readonly live?: {
+    /** Users the changes may concern: the commit asks which of them have a channel open. */
+    readonly users: readonly number[];
+    /** Their changes, given the result of the counted statement (the rows it returned). */
+    readonly changes: (counted: D1Result | undefined) => ReadonlyMap<number, readonly LiveChange[]>;
+  };
   /** A side effect that must succeed before the commit (the R2 archive object). */
   readonly beforeCommit?: () => Promise<void>;
   /** What the chunk spent besides its cache writes, so the budget can give the rest back. */

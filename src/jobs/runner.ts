@@ -1,9 +1,12 @@
 import { refreshBadges, writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
-import { badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
+import { badgeCountsFrom, badgeCountsStatement, type InboxCounts } from "../db/badge-counts";
 import { advanceJobStatement, isStepConflict, readJob } from "../db/jobs";
+import { liveUsersFrom, liveUsersStatement } from "../db/live-presence";
 import type { JobProgressRow } from "../db/schema";
 import type { Env } from "../env";
+import type { LiveChange } from "../live/changes";
+import { publishLive } from "../live/publish";
 import type { InvocationBudget } from "../queue/budget";
 import type { JobStepMessage } from "../queue/messages";
 import type { Shard } from "../shards/router";
@@ -36,6 +39,7 @@ async function commitChunk(
   fromStep: number,
   chunk: Chunk,
   now: number,
+  budget?: InvocationBudget,
 ): Promise<Spent> {
   await chunk.beforeCommit?.();
   const { counted, others = [] } = chunk.writes;
@@ -56,11 +60,45 @@ async function commitChunk(
   );
   // The advance reads changes() of the statement right before it.
   const statements = [...others, ...(counted ? [counted] : []), advance];
+  const liveIndex = chunk.live ? statements.push(liveUsersStatement(shard, chunk.live.users, now)) - 1 : -1;
   if (users.length > 0) statements.push(badgeCountsStatement(shard, users));
   const results = await shard.d1.batch(statements);
-  const cacheOperations =
-    users.length > 0 ? await writeBadges(env, config, badgeCountsFrom(users, results.at(-1)), chunk.unread?.cached) : 0;
+  const counts = badgeCountsFrom(users, users.length > 0 ? results.at(-1) : undefined);
+  const cacheOperations = users.length > 0 ? await writeBadges(env, config, counts, chunk.unread?.cached) : 0;
+  if (chunk.live) {
+    const live = liveUsersFrom(results[liveIndex]);
+    if (live.size > 0) {
+      const changes = chunk.live.changes(counted ? results[others.length] : undefined);
+      await announce(env, shard, changes, live, counts, budget);
+    }
+  }
   return { kv: cacheOperations + (chunk.spent?.externalOperations ?? 0), d1: statements.length };
+}
+
+/**
+ * Tells the chunk's connected users what changed for them. Users whose
+ * counts the commit did not read (their deleted items were read ones) cost
+ * one more query, paid only when someone is connected.
+ */
+async function announce(
+  env: Env,
+  shard: Shard,
+  changes: ReadonlyMap<number, readonly LiveChange[]>,
+  live: ReadonlySet<number>,
+  counts: ReadonlyMap<number, InboxCounts>,
+  budget?: InvocationBudget,
+) {
+  const targets = [...live].filter((userId) => (changes.get(userId)?.length ?? 0) > 0);
+  if (targets.length === 0) return;
+  const unknown = targets.filter((userId) => !counts.has(userId));
+  const more =
+    unknown.length > 0 ? badgeCountsFrom(unknown, await badgeCountsStatement(shard, unknown).all()) : new Map();
+  const publications = targets.map((userId) => ({
+    userId,
+    changes: changes.get(userId)!,
+    counts: counts.get(userId) ?? more.get(userId)!,
+  }));
+  await publishLive(env, publications, budget ? budget.takeUpTo(publications.length) : undefined);
 }
 
 /** What the worst-case charge of a chunk did not need, to give back to the budget. */
@@ -112,7 +150,7 @@ async function runChunks(
     });
     let used: Spent;
     try {
-      used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now);
+      used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now, budget);
     } catch (error) {
       if (isStepConflict(error)) return { status: "duplicate" };
       throw error;

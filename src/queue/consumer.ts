@@ -3,12 +3,14 @@ import { type Config, configFor } from "../config";
 import type { Env } from "../env";
 import { RetentionJobRunningError } from "../errors";
 import { type EventRecord, eventRecordFrom } from "../feed/build-item";
-import { storeEvents } from "../feed/ingest";
+import { announceCreated, type ShardWrite, storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
 import { enqueueJob } from "../jobs/launch";
 import { isJobKind, jobDefinition } from "../jobs/registry";
 import { runJobSteps } from "../jobs/runner";
+import type { LivePublication } from "../live/changes";
+import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
 import { startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
@@ -119,8 +121,11 @@ async function writeEventMessagesInRounds(
     }
     const reserved = { kv: badgeWriteCost(users) + shardCount, d1: shardCount };
     if (taken === 0 || !budget.take(reserved)) break;
-    const used = await writeEventMessages(env, config, pending.slice(0, taken), now);
+    const { used, writes } = await writeEventMessages(env, config, pending.slice(0, taken), now);
     budget.refund({ kv: reserved.kv - used, d1: 0 });
+    // Connected users hear of their items with what the invocation has left; the rest via the queue.
+    const live = writes.reduce((sum, write) => sum + (write.live?.size ?? 0), 0);
+    if (live > 0) await announceCreated(env, writes, now, budget.takeUpTo(live));
     pending = pending.slice(taken);
   }
   return pending.map((entry) => entry.message);
@@ -132,7 +137,7 @@ async function writeEventMessages(
   config: Config,
   eventMessages: EventMessage[],
   now: number,
-): Promise<number> {
+): Promise<{ used: number; writes: ShardWrite[] }> {
   const writes = await storeEvents(
     env,
     config,
@@ -155,13 +160,15 @@ async function writeEventMessages(
     if (failed) message.retry();
     else message.ack();
   }
-  return writes.reduce((sum, write) => sum + (write.cacheOperations ?? 0), 0);
+  return { used: writes.reduce((sum, write) => sum + (write.cacheOperations ?? 0), 0), writes };
 }
 
 function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
   if (body.kind === "job_step") return jobDefinition(body.job_kind).cost;
   // Only the lookups: the writes are taken from what the invocation has left (handleWorkMessage).
   if (body.kind === "refresh_unread") return { kv: Math.ceil(body.user_ids.length / BULK_READ_KEYS), d1: 16 };
+  // Its channel calls are taken from what the invocation has left (handleWorkMessage).
+  if (body.kind === "live_publish") return { kv: 0, d1: 0 };
   // Planning messages count participants or create progress rows on every shard.
   return { kv: 1, d1: 16 };
 }
@@ -215,6 +222,11 @@ async function handleWorkMessage(
       );
       budget.refund({ kv: costOf(body).kv + granted - operations, d1: 0 });
       if (left.length > 0) await env.FEED_QUEUE.send({ v: MESSAGE_VERSION, kind: "refresh_unread", user_ids: left });
+      return;
+    }
+    case "live_publish": {
+      const publications = body.publications as unknown as LivePublication[];
+      await publishLive(env, publications, budget.takeUpTo(publications.length));
       return;
     }
     case "job_step": {

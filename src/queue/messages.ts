@@ -85,6 +85,19 @@ export const RefreshUnreadSchema = z
   })
   .strict();
 
+/**
+ * Live notifications a write had no room to send in its own invocation
+ * (internal: src/live/publish.ts). Their shape is the publisher's; it is not
+ * repeated here, so that this contract stays free of domain modules.
+ */
+export const LivePublishSchema = z
+  .object({
+    v: version,
+    kind: z.literal("live_publish"),
+    publications: z.array(z.record(z.string(), z.unknown())).min(1).max(100),
+  })
+  .strict();
+
 export const FeedMessageSchema = z.discriminatedUnion("kind", [
   CreateItemMessageSchema,
   BatchCreateMessageSchema,
@@ -95,6 +108,7 @@ export const FeedMessageSchema = z.discriminatedUnion("kind", [
   CleanupMessageSchema,
   JobStepSchema,
   RefreshUnreadSchema,
+  LivePublishSchema,
 ]);
 
 /** What producers send (wire form: ISO strings, snake_case). */

@@ -15,6 +15,8 @@ import {
 import type { Env } from "../env";
 import { ACTIVITY_TYPE_NAMES, type ActivityType } from "../feed/activity-types";
 import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
+import type { LiveChange } from "../live/changes";
+import { toPublicId } from "../shards/ids";
 import type { Shard } from "../shards/router";
 import { shardsOf } from "../shards/router";
 import { prefixWithin, prefixWithinOwners } from "./chunk-fit";
@@ -127,6 +129,13 @@ async function collectExpired(
   return { rows, position, readQueries };
 }
 
+/** The deleted rows' public ids per owner, as live items.deleted changes. */
+function deletedChanges(rows: readonly ExpiredRow[], shardIndex: number): Map<number, LiveChange[]> {
+  const ids = new Map<number, number[]>();
+  for (const row of rows) ids.set(row.userId, [...(ids.get(row.userId) ?? []), toPublicId(shardIndex, row.id)]);
+  return new Map([...ids].map(([userId, deleted]) => [userId, [{ type: "items.deleted", ids: deleted }]]));
+}
+
 /** The job's running counts after deleting these rows: per type, and `archived`. */
 function tallied(detail: Readonly<Record<string, number>>, kept: Collected["rows"], archived: boolean) {
   const updated = { ...detail };
@@ -173,6 +182,7 @@ function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
         users: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
         ...(cut.cachedOwners ? { cached: cut.cachedOwners } : {}),
       },
+      live: { users: [...new Set(rows.map((row) => row.userId))], changes: () => deletedChanges(rows, shard.index) },
       spent: { externalOperations: cut.operations + (params.archive ? 2 : 0), readQueries: collected.readQueries },
       ...(params.archive
         ? {

@@ -3,9 +3,11 @@ import { writeBadges } from "../cache/badge-cache";
 import type { Config } from "../config";
 import { type BadgeCounts, badgeCountsFrom, badgeCountsStatement } from "../db/badge-counts";
 import { insertArchivedRowsStatements } from "../db/item-writes";
+import { liveUsersFrom, liveUsersStatement } from "../db/live-presence";
 import type { Env } from "../env";
 import { NotFoundError } from "../errors";
 import { enqueueJob } from "../jobs/launch";
+import { publishLive } from "../live/publish";
 import { CACHE_REFRESH_MESSAGE_USERS, type FeedMessage, MESSAGE_VERSION } from "../queue/messages";
 import { sendMessages } from "../queue/producer";
 import { shardsOf } from "../shards/router";
@@ -82,15 +84,24 @@ export async function restoreArchive(env: Env, config: Config, key: string): Pro
     throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];
   // One batch: the parts go back together or not at all.
+  const now = Date.now();
   const results = await shard.d1.batch([
     ...insertArchivedRowsStatements(shard, archive.rows),
+    liveUsersStatement(shard, users, now),
     badgeCountsStatement(shard, users),
   ]);
-  const inserted = results.slice(0, -1).flatMap((result) => result.results as { userId: number; isRead: number }[]);
+  const inserted = results.slice(0, -2).flatMap((result) => result.results as { userId: number; isRead: number }[]);
   // Only restored unread rows change a badge (unseen ones are unread too); restoring twice refreshes nothing.
   const changed = new Set(inserted.filter((row) => row.isRead === 0).map((row) => row.userId));
   const counts = badgeCountsFrom(users, results.at(-1));
   const queued = await bringCacheInLine(env, config, new Map([...counts].filter(([userId]) => changed.has(userId))));
+  // Old items came back in the middle of connected users' feeds: they refetch.
+  const restoredOwners = new Set(inserted.map((row) => row.userId));
+  const live = [...liveUsersFrom(results.at(-2))].filter((userId) => restoredOwners.has(userId));
+  await publishLive(
+    env,
+    live.map((userId) => ({ userId, changes: [{ type: "reset" as const }], counts: counts.get(userId)! })),
+  );
   return {
     key: archive.manifest.key,
     shard: shard.index,
