@@ -6,15 +6,9 @@ import { detail } from "../http/error-responses";
 import { bearerAuth, jsonResponse, userCall } from "../http/route-parts";
 import { channelName, type FeedChannelRpc, TICKET_TTL_MS } from "../live/changes";
 import { authErrorResponses, ErrorDetailSchema } from "../schemas/common";
+import { LiveMessageSchema, LiveTicketSchema } from "../schemas/live";
 
 const LIVE_PATH = "/api/events/activity-feed/live";
-
-const TicketSchema = z
-  .object({
-    ticket: z.string().openapi({ description: "Pass as `?ticket=` when opening the channel; single use." }),
-    expires_in: z.number().int().openapi({ description: "Seconds the ticket stays valid", example: 60 }),
-  })
-  .openapi("LiveTicket");
 
 const ticketRoute = createRoute({
   method: "post",
@@ -23,7 +17,7 @@ const ticketRoute = createRoute({
   summary: "A single-use ticket that opens the caller's live channel from a browser",
   security: bearerAuth,
   middleware: userCall(),
-  responses: { 200: jsonResponse("Ticket", TicketSchema), ...authErrorResponses },
+  responses: { 200: jsonResponse("Ticket", LiveTicketSchema), ...authErrorResponses },
 });
 
 const connectRoute = createRoute({
@@ -45,7 +39,10 @@ const connectRoute = createRoute({
   },
   responses: {
     101: { description: "WebSocket opened" },
-    200: { description: "Server-Sent Events", content: { "text/event-stream": { schema: z.string() } } },
+    200: {
+      description: "Server-Sent Events: `event:` the message's type, `id:` its seq, `data:` the message",
+      content: { "text/event-stream": { schema: LiveMessageSchema } },
+    },
     426: jsonResponse("Neither a WebSocket upgrade nor an event stream was asked for", ErrorDetailSchema),
     ...authErrorResponses,
   },

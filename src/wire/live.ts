@@ -1,17 +1,15 @@
+import type { z } from "@hono/zod-openapi";
 import type { InboxCounts } from "../db/badge-counts";
 import type { LiveChange, StateChanges } from "../live/changes";
 import { isoTime } from "../platform/time";
+import type { LiveCountsSchema, LiveMessageSchema } from "../schemas/live";
 import { feedItemWire } from "./feed";
 
-/** The live channel's messages in the API's shapes (docs/live.md). */
+/** The live channel's messages in the API's shapes (docs/live.md, src/schemas/live.ts). */
 
-export interface LiveCountsWire {
-  readonly unread_count: number;
-  readonly unseen_count: number;
-  readonly total_items: number;
-}
+type LiveMessage = z.output<typeof LiveMessageSchema>;
 
-export const liveCountsWire = (counts: InboxCounts): LiveCountsWire => ({
+export const liveCountsWire = (counts: InboxCounts): z.output<typeof LiveCountsSchema> => ({
   unread_count: counts.unread,
   unseen_count: counts.unseen,
   total_items: counts.total,
@@ -26,7 +24,7 @@ function changesWire(changes: StateChanges) {
 }
 
 /** One change as the message a client receives, numbered `seq`. */
-export function liveMessageWire(change: LiveChange, seq: number, counts: InboxCounts) {
+export function liveMessageWire(change: LiveChange, seq: number, counts: InboxCounts): LiveMessage {
   const base = { seq, counts: liveCountsWire(counts) };
   switch (change.type) {
     case "item.created":
@@ -34,20 +32,20 @@ export function liveMessageWire(change: LiveChange, seq: number, counts: InboxCo
     case "items.updated":
       if ("all" in change) {
         const bounds = {
-          ...(change.all.types ? { activity_types: change.all.types } : {}),
+          ...(change.all.types ? { activity_types: [...change.all.types] } : {}),
           ...(change.all.createdAtOrBefore !== undefined ? { before: isoTime(change.all.createdAtOrBefore) } : {}),
         };
         return { type: change.type, ...base, all: true as const, ...bounds, changes: changesWire(change.changes) };
       }
-      return { type: change.type, ...base, ids: change.ids, changes: changesWire(change.changes) };
+      return { type: change.type, ...base, ids: [...change.ids], changes: changesWire(change.changes) };
     case "items.deleted":
-      return { type: change.type, ...base, ids: change.ids };
+      return { type: change.type, ...base, ids: [...change.ids] };
     case "reset":
       return { type: change.type, ...base };
   }
 }
 
-export const helloWire = (seq: number, counts: InboxCounts) => ({
+export const helloWire = (seq: number, counts: InboxCounts): LiveMessage => ({
   type: "hello" as const,
   seq,
   counts: liveCountsWire(counts),
