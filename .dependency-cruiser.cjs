@@ -55,6 +55,21 @@ module.exports = {
       from: { path: "^src/", pathNot: "^src/(index|app)\\.ts$" },
       to: { path: "^src/(routes/|queue/consumer\\.ts|scheduled/|channel/)" },
     },
+    {
+      name: "client-stands-alone",
+      severity: "error",
+      comment:
+        "The typed client runs in browsers, React Native and Node: it reads the contract's types from src/schemas and bundles nothing of the Worker.",
+      from: { path: "^src/client/" },
+      to: { path: "^src/", pathNot: "^src/(client|schemas)/" },
+    },
+    {
+      name: "client-imports-only-types",
+      severity: "error",
+      comment: "From src/schemas the client takes types only (z.infer); a value would bundle zod and the schemas.",
+      from: { path: "^src/client/" },
+      to: { path: "^src/schemas/", dependencyTypesNot: ["type-only"] },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
