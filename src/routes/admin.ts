@@ -12,9 +12,11 @@ import { refuseWhileRetentionRuns } from "../retention/in-flight";
 import {
   GenerateRequestSchema,
   GenerateResponseSchema,
+  JobListSchema,
   JobSchema,
   PopulateRequestSchema,
   PopulateResponseSchema,
+  ResumedJobSchema,
 } from "../schemas/admin";
 import { bodyErrorResponses, ErrorDetailSchema, integerParam, staffErrorResponses } from "../schemas/common";
 import { shardsOf } from "../shards/router";
@@ -79,7 +81,7 @@ const jobsRoute = createRoute({
   middleware: staffCall(),
   request: { query: z.object({ limit: integerParam({ min: 1, max: 100 }).default(20) }) },
   responses: {
-    200: jsonResponse("Jobs, newest first", z.object({ results: z.array(JobSchema) })),
+    200: jsonResponse("Jobs, newest first", JobListSchema),
     ...staffErrorResponses,
   },
 });
@@ -95,7 +97,7 @@ const resumeRoute = createRoute({
   middleware: staffCall(),
   request: { params: z.object({ job_id: z.string().min(1).max(100) }) },
   responses: {
-    202: jsonResponse("Steps sent", z.object({ job_id: z.string(), resumed_shards: z.array(z.number().int()) })),
+    202: jsonResponse("Steps sent", ResumedJobSchema),
     ...staffErrorResponses,
     404: jsonResponse("No such job", ErrorDetailSchema),
     409: jsonResponse(

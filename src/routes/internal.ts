@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type CreatedItem, ingestEvents } from "../feed/ingest";
 import { countReminderTargets, planReminder, SYNC_FANOUT_MAX_USERS } from "../feed/reminders";
@@ -25,13 +25,14 @@ import {
   keyedRequestResponses,
   staffErrorResponses,
 } from "../schemas/common";
-import { IngestIncompleteSchema, IngestRequestSchema, IngestResponseSchema } from "../schemas/events";
+import {
+  IngestIncompleteSchema,
+  IngestQueuedSchema,
+  IngestRequestSchema,
+  IngestResponseSchema,
+} from "../schemas/events";
 import { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
 import { toPublicId } from "../shards/ids";
-
-const QueuedSchema = z.object({ status: z.literal("queued"), queued_count: z.number().int() }).openapi("Queued", {
-  description: "Asynchronous mode: the events were validated and queued; the consumer creates the items.",
-});
 
 /** Seconds a producer should wait before retrying a request that answered 503. */
 const RETRY_AFTER_SECONDS = "10";
@@ -51,7 +52,7 @@ const ingestRoute = createRoute({
   request: { headers: IdempotencyKeyHeadersSchema, ...jsonBody(IngestRequestSchema) },
   responses: {
     201: jsonResponse("Items created (duplicates create nothing)", IngestResponseSchema),
-    202: jsonResponse("Queued (asynchronous mode)", QueuedSchema),
+    202: jsonResponse("Queued (asynchronous mode)", IngestQueuedSchema),
     ...staffErrorResponses,
     ...bodyErrorResponses,
     ...keyedRequestResponses,

@@ -62,3 +62,9 @@ export const JobSchema = z
     ),
   })
   .openapi("Job");
+
+export const JobListSchema = z.object({ results: z.array(JobSchema) }).openapi("JobList");
+
+export const ResumedJobSchema = z
+  .object({ job_id: z.string(), resumed_shards: z.array(z.number().int()) })
+  .openapi("ResumedJob");

@@ -155,3 +155,9 @@ export const IngestIncompleteSchema = z
     description:
       "Part of the request was written and part was not (a shard or the queue unavailable). Retrying with the same Idempotency-Key, or with event_ids on every event, completes it without duplicates; otherwise resend only the positions listed.",
   });
+
+export const IngestQueuedSchema = z
+  .object({ status: z.literal("queued"), queued_count: z.number().int() })
+  .openapi("Queued", {
+    description: "Asynchronous mode: the events were validated and queued; the consumer creates the items.",
+  });
