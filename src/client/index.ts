@@ -6,5 +6,6 @@
 export { FeedApiError } from "./errors";
 export { type ActionOptions, createFeedClient, type FeedClient, type FeedClientOptions } from "./feed-client";
 export type { LiveConnection, LiveHandlers, LiveOptions, LiveSocket, LiveStatus } from "./live";
+export { createStaffClient, type KeyedRequest, type StaffClient } from "./staff-client";
 export type { TransportOptions } from "./transport";
 export type * from "./types";

@@ -1,5 +1,15 @@
 import type { z } from "zod";
+import type {
+  GenerateRequestSchema,
+  GenerateResponseSchema,
+  JobListSchema,
+  JobSchema,
+  PopulateRequestSchema,
+  PopulateResponseSchema,
+  ResumedJobSchema,
+} from "../schemas/admin";
 import type { ActivityTypeSchema, ValidationErrorSchema } from "../schemas/common";
+import type { EventSchema, IngestQueuedSchema, IngestResponseSchema } from "../schemas/events";
 import type {
   FeedItemSchema,
   FeedPageSchema,
@@ -11,6 +21,17 @@ import type {
   UnreadCountSchema,
 } from "../schemas/feed";
 import type { LiveCountsSchema, LiveMessageSchema, LiveTicketSchema } from "../schemas/live";
+import type { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
+import type {
+  ArchiveListQuerySchema,
+  ArchiveListSchema,
+  ArchiveOptionsSchema,
+  CleanupOptionsSchema,
+  DeploymentStatsSchema,
+  RestoreResponseSchema,
+  RetentionRunSchema,
+  UserFeedStatsSchema,
+} from "../schemas/retention";
 
 /**
  * The API's shapes as the client sees them: inferred from the zod schemas
@@ -59,3 +80,27 @@ export type ItemSelection =
 
 /** The badge's counts, and the inbox's size when the live channel tells it. */
 export type BadgeCounts = UnreadCount & Partial<Pick<LiveCounts, "total_items">>;
+
+// Staff endpoints (internal producers and administration), for createStaffClient.
+
+/** One event as a producer sends it. */
+export type EventRequest = z.input<typeof EventSchema>;
+export type IngestResult = z.output<typeof IngestResponseSchema>;
+export type IngestQueued = z.output<typeof IngestQueuedSchema>;
+export type ReminderRequest = z.input<typeof ReminderRequestSchema>;
+export type ReminderResult = z.output<typeof ReminderResponseSchema>;
+export type CleanupOptions = z.input<typeof CleanupOptionsSchema>;
+export type ArchiveOptions = z.input<typeof ArchiveOptionsSchema>;
+export type RetentionRun = z.output<typeof RetentionRunSchema>;
+export type RestoreResult = z.output<typeof RestoreResponseSchema>;
+export type ArchiveListQuery = z.input<typeof ArchiveListQuerySchema>;
+export type ArchiveList = z.output<typeof ArchiveListSchema>;
+export type DeploymentStats = z.output<typeof DeploymentStatsSchema>;
+export type UserFeedStats = z.output<typeof UserFeedStatsSchema>;
+export type PopulateRequest = z.input<typeof PopulateRequestSchema>;
+export type PopulateResult = z.output<typeof PopulateResponseSchema>;
+export type GenerateRequest = z.input<typeof GenerateRequestSchema>;
+export type GenerateResult = z.output<typeof GenerateResponseSchema>;
+export type Job = z.output<typeof JobSchema>;
+export type JobList = z.output<typeof JobListSchema>;
+export type ResumedJob = z.output<typeof ResumedJobSchema>;
