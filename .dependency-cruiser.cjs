@@ -1,5 +1,5 @@
 /**
- * Import rules for src/, checked by `npm run lint` (and so by `npm test`).
+ * Import rules for src/ and web/, checked by `npm run lint` (and so by `npm test`).
  * Imports run one way: entry points -> routes / consumer / cron -> domain ->
  * storage -> shards (docs/decisions/001-layers.md).
  */
@@ -69,6 +69,14 @@ module.exports = {
       comment: "From src/schemas the client takes types only (z.infer); a value would bundle zod and the schemas.",
       from: { path: "^src/client/" },
       to: { path: "^src/schemas/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "web-through-the-client",
+      severity: "error",
+      comment:
+        "The browser code (web/) talks to the API through the typed client; of the Worker it may bundle only the activity types table (names and display names).",
+      from: { path: "^web/" },
+      to: { path: "^src/", pathNot: "^src/(client/|feed/activity-types\\.ts$)" },
     },
   ],
   options: {
