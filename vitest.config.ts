@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildAll } from "./scripts/build.mjs";
 
 // Two projects: the Worker's tests run inside workerd with the real local
 // D1 / KV / R2 / Queues from wrangler.toml (Miniflare; migrations applied to
@@ -13,6 +14,8 @@ import { defineConfig } from "vitest/config";
 process.env.WRANGLER_LOG ??= "warn";
 
 export default defineConfig(async () => {
+  // What the tests serve and import: dist/assets ([assets] in wrangler.toml) and dist/client (the CLI's).
+  await buildAll();
   const migrations = await readD1Migrations("migrations");
   return {
     test: {

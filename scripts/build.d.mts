@@ -1,0 +1,2 @@
+/** Builds dist/client and dist/assets (scripts/build.mjs). */
+export function buildAll(): Promise<void>;
