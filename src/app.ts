@@ -12,6 +12,7 @@ import { registerInternalRoutes } from "./routes/internal";
 import { registerItemActionRoutes } from "./routes/item-actions";
 import { registerLiveRoutes } from "./routes/live";
 import { registerMetaRoutes } from "./routes/meta";
+import { registerPageRoutes } from "./routes/pages";
 import { registerPreferenceRoutes } from "./routes/preferences";
 import { registerRetentionRoutes } from "./routes/retention";
 import { meterD1Usage } from "./shards/d1-meter";
@@ -61,6 +62,7 @@ export function createApp() {
   app.use("*", meterD1Usage, withRequestLog, withConfig, corsFromConfig);
 
   registerMetaRoutes(app);
+  registerPageRoutes(app);
   registerFeedRoutes(app);
   registerItemActionRoutes(app);
   registerPreferenceRoutes(app);

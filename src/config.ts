@@ -45,6 +45,7 @@ const configSchema = z.object({
     .max(7 * 86_400)
     .default(3_600),
   ARCHIVE_ON_CLEANUP: flag.default(true),
+  INBOX_DEMO_PAGE: flag.optional(),
 });
 
 export type RetentionPolicy = Readonly<Record<ActivityType, number>>;
@@ -59,6 +60,8 @@ export interface Config {
   readonly unreadCacheTtlSeconds: number;
   /** Whether retention cleanup writes rows to R2 before deleting them. */
   readonly archiveOnCleanup: boolean;
+  /** Whether /inbox/, the demo page of the embeddable inbox, is served (README "Embed the inbox"). */
+  readonly inboxDemoPage: boolean;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +104,8 @@ function parseConfig(env: Env): Config {
     retentionPolicy: { ...defaultRetentionPolicy(), ...(vars.RETENTION_POLICY ?? {}) },
     unreadCacheTtlSeconds: vars.UNREAD_CACHE_TTL_SECONDS,
     archiveOnCleanup: vars.ARCHIVE_ON_CLEANUP,
+    // On where development happens; a deployment turns it on by name.
+    inboxDemoPage: vars.INBOX_DEMO_PAGE ?? isLocal,
   };
 }
 

@@ -15,6 +15,8 @@ export interface Env {
   FEED_DLQ: Queue<unknown>;
   /** One live channel per user (src/channel/feed-channel.ts). */
   FEED_CHANNEL: DurableObjectNamespace;
+  /** The pages and the inbox component (Workers Static Assets, built into dist/assets by npm run build). */
+  ASSETS?: Fetcher;
 
   JWT_SECRET?: string;
   ENVIRONMENT?: string;
@@ -24,4 +26,5 @@ export interface Env {
   RETENTION_POLICY?: string;
   UNREAD_CACHE_TTL_SECONDS?: string;
   ARCHIVE_ON_CLEANUP?: string;
+  INBOX_DEMO_PAGE?: string;
 }

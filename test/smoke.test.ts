@@ -37,10 +37,14 @@ describe("thin slice", () => {
     expect(rayed.headers.get("X-Request-Id")).toBe("8f1c2d3e4a5b6c7d-AMS");
   });
 
-  it.each(["/", "/docs", "/docs/"])("%s points to the OpenAPI document and the health check", async (path) => {
-    const response = await call("GET", path);
+  it("/ points to the OpenAPI document, the API reference and the health check", async () => {
+    const response = await call("GET", "/");
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ openapi: "https://feed.test/openapi.json", health: "https://feed.test/health" });
+    expect(response.body).toMatchObject({
+      openapi: "https://feed.test/openapi.json",
+      docs: "https://feed.test/docs/",
+      health: "https://feed.test/health",
+    });
   });
 });
 
@@ -61,7 +65,6 @@ describe("OpenAPI document", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/",
-        "/docs",
         "/health",
         "/api/events/activity-feed",
         "/api/events/activity-feed/summary",

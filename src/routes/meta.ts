@@ -1,4 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { accepts } from "hono/accepts";
+import { html } from "hono/html";
 import type { AppEnv } from "../http/app-env";
 import { jsonResponse } from "../http/route-parts";
 import { serverErrorResponses } from "../schemas/common";
@@ -17,28 +19,80 @@ const healthRoute = createRoute({
 const PointersSchema = z
   .object({
     openapi: z.string().openapi({ example: "http://localhost:8787/openapi.json" }),
+    docs: z.string().openapi({ description: "The API reference, for people", example: "http://localhost:8787/docs/" }),
     health: z.string().openapi({ example: "http://localhost:8787/health" }),
+    inbox: z.string().optional().openapi({
+      description: "The inbox demo page, where it is served (INBOX_DEMO_PAGE)",
+      example: "http://localhost:8787/inbox/",
+    }),
   })
   .openapi("Pointers");
 
-// Until the service has pages of its own, `/` and `/docs` say where the description is.
-const pointerRoute = (path: "/" | "/docs") =>
-  createRoute({
-    method: "get",
-    path,
-    tags: ["Meta"],
-    summary: "Where the API is described: the OpenAPI document and the health check",
-    responses: { 200: jsonResponse("Links", PointersSchema), ...serverErrorResponses },
-  });
+const landingRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["Meta"],
+  summary: "Where things are: the OpenAPI document, the API reference, the health check (HTML for browsers)",
+  responses: {
+    200: {
+      ...jsonResponse("Links", PointersSchema),
+      content: {
+        ...jsonResponse("Links", PointersSchema).content,
+        "text/html": { schema: z.string().openapi({ description: "The same links as a page" }) },
+      },
+    },
+    ...serverErrorResponses,
+  },
+});
+
+const LINK_TEXT: Record<keyof z.output<typeof PointersSchema>, string> = {
+  docs: "API reference",
+  openapi: "OpenAPI document",
+  health: "Health check",
+  inbox: "Inbox demo",
+};
+
+/** The landing answer as a small page, for a person who opened the service in a browser. */
+function landingPage(links: z.output<typeof PointersSchema>) {
+  const items = Object.entries(links).map(
+    ([name, url]) => html`<li><a href="${url}">${LINK_TEXT[name as keyof typeof links]}</a> <code>${url}</code></li>`,
+  );
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Activity feed API</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
+a{color:#0b57d0}code{color:#59636e;font-size:.85em;word-break:break-all}li{margin:.4rem 0}</style>
+</head>
+<body>
+<h1>Activity feed API</h1>
+<p>Per-user activity feeds with read, seen and archived states, counts and live updates.</p>
+<ul>${items}</ul>
+</body>
+</html>`;
+}
 
 export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, shards: c.var.config.shardCount }, 200));
-  for (const path of ["/", "/docs"] as const) {
-    app.openapi(pointerRoute(path), (c) => {
-      const origin = new URL(c.req.url).origin;
-      return c.json({ openapi: `${origin}/openapi.json`, health: `${origin}/health` }, 200);
+  app.openapi(landingRoute, (c) => {
+    const origin = new URL(c.req.url).origin;
+    const links = {
+      docs: `${origin}/docs/`,
+      openapi: `${origin}/openapi.json`,
+      health: `${origin}/health`,
+      ...(c.var.config.inboxDemoPage ? { inbox: `${origin}/inbox/` } : {}),
+    };
+    c.header("Vary", "Accept");
+    const wanted = accepts(c, {
+      header: "Accept",
+      supports: ["application/json", "text/html"],
+      default: "application/json",
     });
-  }
+    if (wanted === "text/html") return c.html(landingPage(links)) as never;
+    return c.json(links, 200);
+  });
 
   // Referenced by IngestRequest's oneOf.
   app.openAPIRegistry.register("Event", EventSchema);
