@@ -4,7 +4,8 @@
 // which items are read), so the README's examples print the same everywhere.
 //   npm run seed                      against the running npm run dev (or FEED_URL)
 //   npm run seed -- --url http://...  against another server
-import { ApiError, createClient } from "./cli/api.mjs";
+import { createFeedClient, createStaffClient, FeedApiError } from "activity-feed/client";
+import { failure } from "./cli/api.mjs";
 import { localServiceUrl, parseScriptArgs, signToken } from "./lib/project.mjs";
 
 // Users 1–10 land on every one of the 4 default shards.
@@ -86,12 +87,12 @@ const listed = (userIds) => userIds.join(", ");
  * examples) changes nothing, and never brings back what retention removed.
  */
 export async function seedDemo(baseUrl, { log = console.log } = {}) {
-  const asUser = (userId) => createClient({ url: baseUrl, token: signToken({ userId, ttlSeconds: 600 }) });
-  const staff = createClient({ url: baseUrl, token: signToken({ userId: 999_999, staff: true, ttlSeconds: 600 }) });
+  const asUser = (userId) => createFeedClient({ baseUrl, token: signToken({ userId, ttlSeconds: 600 }) });
+  const staff = createStaffClient({ baseUrl, token: signToken({ userId: 999_999, staff: true, ttlSeconds: 600 }) });
 
   const loaded = [];
   for (const userId of DEMO_USERS) {
-    const summary = await asUser(userId).get("/api/events/activity-feed/summary/");
+    const summary = await asUser(userId).summary();
     if (summary.total_items > 0) loaded.push(userId);
   }
   const fresh = DEMO_USERS.filter((userId) => !loaded.includes(userId));
@@ -100,9 +101,7 @@ export async function seedDemo(baseUrl, { log = console.log } = {}) {
     return;
   }
 
-  const { created_count: created, results } = await staff.post("/api/internal/events/", {
-    events: demoEvents(fresh),
-  });
+  const { created_count: created, results } = await staff.ingest(demoEvents(fresh));
   // The older half of each user's items is read, so both states show.
   let markedRead = 0;
   for (const userId of fresh) {
@@ -111,8 +110,7 @@ export async function seedDemo(baseUrl, { log = console.log } = {}) {
       .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
     const older = items.slice(0, Math.floor(items.length / 2)).map((item) => item.id);
     if (older.length === 0) continue;
-    markedRead += (await asUser(userId).post("/api/events/activity-feed/mark-read/", { activity_ids: older }))
-      .updated_count;
+    markedRead += (await asUser(userId).markRead(older)).updated_count;
   }
   log(
     `Demo data: ${created} items created for users ${listed(fresh)}, ${markedRead} marked read.` +
@@ -136,9 +134,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     await seedDemo(values.url.replace(/\/$/, ""));
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
+    if (!(error instanceof FeedApiError)) throw error;
     // Exit codes as the operator CLI's: 1 the service refused, 3 unreachable.
-    console.error(`seed: ${error.status === 0 ? error.body : error.message}`);
-    process.exit(error.status === 0 ? 3 : 1);
+    const { line, code } = failure(error);
+    console.error(`seed: ${line}`);
+    process.exit(code);
   }
 }

@@ -1,4 +1,5 @@
-// The operator commands, mirroring the original management commands.
+// The operator commands, mirroring the original management commands; `api` is the typed staff
+// client (createStaffClient of activity-feed/client).
 import { countsTable, number, progressReporter, table } from "./format.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -7,7 +8,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function followJob(api, jobId, { json, verb }) {
   const progress = json ? { update() {}, done() {} } : progressReporter();
   for (;;) {
-    const job = await api.get(`/api/admin/jobs/${jobId}/`);
+    const job = await api.jobs.get(jobId);
     const shardsDone = job.shards.filter((shard) => shard.done).length;
     progress.update(
       `${job.kind} ${jobId}: ${number(job.processed)} processed, ${number(job.affected)} ${verb}, ${shardsDone}/${job.shards.length} shards done`,
@@ -37,7 +38,7 @@ export async function cleanup(api, options, out) {
     ...(options["older-than-days"] ? { older_than_days: Number(options["older-than-days"]) } : {}),
     ...(options["no-archive"] ? { archive: false } : {}),
   };
-  const run = await api.post("/api/admin/cleanup/", body);
+  const run = await api.cleanup(body);
   if (options.json && run.status === "dry_run") return out.json(run);
   if (run.status === "dry_run") {
     out.line(
@@ -63,7 +64,7 @@ export async function populate(api, options, out) {
     ...(userId ? { user_id: userId } : {}),
   };
   if (userId && !options.json) out.line(`Processing user: ${userId}`);
-  const run = await api.post("/api/admin/populate/", body);
+  const run = await api.populate(body);
   if (run.status === "dry_run")
     return options.json ? out.json(run) : out.line(`DRY RUN: Would create ${run.would_create} activity feed items`);
   if (run.status === "completed")
@@ -80,7 +81,7 @@ export async function archive(api, options, out) {
     dry_run: options["dry-run"],
     only_read: options["only-read"],
   };
-  const run = await api.post("/api/admin/archive/", body);
+  const run = await api.archive(body);
   if (run.status === "dry_run")
     return options.json
       ? out.json(run)
@@ -100,9 +101,7 @@ export async function restore(api, options, out, target) {
     keys = [];
     let cursor;
     do {
-      const page = await api.get(
-        `/api/admin/archives/?run_id=${encodeURIComponent(target)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      );
+      const page = await api.archives({ run_id: target, cursor });
       keys.push(...page.results.map((entry) => entry.key));
       cursor = page.next_cursor;
     } while (cursor);
@@ -112,7 +111,7 @@ export async function restore(api, options, out, target) {
   const results = [];
   for (const [index, key] of keys.entries()) {
     progress.update(`restoring ${index + 1}/${keys.length}: ${key}`);
-    results.push(await api.post("/api/admin/archive/restore/", { key }));
+    results.push(await api.restore(key));
   }
   progress.done();
   if (options.json) return out.json({ results });
@@ -124,9 +123,7 @@ export async function restore(api, options, out, target) {
 }
 
 export async function archives(api, options, out) {
-  const page = await api.get(
-    `/api/admin/archives/${options["run-id"] ? `?run_id=${encodeURIComponent(options["run-id"])}` : ""}`,
-  );
+  const page = await api.archives({ run_id: options["run-id"] });
   if (options.json) return out.json(page);
   out.line(
     table(page.results, [
@@ -144,7 +141,7 @@ export async function archives(api, options, out) {
 
 export async function stats(api, options, out) {
   if (options["user-id"]) {
-    const user = await api.get(`/api/admin/stats/?user_id=${Number(options["user-id"])}`);
+    const user = await api.userStats(Number(options["user-id"]));
     if (options.json) return out.json(user);
     out.line(
       `User ${user.user_id} (shard ${user.shard}) has ${user.total_items} items, ${user.unread_count} unread, ` +
@@ -152,7 +149,7 @@ export async function stats(api, options, out) {
     );
     return out.line(countsTable(user.activity_types, "activity_type"));
   }
-  const result = await api.get("/api/admin/stats/");
+  const result = await api.stats();
   if (options.json) return out.json(result);
   out.line(
     table(
@@ -177,7 +174,7 @@ export async function stats(api, options, out) {
 export async function jobs(api, options, out, jobId, extra) {
   if (jobId === "resume") {
     if (!extra) throw new UsageError("jobs resume needs a job id");
-    const resumed = await api.post(`/api/admin/jobs/${encodeURIComponent(extra)}/resume/`);
+    const resumed = await api.jobs.resume(extra);
     if (options.json) return out.json(resumed);
     if (resumed.resumed_shards.length === 0) return out.line(`Job ${extra} has nothing left to do.`);
     out.line(`Resumed shard(s) ${resumed.resumed_shards.join(", ")}.`);
@@ -185,12 +182,12 @@ export async function jobs(api, options, out, jobId, extra) {
     return out.line(shardTable(job));
   }
   if (jobId) {
-    const job = await api.get(`/api/admin/jobs/${encodeURIComponent(jobId)}/`);
+    const job = await api.jobs.get(jobId);
     return options.json
       ? out.json(job)
       : out.line(`${job.kind} ${job.job_id}: ${job.done ? "done" : "running"}\n${shardTable(job)}`);
   }
-  const list = await api.get("/api/admin/jobs/?limit=20");
+  const list = await api.jobs.list({ limit: 20 });
   if (options.json) return out.json(list);
   out.line(
     table(list.results, [

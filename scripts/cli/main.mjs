@@ -6,7 +6,7 @@
 //
 // Exit codes: 0 done, 1 the service refused or failed, 2 bad usage, 3 unreachable.
 import { exitWithUsage, localServiceUrl, parseScriptArgs } from "../lib/project.mjs";
-import { ApiError, createClient } from "./api.mjs";
+import { createClient, FeedApiError, failure } from "./api.mjs";
 import * as commands from "./commands.mjs";
 
 const USAGE = `usage: npm run feed -- <command> [options]
@@ -79,9 +79,10 @@ try {
   await command(createClient({ url: options.url, token: options.token }), options, out, ...rest);
 } catch (error) {
   if (error instanceof commands.UsageError) usageError(error.message);
-  if (error instanceof ApiError) {
-    console.error(`error: ${error.status === 0 ? error.body : error.message}`);
-    process.exit(error.status === 0 ? 3 : 1);
+  if (error instanceof FeedApiError) {
+    const { line, code } = failure(error);
+    console.error(`error: ${line}`);
+    process.exit(code);
   }
   console.error(`error: ${error.message}`);
   process.exit(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../scripts/cli/api.mjs";
+import { FeedApiError } from "../../scripts/cli/api.mjs";
 import { countsTable, table } from "../../scripts/cli/format.mjs";
 import { freePort, runScript } from "./run-script.mjs";
 
@@ -42,13 +42,13 @@ describe("npm run feed: usage", () => {
 
 describe("npm run feed: output", () => {
   it("a refusal prints the API's messages, not its raw JSON", () => {
-    expect(new ApiError(400, { activity_type: ['"nope" is not a valid choice.'] }).message).toBe(
+    expect(new FeedApiError(400, { activity_type: ['"nope" is not a valid choice.'] }).message).toBe(
       'HTTP 400: activity_type: "nope" is not a valid choice.',
     );
-    expect(new ApiError(400, { non_field_errors: ["Bad."], days_back: ["A.", "B."] }).message).toBe(
+    expect(new FeedApiError(400, { non_field_errors: ["Bad."], days_back: ["A.", "B."] }).message).toBe(
       "HTTP 400: Bad.; days_back: A. B.",
     );
-    expect(new ApiError(409, { detail: "Retention job x is still running." }).message).toBe(
+    expect(new FeedApiError(409, { detail: "Retention job x is still running." }).message).toBe(
       "HTTP 409: Retention job x is still running.",
     );
   });
