@@ -3,14 +3,17 @@
 //  1. checks that the port is free,
 //  2. creates .dev.vars from .dev.vars.example if missing,
 //  3. applies migrations to every local D1 shard,
-//  4. starts `wrangler dev` (local D1, KV, R2, Queues, cron via /__scheduled),
-//  5. loads demo data once (a marker under .wrangler/ remembers it).
+//  4. builds the client and the static assets (npm run build),
+//  5. starts `wrangler dev` (local D1, KV, R2, Queues, cron via /__scheduled),
+//  6. loads demo data once (a marker under .wrangler/ remembers it),
+//  7. prints links, the inbox demo page of user 1 among them.
 // Flags: --no-seed skips the demo data; --port N (default 8787).
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { buildAll } from "./build.mjs";
 import {
   exitWithUsage,
   forgetDevServer,
@@ -18,6 +21,7 @@ import {
   QUIET_WRANGLER_ENV,
   ROOT,
   recordDevServer,
+  signToken,
   WRANGLER_BIN,
   waitForHealth,
 } from "./lib/project.mjs";
@@ -67,6 +71,7 @@ if (!existsSync(path.join(ROOT, ".dev.vars"))) {
 
 console.log("Applying migrations to every local shard:");
 migrateLocalShards();
+await buildAll();
 
 // wrangler runs in a process group of its own (with the workerd processes it
 // starts), and a signal to this script stops the whole group: wrangler's own
@@ -108,8 +113,10 @@ try {
     await seedDemo(baseUrl);
     writeFileSync(marker, new Date().toISOString());
   }
+  // The token rides in the fragment: the page reads it, the server never sees it in a URL.
+  const inbox = `${baseUrl}/inbox/#token=${signToken({ userId: 1 })}`;
   console.log(
-    `\nReady on ${baseUrl}. Try:\n  curl -H "Authorization: Bearer $(npm run -s token -- --user 1)" ${baseUrl}/api/events/activity-feed/\n`,
+    `\nReady on ${baseUrl}.\n  Inbox of user 1:  ${inbox}\n  API reference:    ${baseUrl}/docs/\n  Try:\n    curl -H "Authorization: Bearer $(npm run -s token -- --user 1)" ${baseUrl}/api/events/activity-feed/\n`,
   );
 } catch (error) {
   console.error(`dev: ${error.message}`);
