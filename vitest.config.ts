@@ -2,10 +2,11 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { buildAll } from "./scripts/build.mjs";
 
-// Two projects: the Worker's tests run inside workerd with the real local
+// Three projects: the Worker's tests run inside workerd with the real local
 // D1 / KV / R2 / Queues from wrangler.toml (Miniflare; migrations applied to
 // every shard in test/setup.ts); the scripts' tests (dev, seed, token, CLI)
-// run in Node, as the scripts do.
+// run in Node, as the scripts do; the browser tests drive headless Chromium
+// against the Worker under wrangler dev (test/browser).
 //
 // The plugin reads .dev.vars through wrangler whenever the file exists (it has
 // no option to skip it) and logs "Using secrets defined in .dev.vars" once per
@@ -52,6 +53,15 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 30_000,
             include: ["test/scripts/**/*.test.mjs"],
+          },
+        },
+        {
+          test: {
+            name: "browser",
+            environment: "node",
+            testTimeout: 60_000,
+            hookTimeout: 180_000,
+            include: ["test/browser/**/*.test.mjs"],
           },
         },
       ],

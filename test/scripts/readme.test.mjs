@@ -2,54 +2,25 @@
 // README says. The Worker runs under `wrangler dev` on a state of its own (not
 // the checkout's .wrangler/state) and a free port; the scripts run as `npm run`
 // runs them; curl commands are sent with fetch.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devVars, QUIET_WRANGLER_ENV, WRANGLER_BIN, waitForHealth } from "../../scripts/lib/project.mjs";
-import { migrateLocalShards } from "../../scripts/migrate-local.mjs";
 import { JOB_ID, matchesPrinted, parseShell, readmeExamples } from "./readme-examples.mjs";
-import { freePort, ROOT, runScript } from "./run-script.mjs";
+import { ROOT, runScript } from "./run-script.mjs";
+import { startWorker } from "./worker-server.mjs";
 
 const README_BASE = "http://localhost:8787";
 const examples = readmeExamples(readFileSync(path.join(ROOT, "README.md"), "utf8"));
 
 let base;
 let server;
-let state;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  state = mkdtempSync(path.join(os.tmpdir(), "activity-feed-readme-"));
-  migrateLocalShards({ persistTo: state });
-  server = spawn(
-    process.execPath,
-    [
-      WRANGLER_BIN,
-      "dev",
-      "--port",
-      String(port),
-      "--persist-to",
-      state,
-      "--show-interactive-dev-session=false",
-      // The secret the token script signs with, whether or not .dev.vars exists yet.
-      "--var",
-      `JWT_SECRET:${devVars().JWT_SECRET}`,
-    ],
-    { cwd: ROOT, detached: true, stdio: "ignore", env: { ...process.env, ...QUIET_WRANGLER_ENV } },
-  );
-  await waitForHealth(base, 90_000);
-  // What `npm run dev` does once it is up.
-  const seeded = await runScript("seed-demo.mjs", [], { env: { FEED_URL: base } });
-  if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
+  server = await startWorker({ name: "readme" });
+  base = server.base;
 }, 180_000);
 
-afterAll(() => {
-  if (server?.pid) process.kill(-server.pid, "SIGTERM");
-  if (state) rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => server?.stop());
 
 /** Shell variables the examples set (`TOKEN=$(...)`), and README run ids mapped to this run's. */
 const variables = {};
