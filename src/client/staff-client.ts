@@ -22,7 +22,7 @@ import type {
   UserFeedStats,
 } from "./types";
 
-/** Options of a producer's request that may be retried (README "Retries: `Idempotency-Key`"). */
+/** A producer's request that may be retried carries a key of its own: the same key, the same request. */
 export interface KeyedRequest {
   readonly idempotencyKey?: string;
 }
