@@ -1,6 +1,7 @@
 // Talking to the Worker under test: tokens and JSON requests.
 import { signToken } from "../../scripts/lib/project.mjs";
 import { BENCH_JWT_SECRET, STAFF_USER_ID } from "./modes.mjs";
+import { sleep } from "./stats.mjs";
 
 export const FEED = "/api/events/activity-feed/";
 
@@ -63,4 +64,23 @@ export async function apiExpectFull(baseUrl, path, expected, options) {
   if (!allowed.includes(result.status))
     throw new Error(`${options?.method ?? "GET"} ${path}: ${result.status} ${result.text.slice(0, 300)}`);
   return result;
+}
+
+/**
+ * Follows a queued job, GET /api/admin/jobs/{id}/, until it is done or
+ * `maxSeconds` have passed since `started` (a performance.now()). Waits
+ * `firstWait` ms before the first poll, doubling up to `maxWait`: short, so
+ * that the job is not timed to the next poll (locally a poll that arrives
+ * while a consumer invocation runs waits for it anyway). `onPoll(answer,
+ * seconds, pollMs)` sees every answer; returns the last one and its time.
+ */
+export async function pollJob(baseUrl, jobId, { started, maxSeconds, firstWait = 100, maxWait = 250, onPoll }) {
+  for (let wait = firstWait; ; wait = Math.min(maxWait, wait * 2)) {
+    await sleep(wait);
+    const asked = performance.now();
+    const answer = await apiExpectFull(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
+    const seconds = (performance.now() - started) / 1000;
+    onPoll?.(answer, seconds, performance.now() - asked);
+    if (answer.json.done || seconds >= maxSeconds) return { answer, seconds };
+  }
 }

@@ -5,8 +5,7 @@
 // observability on), and by `wrangler dev` with X_LOCAL_OBSERVABILITY=false.
 // CPU per request counts every process of the server: wrangler's Node and its
 // two workerd processes (the proxy's and the Worker's), or serve-worker's.
-import { measureTargets } from "../lib/http-load.mjs";
-import { firstPageRandom } from "./reads.mjs";
+import { floorAndFirstPage } from "./reads.mjs";
 
 export const SERVINGS = [
   { name: "direct", label: "one workerd through the Miniflare API (the bench)", dev: false },
@@ -30,11 +29,7 @@ export async function measureDevServing({ serve, mode, regularUserIds, log }) {
   for (const serving of SERVINGS) {
     log(`  ${serving.label}`);
     results[serving.name] = await serve(serving, ({ baseUrl, cpuSeconds }) =>
-      measureTargets(baseUrl, [{ name: "floor", path: "/health" }, firstPageRandom(mode, regularUserIds)], {
-        ...mode,
-        cpuSeconds,
-        log,
-      }),
+      floorAndFirstPage(baseUrl, mode, regularUserIds, { cpuSeconds, log }),
     );
     results[serving.name].label = serving.label;
   }

@@ -59,6 +59,13 @@ export function firstPageRandom(mode, regularUserIds) {
   };
 }
 
+/** The floor and the first page of random users, interleaved (measureTargets' options). */
+export const floorAndFirstPage = (baseUrl, mode, regularUserIds, options) =>
+  measureTargets(baseUrl, [{ name: "floor", path: "/health" }, firstPageRandom(mode, regularUserIds)], {
+    ...mode,
+    ...options,
+  });
+
 /**
  * What the D1 meter itself costs: the first page of random users again, on
  * the metered Worker, against the unmetered run's CPU per request.

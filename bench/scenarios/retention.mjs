@@ -4,11 +4,11 @@
 // (bench/run.mjs). The service runs archive first (rows older than every
 // retention), then cleanup (default retention), and the raw baseline does the
 // same in the same order.
-import { api, apiExpectFull } from "../lib/api.mjs";
+import { api, pollJob } from "../lib/api.mjs";
 import { ACTIVITY_TYPE_NAMES, DAY, retentionDays } from "../lib/dataset.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS } from "../lib/modes.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
-import { median, middleBy, ratio, sleep } from "../lib/stats.mjs";
+import { median, middleBy, ratio } from "../lib/stats.mjs";
 import { usageDelta } from "./d1-cost.mjs";
 
 /** A no-op write before timing: a fresh copy's first write creates its WAL file. */
@@ -149,20 +149,15 @@ async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
   // (src/jobs/runner.ts passes the batch's `now`), not the commit.
   const samples = [{ t: 0, affected: 0 }];
   const polls = [];
-  let job;
-  let lastPoll;
-  // Short waits, so that the job is not timed to the next poll: a poll that
-  // arrives while a consumer invocation runs waits for it anyway.
-  for (let wait = 100; ; wait = Math.min(250, wait * 2)) {
-    await sleep(wait);
-    const asked = performance.now();
-    lastPoll = await apiExpectFull(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
-    job = lastPoll.json;
-    polls.push(performance.now() - asked);
-    samples.push({ t: (performance.now() - started) / 1000, affected: job.affected });
-    if (job.done || samples.at(-1).t >= maxSeconds) break;
-  }
-  const seconds = samples.at(-1).t;
+  const { answer: lastPoll, seconds } = await pollJob(baseUrl, jobId, {
+    started,
+    maxSeconds,
+    onPoll: (answer, t, pollMs) => {
+      polls.push(pollMs);
+      samples.push({ t, affected: answer.json.affected });
+    },
+  });
+  const job = lastPoll.json;
   const rates = windowRates(samples, Math.max(2, Math.min(10, maxSeconds / 6)));
   log(
     `    ${path} ${JSON.stringify(body)}: ${job.done ? "done" : "stopped (time cap)"} — ${job.affected} of ${dryRun.json?.total ?? "?"} rows in ${seconds.toFixed(1)} s; slowest progress poll ${(Math.max(...polls) / 1000).toFixed(1)} s`,
