@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench` (about 11 minutes) or `npm run bench -- --quick` (under 2).
+// `npm run bench` (about 18 minutes) or `npm run bench -- --quick` (about 3).
 // Flags: --quick, --fresh (re-apply the migrations instead of reusing the
 // migrated template), --port N (default 8799), --only reads,mark_read,
-// ingestion,retention,archive (some scenarios; the report then goes to
+// ingestion,retention,archive,live (some scenarios; the report then goes to
 // bench/.state/results, not bench/results; `archive` is retention without
 // cleanup), --reuse-dataset (with --only: the last dataset this mode loaded,
 // instead of loading a new one).
@@ -15,14 +15,17 @@
 //     of its shard files, and the archive job runs (full mode: three times),
 //     each run on a fresh Worker over that copy;
 //  2. the Worker in synchronous mode: one-event-per-request ingestion, cleanup;
-//  3. bench/results/latest.json and latest.md.
+//  3. the live channel: its fasts' participants written into the shard files,
+//     then a Worker in synchronous mode with 1,000 WebSockets open: delivery
+//     latency, the first page, the reminder fan-out connected vs not;
+//  4. bench/results/latest.json and latest.md.
 import { closeSync, cpSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/project.mjs";
 import { randomSource } from "./lib/dataset.mjs";
-import { loadDataset, markReadUserIds } from "./lib/load-dataset.mjs";
+import { liveUsers, loadDataset, loadLiveParticipants, markReadUserIds } from "./lib/load-dataset.mjs";
 import { BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
 import { readPeerReference, writePeerReference, writeReport } from "./lib/report.mjs";
 import { buildWorker, startDevServer, startServer } from "./lib/server.mjs";
@@ -31,6 +34,7 @@ import { databaseBytes, prepareRunState, restoreDataset, STATE_DIR, saveDataset,
 import { d1Operations, readCosts } from "./scenarios/d1-cost.mjs";
 import { measureDevServing } from "./scenarios/dev-server.mjs";
 import { ingestionResult, ingestOnePerRequest, ingestViaQueue } from "./scenarios/ingestion.mjs";
+import { channelStorage, runLive } from "./scenarios/live.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
 import { runPeer } from "./scenarios/peer.mjs";
 import { checkDataVisible, meterCost, runReadScenarios } from "./scenarios/reads.mjs";
@@ -51,7 +55,7 @@ if (flags.peer !== undefined && flags.peer !== "django") {
   console.error(`--peer: the only peer is django (got ${flags.peer})`);
   process.exit(2);
 }
-const SCENARIOS = ["reads", "mark_read", "ingestion", "retention", "archive"];
+const SCENARIOS = ["reads", "mark_read", "ingestion", "retention", "archive", "live"];
 // Only on request: the note on `npm run dev`'s serving, not a target.
 const OPT_IN = ["dev_server"];
 const only = flags.only ? flags.only.split(",").map((name) => name.trim()) : SCENARIOS;
@@ -315,6 +319,41 @@ if (runs("ingestion") || runs("retention")) {
   });
 }
 
+// Measured before the live scenario adds its reminders' items to the shard files.
+const shardFilesAfter = {
+  file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0),
+  freelist_pages: state.shardFiles.reduce((sum, file) => {
+    const db = openDatabase(file, { readOnly: true });
+    const pages = db.prepare("PRAGMA freelist_count").get().freelist_count;
+    db.close();
+    return sum + pages;
+  }, 0),
+};
+
+let live;
+if (runs("live")) {
+  phase("Live channel: its participants written into the shard files; the Worker in synchronous mode, D1 meter off");
+  results.dataset.live_participants = loadLiveParticipants({
+    shardFiles: state.shardFiles,
+    mode,
+    now: Date.now(),
+    log,
+  });
+  await withServer("live", { asyncIngestion: false, meter: false }, async ({ baseUrl, logFile, cpuSeconds }) => {
+    log("  scenario 9: WebSockets, delivery latency, first page with them open, reminder fan-out");
+    live = await attempt("live", () =>
+      runLive({ baseUrl, mode, shardFiles: state.shardFiles, logFile, regularUserIds: shuffled, cpuSeconds, log }),
+    );
+  });
+  if (live) {
+    live.channels = await attempt("live_channels", () => channelStorage(state.persistTo, liveUsers(mode).connected));
+    if (live.channels)
+      log(
+        `  channel objects in the Worker's storage: ${live.channels.objects} (${live.channels.of_connected_users} of connected users, ${live.channels.of_other_users} of others); ${live.channels.item_created} item.created logged`,
+      );
+  }
+}
+
 let devServing;
 if (runs("dev_server")) {
   phase("npm run dev's serving: the floor and the first page, direct and through wrangler dev");
@@ -356,13 +395,6 @@ if (flags.peer) {
   );
 }
 
-const freelistPages = state.shardFiles.reduce((sum, file) => {
-  const db = openDatabase(file, { readOnly: true });
-  const pages = db.prepare("PRAGMA freelist_count").get().freelist_count;
-  db.close();
-  return sum + pages;
-}, 0);
-
 results.scenarios = only;
 if (runs("reads")) results.reads = reads;
 if (runs("mark_read"))
@@ -374,10 +406,7 @@ if (runs("archive")) {
   results.retention = {
     archive: retentionResult(medianRun(archiveRuns), rawRetention.archive),
     ...(runs("retention") ? { cleanup: retentionResult(cleanup, rawRetention.cleanup) } : {}),
-    after: {
-      file_bytes: state.shardFiles.reduce((sum, file) => sum + databaseBytes(file), 0),
-      freelist_pages: freelistPages,
-    },
+    after: shardFilesAfter,
   };
 }
 results.d1 = {
@@ -391,6 +420,7 @@ results.d1 = {
     cleanup,
   }),
 };
+if (runs("live")) results.live = live;
 if (runs("dev_server")) results.dev_server = devServing;
 if (peer) results.peer = peer;
 else results.peer_reference = readPeerReference(mode.name);

@@ -33,6 +33,9 @@ export const TYPE_MIX = {
 export const HISTORY_USER_BASE = 5_000_000; // + item count: 5_000_100, 5_010_000, 5_100_000
 export const MARK_READ_USER_BASE = 6_000_000; // + 1, 2, ...: 10,000 unread items each
 export const INGEST_USER_BASE = 7_000_000; // users that receive the ingestion benchmark's events
+export const LIVE_USER_BASE = 8_000_000; // the live scenario's participants (lib/load-dataset.mjs, loadLiveParticipants)
+/** The live scenario's two fasts: one with 1% of its participants connected, one with none of them. */
+export const LIVE_FASTS = { connected: 900_001, none: 900_002 };
 
 const FAST_NAMES = [
   "Great Lent Fast",
@@ -224,6 +227,7 @@ export class ShardWriter {
     });
     this.shardOf = new Map();
     this.written = 0;
+    this.participants = 0;
     // The service stores a random UUID per ingestion batch; same length here.
     this.ingestId = "00000000-0000-4000-8000-0000b0000000";
   }
@@ -271,14 +275,31 @@ export class ShardWriter {
       item.dedupeKey,
     );
     this.written++;
-    if (++shard.pending >= 50_000) {
-      shard.db.exec("COMMIT; BEGIN");
-      shard.pending = 0;
-    }
+    this.wrote(shard);
   }
 
   addAll(items) {
     for (const item of items) this.add(item);
+  }
+
+  /** A current participant of a fast (a fast_participants row, as a fast_join event's trigger writes it). */
+  addParticipant({ fastId, userId, fastName, changedAt }) {
+    const shard = this.shardFor(userId);
+    shard.insertParticipant ??= shard.db.prepare(
+      `INSERT INTO fast_participants (fast_id, user_id, is_participant, changed_at, fast_name) VALUES (?, ?, 1, ?, ?)
+       ON CONFLICT (fast_id, user_id) DO UPDATE SET is_participant = 1`,
+    );
+    shard.insertParticipant.run(fastId, userId, changedAt, fastName);
+    this.participants++;
+    this.wrote(shard);
+  }
+
+  /** Commits a shard's transaction every 50,000 rows. */
+  wrote(shard) {
+    if (++shard.pending >= 50_000) {
+      shard.db.exec("COMMIT; BEGIN");
+      shard.pending = 0;
+    }
   }
 
   /** Commits, folds the WAL into the database file and closes every shard. */

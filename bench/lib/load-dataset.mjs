@@ -4,6 +4,8 @@ import {
   countExpired,
   HISTORY_USER_BASE,
   historyUser,
+  LIVE_FASTS,
+  LIVE_USER_BASE,
   MARK_READ_USER_BASE,
   oldRows,
   regularUsers,
@@ -80,4 +82,42 @@ export function loadDataset({ shardFiles, mode, now, log }) {
     expired_per_type: expired,
     archivable_rows: archivable,
   };
+}
+
+/**
+ * The live scenario's users (mode.live): the participants of two fasts,
+ * `participants` each; the 1% of the first fast's who connect (every
+ * hundredth user id, so spread over the shards and over each shard's
+ * chunks), and their counterparts in the second fast (the same positions).
+ */
+export function liveUsers(mode) {
+  const { participants, connections } = mode.live;
+  const every = Math.floor(participants / connections);
+  const range = (from, count) => Array.from({ length: count }, (_, index) => from + index);
+  const connected = range(1, connections).map((index) => LIVE_USER_BASE + index * every);
+  return {
+    fasts: [
+      { fastId: LIVE_FASTS.connected, userIds: range(LIVE_USER_BASE + 1, participants) },
+      { fastId: LIVE_FASTS.none, userIds: range(LIVE_USER_BASE + participants + 1, participants) },
+    ],
+    connected,
+    counterparts: connected.map((userId) => userId + participants),
+  };
+}
+
+/**
+ * Writes the live scenario's participants into the shard files (the Worker
+ * stopped), each on the shard of its user; written again, they stay as they are.
+ */
+export function loadLiveParticipants({ shardFiles, mode, now, log }) {
+  const started = Date.now();
+  const writer = new ShardWriter(shardFiles);
+  for (const { fastId, userIds } of liveUsers(mode).fasts)
+    for (const userId of userIds)
+      writer.addParticipant({ fastId, userId, fastName: `Live fast ${fastId}`, changedAt: now });
+  writer.close();
+  log(
+    `  live scenario: ${writer.participants.toLocaleString("en")} participants of two fasts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return writer.participants;
 }

@@ -21,6 +21,11 @@ export const MODES = {
     jobSeconds: { archive: 5, cleanup: 6 },
     rawRetentionPasses: { archive: 1, cleanup: 1 },
     archiveRuns: 1,
+    // The live channel (scenarios/live.mjs): participants of each of the two fasts, open
+    // WebSockets (1% of the first fast's participants), opened `openBatch` at a time;
+    // timed deliveries; fan-out runs per condition after an untimed one each (full
+    // mode: a job takes about 20 s, so 3 + 1 of each is about 3 minutes).
+    live: { participants: 10_000, connections: 100, openBatch: 50, deliveries: 100, fanoutRuns: 3 },
   },
   full: {
     name: "full",
@@ -44,6 +49,7 @@ export const MODES = {
     // each (a raw pass and a job take minutes), which keeps a full run under 15 minutes.
     rawRetentionPasses: { archive: 3, cleanup: 1 },
     archiveRuns: 3,
+    live: { participants: 100_000, connections: 1_000, openBatch: 50, deliveries: 500, fanoutRuns: 3 },
   },
 };
 

@@ -17,7 +17,9 @@ const target = (name, measured, comparison, limit) => ({
       ? null
       : comparison === "<="
         ? measured <= limit
-        : measured >= limit,
+        : comparison === "="
+          ? measured === limit
+          : measured >= limit,
 });
 
 /** First-page requests per core of the Worker against the original's (the peer run's, or the last one kept). */
@@ -102,6 +104,33 @@ export function targetsOf(results) {
       2.5,
     ),
     ...(results.scenarios?.includes("reads") ? d1ReadTargets(results.d1?.reads) : []),
+    ...(results.scenarios?.includes("live") ? liveTargets(results.live, results.settings.live) : []),
+  ];
+}
+
+/** The live channel's: the fan-out's ratio, and that exactly the connected participants heard of it. */
+function liveTargets(live, settings) {
+  const fanout = live?.fanout;
+  const participants = fmt(settings.participants, 0);
+  return [
+    target(
+      `live: reminder fan-out to ${participants} participants, job time with 1% of them connected vs none (medians of ${settings.fanoutRuns} runs each)`,
+      fanout?.ratio ?? null,
+      "<=",
+      1.15,
+    ),
+    target(
+      "live: connected participants who received their item.created ÷ connected participants, over those runs",
+      fanout?.delivered_share ?? null,
+      "=",
+      1,
+    ),
+    target(
+      "live: channel objects of users who never connected (the channels' storage after the run)",
+      live?.channels ? live.channels.of_other_users + live.channels.unnamed : null,
+      "=",
+      0,
+    ),
   ];
 }
 
@@ -256,6 +285,77 @@ function retentionSection(retention) {
     ...(retention.cleanup ? [describe("Cleanup", retention.cleanup)] : ["- Cleanup: not run (`--only archive`)."]),
     `- After both: ${fmt(retention.after.file_bytes / 1e6, 0)} MB of shard files, ${fmt(retention.after.freelist_pages, 0)} free pages inside them (SQLite does not shrink files on DELETE).`,
   ].join("\n");
+}
+
+function liveSection(live, results) {
+  if (!live) return "Not measured (see errors).";
+  const c = live.connections;
+  const d = live.delivery;
+  const f = live.fanout;
+  const fp = live.first_page;
+  const withoutSockets = results.reads?.ratios?.first_page_rps_vs_floor;
+  const ms = (value) => fmt(value, 1);
+  const problems = (run) =>
+    [
+      run.duplicates ? `${run.duplicates} duplicates` : "",
+      run.unexpected_messages ? `${run.unexpected_messages} unexpected` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+  const lines = [
+    `The Worker in synchronous mode, D1 meter off, with ${fmt(c.opened, 0)} WebSockets open: one per user, each opened with a ticket (\`POST live/ticket/\`, then \`?ticket=\`), ${c.batch} at a time, from Node's WebSocket client on the same machine.`,
+    "",
+    `- **Connection setup**: ${fmt(c.opened, 0)} of ${fmt(c.asked, 0)} open in ${fmt(c.seconds, 1)} s (${fmt(c.per_s, 0)} per second); each, ticket + upgrade + \`hello\`: p50 ${ms(c.p50_ms)} ms, p99 ${ms(c.p99_ms)} ms (the ticket alone p50 ${ms(c.ticket_p50_ms)} ms)` +
+      `${c.failures ? `; **${c.failures} failed** (first: ${c.first_failure})` : ""}. \`live_users\` rows on the shards then: ${fmt(c.presence_rows, 0)}.`,
+    `- **Delivery latency** (${d.measured}; one at a time, ${fmt(d.sample, 0)} users): from the 201 p50 **${ms(d.from_201.p50_ms)} ms**, p99 **${ms(d.from_201.p99_ms)} ms**; from the POST's send p50 ${ms(d.from_send.p50_ms)} ms, p99 ${ms(d.from_send.p99_ms)} ms.` +
+      ` The request notifies the channel before it answers, so the message often arrives first: ${fmt(d.before_201, 0)} of ${fmt(d.delivered, 0)} came before the 201 (negative times).` +
+      (d.not_201 || d.lost || d.other_item
+        ? ` **${d.not_201} not 201, ${d.lost} lost, ${d.other_item} with another item** (first: ${d.first}).`
+        : " None lost."),
+    `- **First page vs the floor** (scenario 2's figure) on this Worker: ${fmt(fp.first_page_rps_vs_floor, 2)} of the floor's req/s with the ${fmt(fp.sockets_open, 0)} sockets open, ${fmt(fp.before_sockets?.first_page_rps_vs_floor, 2)} before any opened: **${fmt(fp.with_vs_without, 2)}x** (CPU per request ${fmt(fp.first_page_cpu_vs_floor, 2)}x the floor's with them, ${fmt(fp.before_sockets?.first_page_cpu_vs_floor, 2)}x without); scenario 2 (another Worker, earlier in the run): ${fmt(withoutSockets, 2)}.` +
+      ` With the sockets open: floor ${fmt(fp.measurements.floor?.rps, 0)} req/s, first page ${fmt(fp.measurements.first_page_random?.rps, 0)} req/s (p50 ${fmt(fp.measurements.first_page_random?.p50_ms, 0)} ms).`,
+    "",
+    `**Reminder fan-out** to ${fmt(f.participants, 0)} participants (\`devotional_reminder\`, a new devotional each run, so every run creates an item per participant): one fast with ${fmt(f.connected_participants, 0)} of them connected (1%), another fast with as many participants and none connected, the same sockets open throughout. ${f.measured}; one untimed run of each first, then rounds in ABBA order.`,
+    "",
+    table(
+      ["round", "connected", "job s", "items", "delivered", "after job done", "last delivery s", "problems"],
+      f.runs.map((run) => [
+        run.round,
+        run.condition === "connected" ? fmt(f.connected_participants, 0) : "none",
+        fmt(run.seconds, 2),
+        fmt(run.affected, 0),
+        `${fmt(run.deliveries, 0)} / ${fmt(run.expected_deliveries, 0)}`,
+        fmt(run.after_done, 0),
+        fmt(run.last_delivery_seconds, 1),
+        problems(run),
+      ]),
+    ),
+    "",
+    `Median job time: ${fmt(f.connected_median_seconds, 2)} s connected, ${fmt(f.none_median_seconds, 2)} s none: **${fmt(f.ratio, 3)}x** (per round: ${f.round_ratios.map((value) => fmt(value, 3)).join(", ")}).` +
+      ` Deliveries: ${fmt(f.deliveries, 0)} of ${fmt(f.expected_deliveries, 0)} connected participants reached, ${fmt(f.duplicates, 0)} duplicates, ${fmt(f.unexpected_messages, 0)} messages nobody should have had; ${fmt(f.after_done, 0)} arrived after a poll had found the job done (notifications the budget sent on through the queue, or the last chunk's).`,
+    "",
+    `- Messages received: ${Object.entries(live.messages.by_type)
+      .map(([type, count]) => `${type} ${fmt(count, 0)}`)
+      .join(
+        ", ",
+      )}; seq gaps ${fmt(live.messages.seq_gaps, 0)}; sockets closed by the server before the end ${fmt(live.messages.closed_early, 0)}.`,
+  ];
+  if (live.channels)
+    lines.push(
+      `- The channels' own storage after the Worker stopped (${live.channels.directory ?? "no directory"}): ${fmt(live.channels.objects, 0)} objects, ${fmt(live.channels.of_connected_users, 0)} of connected users, ${fmt(live.channels.of_other_users, 0)} of other users, ${fmt(live.channels.unnamed, 0)} without a user;` +
+        ` ${fmt(live.channels.item_created, 0)} item.created in their logs, ${fmt(live.messages.item_created, 0)} received by the sockets.`,
+    );
+  if (live.close)
+    lines.push(
+      `- Closing: ${fmt(live.close.closed, 0)} sockets closed in ${fmt(live.close.seconds, 1)} s, \`live_users\` rows left ${fmt(live.close.presence_rows_left, 0)}.`,
+    );
+  if (live.worker_log) {
+    const entries = Object.entries(live.worker_log.by_message);
+    lines.push(
+      `- The Worker's log during the scenario: ${entries.length ? entries.map(([message, count]) => `${message} (${count})`).join("; ") : "no warnings or errors"}.`,
+    );
+  }
+  return lines.join("\n");
 }
 
 function scaleSection(storage, scale) {
@@ -477,6 +577,10 @@ export function toMarkdown(results, plot = { files: [] }) {
     "## 7. Cleanup and archive",
     "",
     section(results.retention, retentionSection),
+    "",
+    "## 9. Live channel",
+    "",
+    section(results.live, (live) => liveSection(live, results)),
     "",
     "## Side by side with the original (Django peer)",
     "",

@@ -16,6 +16,13 @@ export function middleBy(items, rate) {
   return sorted[(sorted.length - 1) >> 1];
 }
 
+/** The `q` quantile (0..1) by nearest rank: p99 of 100 values is the 99th. */
+export function quantile(values, q) {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
 export const ratio = (numerator, denominator) =>
   numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
 
