@@ -130,7 +130,12 @@ async function withServer(name, { asyncIngestion, meter }, work) {
     `  Worker ready on ${server.url} in ${server.startSeconds.toFixed(1)} s (workerd pid ${server.workerdPids.join(", ")}; USE_ASYNC_ACTIVITY_FEED=${asyncIngestion}, D1 meter ${meter ? "on" : "off"}; log ${path.relative(ROOT, logFile)})`,
   );
   try {
-    return await work({ baseUrl: server.url, logFile, cpuSeconds: server.cpuSeconds });
+    return await work({
+      baseUrl: server.url,
+      logFile,
+      cpuSeconds: server.cpuSeconds,
+      residentBytes: server.residentBytes,
+    });
   } finally {
     await server.stop();
   }
@@ -339,10 +344,10 @@ if (runs("live")) {
     now: Date.now(),
     log,
   });
-  await withServer("live", { asyncIngestion: false, meter: false }, async ({ baseUrl, logFile, cpuSeconds }) => {
+  await withServer("live", { asyncIngestion: false, meter: false }, async (server) => {
     log("  scenario 9: WebSockets, delivery latency, first page with them open, reminder fan-out");
     live = await attempt("live", () =>
-      runLive({ baseUrl, mode, shardFiles: state.shardFiles, logFile, regularUserIds: shuffled, cpuSeconds, log }),
+      runLive({ ...server, mode, shardFiles: state.shardFiles, regularUserIds: shuffled, log }),
     );
   });
   if (live) {

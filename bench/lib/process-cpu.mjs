@@ -55,6 +55,20 @@ export function treeCpuSeconds(rootPids) {
   return processTrees(rootPids).reduce((sum, process) => sum + process.ticks, 0) / clockTicks();
 }
 
+/** Resident memory of these processes now, in bytes (VmRSS; 0 for one that is gone). */
+export function residentBytes(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+      total += Number(kb ?? 0) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 /** Processes of a process group with this command name (zombies left out). */
 export function groupProcesses(pgid, comm) {
   return allProcesses().filter((process) => process.pgrp === pgid && process.comm === comm && process.state !== "Z");

@@ -306,7 +306,10 @@ function liveSection(live, results) {
     `The Worker in synchronous mode, D1 meter off, with ${fmt(c.opened, 0)} WebSockets open: one per user, each opened with a ticket (\`POST live/ticket/\`, then \`?ticket=\`), ${c.batch} at a time, from Node's WebSocket client on the same machine.`,
     "",
     `- **Connection setup**: ${fmt(c.opened, 0)} of ${fmt(c.asked, 0)} open in ${fmt(c.seconds, 1)} s (${fmt(c.per_s, 0)} per second); each, ticket + upgrade + \`hello\`: p50 ${ms(c.p50_ms)} ms, p99 ${ms(c.p99_ms)} ms (the ticket alone p50 ${ms(c.ticket_p50_ms)} ms)` +
-      `${c.failures ? `; **${c.failures} failed** (first: ${c.first_failure})` : ""}. \`live_users\` rows on the shards then: ${fmt(c.presence_rows, 0)}.`,
+      `${c.failures ? `; **${c.failures} failed** (first: ${c.first_failure})` : ""}. \`live_users\` rows on the shards then: ${fmt(c.presence_rows, 0)}.` +
+      (live.memory
+        ? ` workerd's resident memory: ${fmt(live.memory.before_sockets_bytes / 1e6, 0)} MB before, ${fmt(live.memory.sockets_open_bytes / 1e6, 0)} MB with the sockets open, ${fmt(live.memory.after_fan_outs_bytes / 1e6, 0)} MB after the fan-outs.`
+        : ""),
     `- **Delivery latency** (${d.measured}; one at a time, ${fmt(d.sample, 0)} users): from the 201 p50 **${ms(d.from_201.p50_ms)} ms**, p99 **${ms(d.from_201.p99_ms)} ms**; from the POST's send p50 ${ms(d.from_send.p50_ms)} ms, p99 ${ms(d.from_send.p99_ms)} ms.` +
       ` The request notifies the channel before it answers, so the message often arrives first: ${fmt(d.before_201, 0)} of ${fmt(d.delivered, 0)} came before the 201 (negative times).` +
       (d.not_201 || d.lost || d.other_item

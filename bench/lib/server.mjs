@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ROOT, WRANGLER_BIN } from "../../scripts/lib/project.mjs";
-import { groupAlive, groupProcesses, treeCpuSeconds } from "./process-cpu.mjs";
+import { groupAlive, groupProcesses, residentBytes, treeCpuSeconds } from "./process-cpu.mjs";
 import { wranglerSync } from "./state.mjs";
 
 const SERVE_WORKER = fileURLToPath(new URL("serve-worker.mjs", import.meta.url));
@@ -74,6 +74,8 @@ async function launch({ args, port, logFile, what, env = {} }) {
     startSeconds: (Date.now() - started) / 1000,
     workerdPids: workerd,
     cpuSeconds: () => treeCpuSeconds(workerd),
+    /** Resident memory of the workerd process(es) now. */
+    residentBytes: () => residentBytes(workerd),
     /** Every process of the server: wrangler's or serve-worker's Node and its workerd processes. */
     groupCpuSeconds: () => treeCpuSeconds([child.pid]),
     stop: () => stopGroup(child, exited),

@@ -328,21 +328,26 @@ async function firstPageVsFloor(baseUrl, mode, regularUserIds, options) {
   };
 }
 
-export async function runLive({ baseUrl, mode, shardFiles, logFile, regularUserIds, cpuSeconds, log }) {
+export async function runLive({ baseUrl, mode, shardFiles, logFile, regularUserIds, cpuSeconds, residentBytes, log }) {
   const settings = mode.live;
   const users = liveUsers(mode);
   const logFrom = statSync(logFile).size;
   log("  the floor and the first page on this Worker before any WebSocket opens");
   const beforeSockets = await firstPageVsFloor(baseUrl, mode, regularUserIds, { cpuSeconds, log });
+  const memory = { before_sockets_bytes: residentBytes() };
   log(`  ${users.connected.length} WebSockets, one per user (1% of the first fast's participants)`);
   const { clients, setup } = await openChannels(baseUrl, users.connected, settings.openBatch, log);
   if (clients.length === 0) throw new Error(`no WebSocket opened: ${setup.first_failure}`);
+  memory.sockets_open_bytes = residentBytes();
   setup.presence_rows = presenceRows(shardFiles);
-  log(`    live_users rows on the shards: ${setup.presence_rows}`);
+  log(
+    `    live_users rows on the shards: ${setup.presence_rows}; workerd resident memory ${(memory.before_sockets_bytes / 1e6).toFixed(0)} MB before, ${(memory.sockets_open_bytes / 1e6).toFixed(0)} MB with them open`,
+  );
   let result;
   try {
     result = await measureOpen({ baseUrl, mode, users, clients, regularUserIds, cpuSeconds, log });
     result.connections = setup;
+    result.memory = { ...memory, after_fan_outs_bytes: residentBytes() };
     result.first_page.before_sockets = beforeSockets;
     result.first_page.sockets_open = clients.length;
     result.first_page.with_vs_without = ratio(
