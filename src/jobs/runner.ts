@@ -7,6 +7,7 @@ import type { JobProgressRow } from "../db/schema";
 import type { Env } from "../env";
 import type { LiveChange } from "../live/changes";
 import { publishLive } from "../live/publish";
+import { log } from "../platform/log";
 import type { InvocationBudget } from "../queue/budget";
 import type { JobStepMessage } from "../queue/messages";
 import type { Shard } from "../shards/router";
@@ -30,6 +31,25 @@ interface Spent {
   readonly d1: number;
 }
 
+/**
+ * The channel calls of a chain's chunks, made one chunk after another (a
+ * user's messages keep their order) while the next chunk already runs: the
+ * step waits for them once, at its end, instead of after every commit.
+ */
+class Announcements {
+  #last: Promise<void> = Promise.resolve();
+
+  add(send: () => Promise<void>) {
+    this.#last = this.#last.then(send).catch((error) => {
+      log.warn("live notifications of a job chunk failed; the clients resume or reset", { error });
+    });
+  }
+
+  settled(): Promise<void> {
+    return this.#last;
+  }
+}
+
 /** Commits a chunk: its side effect first, then its writes, the advance and the new unread counts in one batch. */
 async function commitChunk(
   env: Env,
@@ -39,6 +59,7 @@ async function commitChunk(
   fromStep: number,
   chunk: Chunk,
   now: number,
+  announcements: Announcements,
   budget?: InvocationBudget,
 ): Promise<Spent> {
   await chunk.beforeCommit?.();
@@ -69,7 +90,10 @@ async function commitChunk(
     const live = liveUsersFrom(results[liveIndex]);
     if (live.size > 0) {
       const changes = chunk.live.changes(counted ? results[others.length] : undefined);
-      await announce(env, shard, changes, live, counts, budget);
+      const targets = [...live].filter((userId) => (changes.get(userId)?.length ?? 0) > 0);
+      // Taken now, in chunk order: the next chunk's charge must not spend what these calls need.
+      const allowance = budget ? budget.takeUpTo(targets.length) : undefined;
+      if (targets.length > 0) announcements.add(() => announce(env, shard, targets, changes, counts, allowance));
     }
   }
   return { kv: cacheOperations + (chunk.spent?.externalOperations ?? 0), d1: statements.length };
@@ -83,13 +107,11 @@ async function commitChunk(
 async function announce(
   env: Env,
   shard: Shard,
+  targets: readonly number[],
   changes: ReadonlyMap<number, readonly LiveChange[]>,
-  live: ReadonlySet<number>,
   counts: ReadonlyMap<number, InboxCounts>,
-  budget?: InvocationBudget,
+  allowance: number | undefined,
 ) {
-  const targets = [...live].filter((userId) => (changes.get(userId)?.length ?? 0) > 0);
-  if (targets.length === 0) return;
   const unknown = targets.filter((userId) => !counts.has(userId));
   const more =
     unknown.length > 0 ? badgeCountsFrom(unknown, await badgeCountsStatement(shard, unknown).all()) : new Map();
@@ -98,7 +120,7 @@ async function announce(
     changes: changes.get(userId)!,
     counts: counts.get(userId) ?? more.get(userId)!,
   }));
-  await publishLive(env, publications, budget ? budget.takeUpTo(publications.length) : undefined);
+  await publishLive(env, publications, allowance);
 }
 
 /** What the worst-case charge of a chunk did not need, to give back to the budget. */
@@ -137,31 +159,37 @@ async function runChunks(
   // After our own commit the row is exactly what we wrote, so later chunks
   // carry its state forward instead of reading it again.
   let state = { step, cursor: row.cursor, detail: JSON.parse(row.detail) as Record<string, number> };
-  for (let first = true; ; first = false) {
-    if (!first && budget && !budget.take(definition.cost)) return { status: "continue", step: state.step };
-    const now = Date.now();
-    const chunk = await work({
-      shard,
-      cursor: state.cursor,
-      step: state.step,
-      jobId: row.jobId,
-      detail: state.detail,
-      now,
-    });
-    let used: Spent;
-    try {
-      used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now, budget);
-    } catch (error) {
-      if (isStepConflict(error)) return { status: "duplicate" };
-      throw error;
+  const announcements = new Announcements();
+  try {
+    for (let first = true; ; first = false) {
+      if (!first && budget && !budget.take(definition.cost)) return { status: "continue", step: state.step };
+      const now = Date.now();
+      const chunk = await work({
+        shard,
+        cursor: state.cursor,
+        step: state.step,
+        jobId: row.jobId,
+        detail: state.detail,
+        now,
+      });
+      let used: Spent;
+      try {
+        used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now, announcements, budget);
+      } catch (error) {
+        if (isStepConflict(error)) return { status: "duplicate" };
+        throw error;
+      }
+      budget?.refund(unspent(definition.cost, chunk, used));
+      if (chunk.progress.done) return { status: "done" };
+      state = {
+        step: state.step + 1,
+        cursor: chunk.progress.cursor,
+        detail: { ...(chunk.progress.detail ?? state.detail) },
+      };
     }
-    budget?.refund(unspent(definition.cost, chunk, used));
-    if (chunk.progress.done) return { status: "done" };
-    state = {
-      step: state.step + 1,
-      cursor: chunk.progress.cursor,
-      detail: { ...(chunk.progress.detail ?? state.detail) },
-    };
+  } finally {
+    // The step's invocation ends with its calls made (or queued): none is left to a later one.
+    await announcements.settled();
   }
 }
 
