@@ -12,14 +12,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/project.mjs";
-import { apiExpect, authHeader, FEED } from "./lib/api.mjs";
+import { authHeader, FEED, pollJob, staffClient } from "./lib/api.mjs";
 import { profileIsolates, sourceLookup, summarizeProfiles } from "./lib/cpu-profile.mjs";
 import { HISTORY_USER_BASE, randomSource } from "./lib/dataset.mjs";
 import { runOnce } from "./lib/http-load.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS, BENCH_JWT_SECRET, BENCH_PORT, MODES } from "./lib/modes.mjs";
 import { buildWorker, startServer } from "./lib/server.mjs";
 import { prepareRunState, restoreDataset, STATE_DIR } from "./lib/state.mjs";
-import { sleep } from "./lib/stats.mjs";
 import { firstPageRandom } from "./scenarios/reads.mjs";
 
 const { values: flags } = parseArgs({
@@ -131,11 +130,13 @@ try {
 
 /** Starts the bench's archive job and waits until it is done. */
 async function archiveJob(baseUrl) {
-  const body = { older_than_days: ARCHIVE_OLDER_THAN_DAYS };
-  const { job_id: jobId } = await apiExpect(baseUrl, "/api/admin/archive/", 202, { method: "POST", staff: true, body });
-  for (;;) {
-    await sleep(250);
-    const job = await apiExpect(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
-    if (job.done) return { rows: job.affected };
-  }
+  const staff = staffClient(baseUrl);
+  const { job_id: jobId } = await staff.archive({ older_than_days: ARCHIVE_OLDER_THAN_DAYS });
+  const { answer } = await pollJob(staff, jobId, {
+    started: performance.now(),
+    maxSeconds: Number.POSITIVE_INFINITY,
+    firstWait: 250,
+    maxWait: 250,
+  });
+  return { rows: answer.job.affected };
 }

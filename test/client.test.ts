@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { FeedApiError, type FeedItem, type LiveConnection, type LiveSocket } from "../src/client";
+import { createStaffClient, FeedApiError, type FeedItem, type LiveConnection, type LiveSocket } from "../src/client";
 import { clientFor, openWorkerSocket } from "./support/client";
 import { asUser, BASE, freshUser, ingest, tokenFor } from "./support/http";
 import { openSocket } from "./support/live";
@@ -173,6 +173,13 @@ describe("errors", () => {
     await client.summary();
     await client.unreadCount();
     expect(asked).toBe(2);
+  });
+});
+
+describe("staff", () => {
+  it("health answers the Worker's liveness and shard count without a token", async () => {
+    const staff = createStaffClient({ baseUrl: BASE, fetch: (input, init) => SELF.fetch(input, init) });
+    expect(await staff.health()).toEqual({ status: "ok", shards: expect.any(Number) });
   });
 });
 

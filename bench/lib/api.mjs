@@ -1,39 +1,55 @@
-// Talking to the Worker under test: tokens and JSON requests.
+// Talking to the Worker under test: tokens, and the typed client (activity-feed/client, built
+// from src/client by npm run build) that keeps each answer's D1 meter headers.
+import { createFeedClient, createStaffClient } from "activity-feed/client";
 import { signToken } from "../../scripts/lib/project.mjs";
 import { BENCH_JWT_SECRET, STAFF_USER_ID } from "./modes.mjs";
 import { sleep } from "./stats.mjs";
 
+/** The feed's path, for the load generator's targets (bench/lib/http-load.mjs). */
 export const FEED = "/api/events/activity-feed/";
 
 const tokens = new Map();
 
-/** `Authorization` header of a user (cached: signing is not what we measure). */
-export function authHeader(userId, { staff = false } = {}) {
+/** A user's bearer token (cached: signing is not what we measure). */
+function tokenOf(userId, staff) {
   const key = `${userId}:${staff}`;
-  if (!tokens.has(key))
-    tokens.set(key, `Bearer ${signToken({ userId, staff, secret: BENCH_JWT_SECRET, ttlSeconds: 6 * 3600 })}`);
+  if (!tokens.has(key)) tokens.set(key, signToken({ userId, staff, secret: BENCH_JWT_SECRET, ttlSeconds: 6 * 3600 }));
   return tokens.get(key);
 }
 
+/** `Authorization` header of a user, for the load generator's targets. */
+export const authHeader = (userId, { staff = false } = {}) => `Bearer ${tokenOf(userId, staff)}`;
+
 export const staffHeader = () => authHeader(STAFF_USER_ID, { staff: true });
 
-export async function api(baseUrl, path, { method = "GET", userId, staff = false, body } = {}) {
-  const headers = { authorization: staff ? staffHeader() : authHeader(userId) };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(new URL(path, baseUrl), {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+/**
+ * The client's transport (TransportOptions.fetch) plus what its last request
+ * got: `lastAnswer()` is `{ path, status, d1 }`, d1 as d1Usage() reads it
+ * (status 0 and d1 null when no answer came). One request at a time per
+ * client: concurrent callers take a client each.
+ */
+function withLastAnswer(baseUrl, create, token) {
+  let last;
+  const fetch = async (input, init) => {
+    const sent = { url: new URL(input) };
+    last = sent;
+    sent.response = await globalThis.fetch(input, init);
+    return sent.response;
+  };
+  const client = create({ baseUrl, token, fetch });
+  const lastAnswer = () => ({
+    path: last.url.pathname + last.url.search,
+    status: last.response?.status ?? 0,
+    d1: last.response ? d1Usage(last.response.headers) : null,
   });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text, d1: d1Usage(response.headers), headers: response.headers };
+  return { ...client, lastAnswer };
 }
+
+/** A user's typed feed client (createFeedClient) with `lastAnswer()`. */
+export const feedClient = (baseUrl, userId) => withLastAnswer(baseUrl, createFeedClient, tokenOf(userId, false));
+
+/** The typed staff client (createStaffClient) with `lastAnswer()`. */
+export const staffClient = (baseUrl) => withLastAnswer(baseUrl, createStaffClient, tokenOf(STAFF_USER_ID, true));
 
 /**
  * The D1 meter's figures in a response of a Worker started with D1_METER=true
@@ -52,35 +68,21 @@ export function d1Usage(headers) {
   return { ...usage("x-d1"), background: usage("x-d1-background") };
 }
 
-/** Like api(), but anything other than the expected status is an error. */
-export async function apiExpect(baseUrl, path, expected, options) {
-  return (await apiExpectFull(baseUrl, path, expected, options)).json;
-}
-
-/** apiExpect with the whole answer: status, json, text, d1, headers. */
-export async function apiExpectFull(baseUrl, path, expected, options) {
-  const result = await api(baseUrl, path, options);
-  const allowed = Array.isArray(expected) ? expected : [expected];
-  if (!allowed.includes(result.status))
-    throw new Error(`${options?.method ?? "GET"} ${path}: ${result.status} ${result.text.slice(0, 300)}`);
-  return result;
-}
-
 /**
- * Follows a queued job, GET /api/admin/jobs/{id}/, until it is done or
+ * Follows a queued job (the staff client's jobs.get) until it is done or
  * `maxSeconds` have passed since `started` (a performance.now()). Waits
  * `firstWait` ms before the first poll, doubling up to `maxWait`: short, so
  * that the job is not timed to the next poll (locally a poll that arrives
- * while a consumer invocation runs waits for it anyway). `onPoll(answer,
+ * while a consumer invocation runs waits for it anyway). `onPoll({ job, d1 },
  * seconds, pollMs)` sees every answer; returns the last one and its time.
  */
-export async function pollJob(baseUrl, jobId, { started, maxSeconds, firstWait = 100, maxWait = 250, onPoll }) {
+export async function pollJob(staff, jobId, { started, maxSeconds, firstWait = 100, maxWait = 250, onPoll }) {
   for (let wait = firstWait; ; wait = Math.min(maxWait, wait * 2)) {
     await sleep(wait);
     const asked = performance.now();
-    const answer = await apiExpectFull(baseUrl, `/api/admin/jobs/${encodeURIComponent(jobId)}/`, 200, { staff: true });
+    const answer = { job: await staff.jobs.get(jobId), d1: staff.lastAnswer().d1 };
     const seconds = (performance.now() - started) / 1000;
     onPoll?.(answer, seconds, performance.now() - asked);
-    if (answer.json.done || seconds >= maxSeconds) return { answer, seconds };
+    if (answer.job.done || seconds >= maxSeconds) return { answer, seconds };
   }
 }

@@ -2,6 +2,7 @@
 // the targets of one comparison interleaved round by round so that drift of
 // the machine (2 shared cores) hits every target alike. With `cpuSeconds` (the
 // server's process CPU so far) each run also reports CPU ms per request.
+// Raw HTTP on purpose: this is the load, not a client (functional calls use the typed client, lib/api.mjs).
 import autocannon from "autocannon";
 import { median } from "./stats.mjs";
 

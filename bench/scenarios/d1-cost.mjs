@@ -5,7 +5,7 @@
 // against the user's counter rows (read straight from the shard file): a page
 // may read the page, the counters and a small constant, whatever the history.
 import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
-import { api, apiExpectFull, FEED } from "../lib/api.mjs";
+import { feedClient, staffClient } from "../lib/api.mjs";
 import { HISTORY_USER_BASE } from "../lib/dataset.mjs";
 import { DEPTH_PAGE } from "../lib/modes.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
@@ -36,11 +36,18 @@ function counterRows(shardFiles) {
   };
 }
 
-/** One kind of request, sent for each of `users`; `rows` is how many items it lists. */
-async function sample(baseUrl, { label, path, users, counters, rows, allowance }) {
+/**
+ * One kind of request, `send(feed)` through each of `users`' typed client;
+ * `rows` is how many items it lists. `path` is the request as sent.
+ */
+async function sample(baseUrl, { label, send, users, counters, rows, allowance }) {
   const runs = [];
+  let path;
   for (const userId of users) {
-    const { json, d1 } = await apiExpectFull(baseUrl, path, 200, { userId });
+    const feed = feedClient(baseUrl, userId);
+    const json = await send(feed);
+    const { d1, path: sent } = feed.lastAnswer();
+    path = sent;
     if (!d1) throw new Error("the Worker does not report D1 usage: is D1_METER on?");
     const counterCount = counters.of(userId);
     const listed = rows(json);
@@ -68,6 +75,8 @@ async function sample(baseUrl, { label, path, users, counters, rows, allowance }
 
 const withoutBackground = ({ background: _, ...usage }) => usage;
 const listedItems = (json) => json.results.length;
+/** The cursor of the load's deep cursor page (reads.mjs's `depth_path`). */
+const depthCursor = (depthPath) => new URLSearchParams(depthPath.slice(depthPath.indexOf("?"))).get("cursor");
 
 /** Every read request of the read scenarios, the badge's miss and hit, once or for a sample of users. */
 export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, depthPath, log }) {
@@ -79,14 +88,14 @@ export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, dep
     const operations = {
       first_page_random: await sample(baseUrl, {
         label: `first page ?is_read=false, ${random.length} random users`,
-        path: `${FEED}?is_read=false`,
+        send: (feed) => feed.list({ is_read: false }),
         users: random,
         counters,
         ...page,
       }),
       cursor_page_1: await sample(baseUrl, {
         label: "cursor page 1",
-        path: `${FEED}?pagination=cursor`,
+        send: (feed) => feed.list({ pagination: "cursor" }),
         users: [big],
         counters,
         ...page,
@@ -95,7 +104,7 @@ export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, dep
         ? {
             [`cursor_page_${DEPTH_PAGE}`]: await sample(baseUrl, {
               label: `cursor page ${DEPTH_PAGE}`,
-              path: depthPath,
+              send: (feed) => feed.list({ cursor: depthCursor(depthPath) }),
               users: [big],
               counters,
               ...page,
@@ -104,7 +113,7 @@ export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, dep
         : {}),
       [`page_${DEPTH_PAGE}`]: await sample(baseUrl, {
         label: `?page=${DEPTH_PAGE} (OFFSET, no bound)`,
-        path: `${FEED}?page=${DEPTH_PAGE}`,
+        send: (feed) => feed.list({ page: String(DEPTH_PAGE) }),
         users: [big],
         counters,
         rows: listedItems,
@@ -115,14 +124,14 @@ export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, dep
       const userId = HISTORY_USER_BASE + size;
       operations[`first_page_${size}`] = await sample(baseUrl, {
         label: `first page (${size} items)`,
-        path: FEED,
+        send: (feed) => feed.list(),
         users: [userId],
         counters,
         ...page,
       });
       operations[`summary_${size}`] = await sample(baseUrl, {
         label: `summary (${size} items)`,
-        path: `${FEED}summary/`,
+        send: (feed) => feed.summary(),
         users: [userId],
         counters,
         rows: (json) => json.recent_activity.length,
@@ -132,7 +141,15 @@ export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, dep
     // The badge: users the read scenarios never asked (the end of the shuffled list), so KV misses once.
     const badgeUsers = regularUserIds.slice(-Math.min(20, mode.d1SampleUsers));
     const badge = (label, allowance) =>
-      sample(baseUrl, { label, path: `${FEED}unread-count/`, users: badgeUsers, counters, rows: () => 0, allowance });
+      sample(baseUrl, {
+        label,
+        // A fresh client per request: none sends If-None-Match, so the badge is read, never a 304.
+        send: (feed) => feed.unreadCount(),
+        users: badgeUsers,
+        counters,
+        rows: () => 0,
+        allowance,
+      });
     const miss = await badge("badge, KV miss (unread-count)", READ_SLACK);
     const hit = await badge("badge, KV hit", null);
     operations.badge_miss = miss;
@@ -149,7 +166,9 @@ export async function readCosts({ baseUrl, mode, shardFiles, regularUserIds, dep
 
 /** D1 work outside requests so far (queue consumer, cron), from any metered response. */
 export async function backgroundUsage(baseUrl) {
-  const { d1 } = await api(baseUrl, "/health", { staff: true });
+  const staff = staffClient(baseUrl);
+  await staff.health();
+  const { d1 } = staff.lastAnswer();
   if (!d1) throw new Error("the Worker does not report D1 usage: is D1_METER on?");
   return d1.background;
 }

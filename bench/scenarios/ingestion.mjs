@@ -6,7 +6,7 @@
 // of events through synchronous POST /api/internal/events/, one event per
 // request, i.e. one D1 transaction per event, with several connections.
 import { readFileSync, statSync } from "node:fs";
-import { api, staffHeader } from "../lib/api.mjs";
+import { staffClient, staffHeader } from "../lib/api.mjs";
 import { ACTIVITY_TYPE_NAMES, INGEST_USER_BASE, randomSource } from "../lib/dataset.mjs";
 import { measureTargets } from "../lib/http-load.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
@@ -63,15 +63,13 @@ async function queueRound({ baseUrl, shardFiles, logFile, events, round, timeout
   const inFlight = new Set();
   for (let sent = 0; sent < events; sent += EVENTS_PER_REQUEST) {
     const batch = Array.from({ length: Math.min(EVENTS_PER_REQUEST, events - sent) }, makeEvent);
-    const request = api(baseUrl, "/api/internal/events/", {
-      method: "POST",
-      staff: true,
-      body: { events: batch },
-    }).then((result) => {
-      requestUsage.push(result.d1);
-      if (result.status !== 202)
+    const staff = staffClient(baseUrl); // one per request in flight: its lastAnswer() is this request's
+    const request = staff.ingest(batch).then((result) => {
+      const { status, d1 } = staff.lastAnswer();
+      requestUsage.push(d1);
+      if (status !== 202)
         throw new Error(
-          `async ingestion answered ${result.status}: ${result.text.slice(0, 200)} (is USE_ASYNC_ACTIVITY_FEED on?)`,
+          `async ingestion answered ${status}: ${JSON.stringify(result).slice(0, 200)} (is USE_ASYNC_ACTIVITY_FEED on?)`,
         );
     });
     inFlight.add(request);
@@ -140,11 +138,13 @@ export async function ingestViaQueue({ baseUrl, shardFiles, logFile, mode, log }
 
 /** D1 per request of the synchronous path, from a few requests sent one at a time before the load. */
 async function syncRequestCost(baseUrl, makeEvent, requests = 20) {
+  const staff = staffClient(baseUrl);
   const usages = [];
   for (let index = 0; index < requests; index++) {
-    const result = await api(baseUrl, "/api/internal/events/", { method: "POST", staff: true, body: makeEvent() });
-    if (result.status !== 201) throw new Error(`synchronous ingestion answered ${result.status}: ${result.text}`);
-    usages.push(result.d1);
+    const result = await staff.ingest(makeEvent());
+    const { status, d1 } = staff.lastAnswer();
+    if (status !== 201) throw new Error(`synchronous ingestion answered ${status}: ${JSON.stringify(result)}`);
+    usages.push(d1);
   }
   if (usages.some((usage) => !usage)) return null;
   const total = sumUsage(usages.map(({ background: _, ...usage }) => usage));

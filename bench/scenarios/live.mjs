@@ -14,7 +14,7 @@
 // (channelStorage): which users' objects exist, and what they logged.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { apiExpect, FEED, pollJob, staffHeader } from "../lib/api.mjs";
+import { FEED, feedClient, pollJob, staffClient } from "../lib/api.mjs";
 import { LIVE_FASTS, LIVE_USER_BASE } from "../lib/dataset.mjs";
 import { liveUsers } from "../lib/load-dataset.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
@@ -107,7 +107,7 @@ class LiveClient {
 /** POST live/ticket/, then the WebSocket with `?ticket=`, until its hello. */
 async function openChannel(baseUrl, userId) {
   const started = performance.now();
-  const { ticket } = await apiExpect(baseUrl, `${LIVE}ticket/`, 200, { method: "POST", userId });
+  const { ticket } = await feedClient(baseUrl, userId).liveTicket();
   const ticketed = performance.now();
   const url = new URL(`${LIVE}?ticket=${encodeURIComponent(ticket)}`, baseUrl);
   url.protocol = "ws:";
@@ -177,24 +177,23 @@ async function timeDeliveries(baseUrl, clients, count, log) {
   const fromSend = [];
   const problems = { not_201: 0, lost: 0, other_item: 0, first: null };
   const tag = Date.now().toString(36);
+  const staff = staffClient(baseUrl);
   for (const client of sample) {
     const delivered = client.next((message) => message.type === "item.created", DELIVERY_TIMEOUT_MS);
     const sent = performance.now();
-    const response = await fetch(new URL("/api/internal/events/", baseUrl), {
-      method: "POST",
-      headers: { authorization: staffHeader(), "content-type": "application/json" },
-      body: JSON.stringify({
+    const body = await staff
+      .ingest({
         user_id: client.userId,
         activity_type: "fast_start",
         data: { fast_id: LIVE_FASTS.connected, fast_name: `Live fast ${LIVE_FASTS.connected}` },
         event_id: `live-${tag}-${client.userId}`,
-      }),
-    });
+      })
+      .catch((error) => ({ error }));
     const answered = performance.now();
-    const body = await response.json().catch(() => null);
-    if (response.status !== 201) {
+    const { status } = staff.lastAnswer();
+    if (status !== 201) {
       problems.not_201++;
-      problems.first ??= `POST /api/internal/events/: ${response.status} ${JSON.stringify(body).slice(0, 200)}`;
+      problems.first ??= `POST /api/internal/events/: ${body.error?.message ?? `${status} ${JSON.stringify(body).slice(0, 200)}`}`;
       delivered.catch(() => {});
       continue;
     }
@@ -244,14 +243,16 @@ async function fanOut(baseUrl, { condition, fastId, devotionalId, clients, parti
     fast_name: `Live fast ${fastId}`,
     video_title: `Live bench ${devotionalId}`,
   };
-  const queued = await apiExpect(baseUrl, "/api/internal/reminders/", 202, { method: "POST", staff: true, body });
-  const { answer, seconds } = await pollJob(baseUrl, queued.job_id, {
+  const staff = staffClient(baseUrl);
+  const queued = await staff.reminders(body);
+  if (queued.status !== "queued") throw new Error(`fan-out answered ${JSON.stringify(queued)}, not a queued job`);
+  const { answer, seconds } = await pollJob(staff, queued.job_id, {
     started,
     maxSeconds: FANOUT_MAX_SECONDS,
     firstWait: 100,
     maxWait: 100,
   });
-  if (!answer.json.done) throw new Error(`fan-out job ${queued.job_id} not done after ${FANOUT_MAX_SECONDS} s`);
+  if (!answer.job.done) throw new Error(`fan-out job ${queued.job_id} not done after ${FANOUT_MAX_SECONDS} s`);
   const doneAt = performance.now();
   const cpu = cpuSeconds() - cpuBefore;
   const since = (client, index) => client.created.slice(marks[index]);
@@ -273,7 +274,7 @@ async function fanOut(baseUrl, { condition, fastId, devotionalId, clients, parti
     job_id: queued.job_id,
     targeted: queued.targeted_users,
     participants,
-    affected: answer.json.affected,
+    affected: answer.job.affected,
     seconds,
     cpu_seconds: cpu,
     expected_deliveries: expected,
@@ -379,8 +380,7 @@ async function measureOpen({ baseUrl, mode, users, clients, regularUserIds, cpuS
   // write does), and a fan-out chunk rewrites the cached counts among its
   // users: the same share of each fast gets one, so that the two fan-outs
   // differ only in who is connected.
-  for (const userId of [...users.connected, ...users.counterparts])
-    await apiExpect(baseUrl, `${FEED}unread-count/`, 200, { userId });
+  for (const userId of [...users.connected, ...users.counterparts]) await feedClient(baseUrl, userId).unreadCount();
   const fanout = await compareFanOuts({ baseUrl, settings, clients, cpuSeconds, log });
   return {
     settings,

@@ -4,7 +4,7 @@
 // another user with 10,000 unread items, loaded for this purpose.
 
 import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
-import { apiExpectFull, FEED } from "../lib/api.mjs";
+import { feedClient } from "../lib/api.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
 import { median, ratio } from "../lib/stats.mjs";
 
@@ -41,13 +41,11 @@ export function markReadRaw({ rawFiles, userIds }) {
 export async function markReadService({ baseUrl, userIds, expected }) {
   const runs = [];
   for (const userId of userIds) {
+    const feed = feedClient(baseUrl, userId);
     const started = performance.now();
-    const { json: body, d1 } = await apiExpectFull(baseUrl, `${FEED}mark-read/`, 200, {
-      method: "POST",
-      userId,
-      body: { mark_all: true },
-    });
+    const body = await feed.markRead({ all: true });
     const ms = performance.now() - started;
+    const { d1 } = feed.lastAnswer();
     if (body.updated_count !== expected)
       throw new Error(`mark-read for user ${userId} updated ${body.updated_count}, expected ${expected}`);
     const { background: _, ...usage } = d1 ?? {};

@@ -4,7 +4,7 @@
 // Destructive steps come last: mark-all, then cleanup (a new run reloads).
 import { createWriteStream } from "node:fs";
 import path from "node:path";
-import { apiExpect, authHeader, FEED } from "../lib/api.mjs";
+import { authHeader, FEED, feedClient } from "../lib/api.mjs";
 import { HISTORY_USER_BASE } from "../lib/dataset.mjs";
 import { measureTargets } from "../lib/http-load.mjs";
 import { DEPTH_PAGE } from "../lib/modes.mjs";
@@ -82,7 +82,7 @@ export async function runPeer({ mode, now, regularUserIds, markReadUserIds, step
     const dataset = loadPeerDataset({ mode, now, log: peerLog });
     log(`    dataset loaded in ${dataset.seconds.toFixed(0)} s (the same rows as the Worker's, same "now")`);
     for (const size of mode.historySizes) {
-      const summary = await apiExpect(PEER_URL, `${FEED}summary/`, 200, { userId: HISTORY_USER_BASE + size });
+      const summary = await feedClient(PEER_URL, HISTORY_USER_BASE + size).summary();
       if (summary.total_items !== size)
         throw new Error(`peer: user ${HISTORY_USER_BASE + size} has ${summary.total_items} items, ${size} were loaded`);
     }

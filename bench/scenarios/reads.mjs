@@ -1,7 +1,7 @@
 // Scenarios 1-4: the runtime floor, the first feed page of random users, page
 // depth, and history size. All measured in one interleaved series, so every
 // ratio compares runs made side by side.
-import { apiExpect, authHeader, FEED } from "../lib/api.mjs";
+import { authHeader, FEED, feedClient } from "../lib/api.mjs";
 import { HISTORY_USER_BASE, randomSource } from "../lib/dataset.mjs";
 import { measureTargets } from "../lib/http-load.mjs";
 import { DEPTH_PAGE } from "../lib/modes.mjs";
@@ -15,25 +15,21 @@ import { median, ratio, timed } from "../lib/stats.mjs";
  * Checked against `?page=N`, which must list the same items.
  */
 async function cursorPagePath(baseUrl, userId, page) {
+  const feed = feedClient(baseUrl, userId);
   const before = (page - 1) * 20;
   let cursor;
   for (let skipped = 0; skipped < before; ) {
     const size = before - skipped >= 100 ? 100 : 20;
-    const at = cursor ? `&cursor=${cursor}` : "";
-    const body = await apiExpect(baseUrl, `${FEED}?pagination=cursor&page_size=${size}${at}`, 200, { userId });
+    const body = await feed.list({ pagination: "cursor", page_size: size, cursor });
     if (!body.next) throw new Error(`user ${userId} has only ${body.count} items, fewer than ${page} pages`);
     skipped += body.results.length;
     cursor = new URL(body.next).searchParams.get("cursor");
   }
-  const path = `${FEED}?cursor=${cursor}`;
-  const [cursorPage, numbered] = await Promise.all([
-    apiExpect(baseUrl, path, 200, { userId }),
-    apiExpect(baseUrl, `${FEED}?page=${page}`, 200, { userId }),
-  ]);
+  const [cursorPage, numbered] = await Promise.all([feed.list({ cursor }), feed.list({ page: String(page) })]);
   const ids = (listing) => listing.results.map((item) => item.id).join(",");
   if (cursorPage.results.length !== 20 || ids(cursorPage) !== ids(numbered))
     throw new Error(`cursor page ${page} does not list the items of ?page=${page}`);
-  return path;
+  return `${FEED}?cursor=${cursor}`;
 }
 
 /** The median over rounds of A/B measured in the same round (drift of the machine cancels out). */
@@ -159,14 +155,14 @@ export async function runReadScenarios({ baseUrl, mode, regularUserIds, cpuSecon
 /** Before measuring: the data the harness wrote is what the Worker reads (shard mapping included). */
 export async function checkDataVisible({ baseUrl, mode, markReadUserIds }) {
   for (const size of mode.historySizes) {
-    const summary = await apiExpect(baseUrl, `${FEED}summary/`, 200, { userId: HISTORY_USER_BASE + size });
+    const summary = await feedClient(baseUrl, HISTORY_USER_BASE + size).summary();
     if (summary.total_items !== size)
       throw new Error(
         `user ${HISTORY_USER_BASE + size}: the Worker sees ${summary.total_items} items, ${size} were loaded`,
       );
   }
   for (const userId of markReadUserIds) {
-    const summary = await apiExpect(baseUrl, `${FEED}summary/`, 200, { userId });
+    const summary = await feedClient(baseUrl, userId).summary();
     if (summary.unread_count !== mode.markReadItems)
       throw new Error(`user ${userId}: ${summary.unread_count} unread, expected ${mode.markReadItems}`);
   }

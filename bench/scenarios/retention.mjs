@@ -4,7 +4,7 @@
 // (bench/run.mjs). The service runs archive first (rows older than every
 // retention), then cleanup (default retention), and the raw baseline does the
 // same in the same order.
-import { api, pollJob } from "../lib/api.mjs";
+import { pollJob, staffClient } from "../lib/api.mjs";
 import { ACTIVITY_TYPE_NAMES, DAY, retentionDays } from "../lib/dataset.mjs";
 import { ARCHIVE_OLDER_THAN_DAYS } from "../lib/modes.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
@@ -127,40 +127,53 @@ function windowRates(samples, windowSeconds) {
 }
 
 /**
- * Starts a job, follows GET /api/admin/jobs/{id}/ until it is done or
- * `maxSeconds` have passed; `available: false` (and why) when the API lacks the endpoint.
+ * Starts a job (`start(staff, body)`, a staff client call), follows GET
+ * /api/admin/jobs/{id}/ until it is done or `maxSeconds` have passed;
+ * `available: false` (and why) when the API lacks the endpoint.
  */
-async function followJob({ baseUrl, path, bodies, maxSeconds, log }) {
+async function followJob({ baseUrl, start, bodies, maxSeconds, log }) {
+  const staff = staffClient(baseUrl);
+  /** The staff client's answer as { path, status, json, d1 }; a refusal is an answer here, not an error. */
+  const post = async (body) => {
+    const json = await start(staff, body).catch((error) => {
+      if (error.status > 0) return error.body;
+      throw error;
+    });
+    return { ...staff.lastAnswer(), json };
+  };
   // The first body the API accepts (e.g. `archive: false` only where cleanup has that switch).
   let body;
   let dryRun;
   for (body of bodies) {
-    dryRun = await api(baseUrl, path, { method: "POST", staff: true, body: { ...body, dry_run: true } });
+    dryRun = await post({ ...body, dry_run: true });
     if (dryRun.status !== 400) break;
   }
-  if (dryRun.status === 404) return { available: false, reason: `POST ${path} answered 404: not in this build` };
+  if (dryRun.status === 404) return { available: false, reason: `POST ${dryRun.path} answered 404: not in this build` };
   const started = performance.now();
-  const response = await api(baseUrl, path, { method: "POST", staff: true, body });
+  const response = await post(body);
   if (response.status !== 202 || !response.json?.job_id)
-    return { available: false, reason: `POST ${path} answered ${response.status}: ${response.text.slice(0, 200)}` };
+    return {
+      available: false,
+      reason: `POST ${response.path} answered ${response.status}: ${JSON.stringify(response.json).slice(0, 200)}`,
+    };
   const jobId = response.json.job_id;
   // Timed by our clock when each progress report arrives: the job's own
   // updated_at is the start of the consumer invocation that committed the chunk
   // (src/jobs/runner.ts passes the batch's `now`), not the commit.
   const samples = [{ t: 0, affected: 0 }];
   const polls = [];
-  const { answer: lastPoll, seconds } = await pollJob(baseUrl, jobId, {
+  const { answer: lastPoll, seconds } = await pollJob(staff, jobId, {
     started,
     maxSeconds,
     onPoll: (answer, t, pollMs) => {
       polls.push(pollMs);
-      samples.push({ t, affected: answer.json.affected });
+      samples.push({ t, affected: answer.job.affected });
     },
   });
-  const job = lastPoll.json;
+  const { job } = lastPoll;
   const rates = windowRates(samples, Math.max(2, Math.min(10, maxSeconds / 6)));
   log(
-    `    ${path} ${JSON.stringify(body)}: ${job.done ? "done" : "stopped (time cap)"} — ${job.affected} of ${dryRun.json?.total ?? "?"} rows in ${seconds.toFixed(1)} s; slowest progress poll ${(Math.max(...polls) / 1000).toFixed(1)} s`,
+    `    ${response.path} ${JSON.stringify(body)}: ${job.done ? "done" : "stopped (time cap)"} — ${job.affected} of ${dryRun.json?.total ?? "?"} rows in ${seconds.toFixed(1)} s; slowest progress poll ${(Math.max(...polls) / 1000).toFixed(1)} s`,
   );
   return {
     available: true,
@@ -193,7 +206,7 @@ function jobUsage(beforeStart, start, last, rows) {
 export async function archiveService({ baseUrl, mode, log }) {
   return followJob({
     baseUrl,
-    path: "/api/admin/archive/",
+    start: (staff, body) => staff.archive(body),
     bodies: [{ older_than_days: ARCHIVE_OLDER_THAN_DAYS }],
     maxSeconds: mode.jobSeconds.archive,
     log,
@@ -204,7 +217,7 @@ export async function archiveService({ baseUrl, mode, log }) {
 export async function cleanupService({ baseUrl, mode, log }) {
   return followJob({
     baseUrl,
-    path: "/api/admin/cleanup/",
+    start: (staff, body) => staff.cleanup(body),
     bodies: [{ archive: false }, {}],
     maxSeconds: mode.jobSeconds.cleanup,
     log,

@@ -8,6 +8,7 @@ import type {
   EventRequest,
   GenerateRequest,
   GenerateResult,
+  Health,
   IngestQueued,
   IngestResult,
   Job,
@@ -45,6 +46,8 @@ export interface StaffClient {
     get(jobId: string): Promise<Job>;
     resume(jobId: string): Promise<ResumedJob>;
   };
+  /** GET /health: the Worker runs and its configuration is valid (needs no token). */
+  health(): Promise<Health>;
 }
 
 /**
@@ -77,5 +80,6 @@ export function createStaffClient(options: TransportOptions): StaffClient {
       get: (jobId) => get(job(jobId)),
       resume: (jobId) => post(`${job(jobId)}resume/`),
     },
+    health: () => get("/health"),
   };
 }

@@ -21,6 +21,7 @@ import type {
   UnreadCountSchema,
 } from "../schemas/feed";
 import type { LiveCountsSchema, LiveMessageSchema, LiveTicketSchema } from "../schemas/live";
+import type { HealthSchema } from "../schemas/meta";
 import type { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
 import type {
   ArchiveListQuerySchema,
@@ -104,3 +105,4 @@ export type GenerateResult = z.output<typeof GenerateResponseSchema>;
 export type Job = z.output<typeof JobSchema>;
 export type JobList = z.output<typeof JobListSchema>;
 export type ResumedJob = z.output<typeof ResumedJobSchema>;
+export type Health = z.output<typeof HealthSchema>;

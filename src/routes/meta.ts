@@ -5,8 +5,7 @@ import type { AppEnv } from "../http/app-env";
 import { jsonResponse } from "../http/route-parts";
 import { serverErrorResponses } from "../schemas/common";
 import { EventBatchSchema, EventSchema } from "../schemas/events";
-
-const HealthSchema = z.object({ status: z.literal("ok"), shards: z.number().int() }).openapi("Health");
+import { HealthSchema, PointersSchema } from "../schemas/meta";
 
 const healthRoute = createRoute({
   method: "get",
@@ -15,18 +14,6 @@ const healthRoute = createRoute({
   summary: "Liveness: the Worker runs and its configuration is valid",
   responses: { 200: jsonResponse("Healthy", HealthSchema), ...serverErrorResponses },
 });
-
-const PointersSchema = z
-  .object({
-    openapi: z.string().openapi({ example: "http://localhost:8787/openapi.json" }),
-    docs: z.string().openapi({ description: "The API reference, for people", example: "http://localhost:8787/docs/" }),
-    health: z.string().openapi({ example: "http://localhost:8787/health" }),
-    inbox: z.string().optional().openapi({
-      description: "The inbox demo page, where it is served (INBOX_DEMO_PAGE)",
-      example: "http://localhost:8787/inbox/",
-    }),
-  })
-  .openapi("Pointers");
 
 const landingRoute = createRoute({
   method: "get",
