@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createStaffClient, FeedApiError, type FeedItem, type LiveConnection, type LiveSocket } from "../src/client";
 import { clientFor, openWorkerSocket } from "./support/client";
 import { asUser, BASE, freshUser, ingest, tokenFor } from "./support/http";
-import { openSocket } from "./support/live";
+import { openSocket, waitFor } from "./support/live";
 
 /** The typed client (src/client) against the real Worker: every call goes through SELF.fetch. */
 
@@ -17,16 +17,6 @@ const event = (user: number, n: number, extra: Record<string, unknown> = {}) => 
   data: { fast_id: 3, fast_name: `Fast ${n}` },
   ...extra,
 });
-
-async function until<T>(find: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const connections: LiveConnection[] = [];
 afterEach(() => {
@@ -197,13 +187,13 @@ describe("live", () => {
       onCounts: (value) => counts.push(value),
     });
     connections.push(connection);
-    await until(() => (connection.status === "open" ? true : undefined), "the channel to open");
+    await waitFor(() => (connection.status === "open" ? true : undefined), "the channel to open");
     expect(counts[0]).toEqual({ unread_count: 1, unseen_count: 1, total_items: 1 });
     await ingest(event(user, 2, { title: "Live one" }));
-    const created = await until(() => items[0], "item.created");
+    const created = await waitFor(() => items[0], "item.created");
     expect(created).toEqual((await client.list()).results[0]);
     await client.markRead({ all: true });
-    await until(() => updates[0], "items.updated");
+    await waitFor(() => updates[0], "items.updated");
     expect(updates[0]).toMatchObject({ type: "items.updated", all: true, changes: { is_read: true, is_seen: true } });
     expect(counts.at(-1)).toEqual({ unread_count: 0, unseen_count: 0, total_items: 2 });
     expect(connection.seq).toBe(2);
@@ -233,15 +223,15 @@ describe("live", () => {
       backoff: { initialMs: 10, maxMs: 20 },
     });
     connections.push(connection);
-    await until(() => (connection.status === "open" ? true : undefined), "the channel to open");
+    await waitFor(() => (connection.status === "open" ? true : undefined), "the channel to open");
     await ingest(event(user, 1, { title: "Before the drop" }));
-    await until(() => (titles.length === 1 ? true : undefined), "the first item");
+    await waitFor(() => (titles.length === 1 ? true : undefined), "the first item");
     refuse = true;
     sockets[0]!.close(1000, "drop");
-    await until(() => (urls.length >= 3 ? true : undefined), "a failed reconnect");
+    await waitFor(() => (urls.length >= 3 ? true : undefined), "a failed reconnect");
     await ingest(event(user, 2, { title: "While down" }));
     refuse = false;
-    await until(() => (titles.length === 2 ? true : undefined), "the missed item");
+    await waitFor(() => (titles.length === 2 ? true : undefined), "the missed item");
     expect(titles).toEqual(["Before the drop", "While down"]);
     expect(resets).toBe(0);
     expect(urls.at(-1)).toMatch(/[?&]since=1$/);
@@ -263,14 +253,14 @@ describe("live", () => {
     let resets = 0;
     const connection = client.live({ onReset: () => resets++, backoff: { initialMs: 200, maxMs: 200 } });
     connections.push(connection);
-    await until(() => (connection.status === "open" ? true : undefined), "the channel to open");
+    await waitFor(() => (connection.status === "open" ? true : undefined), "the channel to open");
     refuse = true;
     sockets[0]!.close(1000, "drop");
-    await until(() => (connection.status === "connecting" ? true : undefined), "the drop");
+    await waitFor(() => (connection.status === "connecting" ? true : undefined), "the drop");
     await new Promise((resolve) => setTimeout(resolve, 100)); // the channel marks the user absent
     await ingest(event(user, 1));
     refuse = false;
-    await until(() => (resets > 0 ? true : undefined), "a reset");
+    await waitFor(() => (resets > 0 ? true : undefined), "a reset");
     expect(connection.status).toBe("open");
   });
 
@@ -291,11 +281,11 @@ describe("live", () => {
       pollIntervalMs: 50,
     });
     connections.push(connection);
-    await until(() => (counts.length > 0 ? true : undefined), "a poll");
+    await waitFor(() => (counts.length > 0 ? true : undefined), "a poll");
     expect(connection.status).toBe("polling");
     expect(counts[0]).toEqual({ unread_count: 0, unseen_count: 0 });
     await ingest(event(user, 1));
-    await until(() => (resets > 0 ? true : undefined), "the change to be noticed");
+    await waitFor(() => (resets > 0 ? true : undefined), "the change to be noticed");
     expect(counts.at(-1)).toEqual({ unread_count: 1, unseen_count: 1 });
     expect(statuses).toEqual(["polling"]);
   });
@@ -305,7 +295,7 @@ describe("live", () => {
     const errors: unknown[] = [];
     const connection = client.live({ onError: (error) => errors.push(error), backoff: { initialMs: 5 } });
     connections.push(connection);
-    await until(() => (errors.length >= 2 ? true : undefined), "two refusals");
+    await waitFor(() => (errors.length >= 2 ? true : undefined), "two refusals");
     expect(errors[0]).toMatchObject({ status: 401 });
     connection.close();
     expect(connection.status).toBe("closed");

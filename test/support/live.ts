@@ -15,7 +15,8 @@ export interface Channel {
 
 const LIVE = `${BASE}/api/events/activity-feed/live/`;
 
-async function waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
+/** Polls `find` until it answers something, or fails naming `what`. */
+export async function waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = find();
