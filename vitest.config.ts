@@ -34,6 +34,8 @@ export default defineConfig(async () => {
                   ENVIRONMENT: "test",
                   JWT_SECRET: "test-secret-at-least-16-chars",
                   CORS_ALLOWED_ORIGINS: "https://app.example.org",
+                  // A reshard waits out the routing cache before it moves anyone: one second here.
+                  ROUTING_CACHE_SECONDS: "1",
                 },
               },
             }),

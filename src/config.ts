@@ -46,6 +46,7 @@ const configSchema = z.object({
     .default(3_600),
   ARCHIVE_ON_CLEANUP: flag.default(true),
   INBOX_DEMO_PAGE: flag.optional(),
+  ROUTING_CACHE_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
 });
 
 export type RetentionPolicy = Readonly<Record<ActivityType, number>>;
@@ -53,7 +54,16 @@ export type RetentionPolicy = Readonly<Record<ActivityType, number>>;
 export interface Config {
   readonly environment: "development" | "test" | "staging" | "production";
   readonly jwtSecret: string;
+  /**
+   * The shard count the deployment was created with: the current count until
+   * a reshard stores another (src/shards/routing.ts), and for good the hash
+   * space of Idempotency-Key records.
+   */
   readonly shardCount: number;
+  /** Shard bindings declared (SHARD_0 … SHARD_{n-1}): how far a reshard may grow. */
+  readonly boundShards: number;
+  /** How long an isolate may route by a routing row it read: the bound on a stale view. */
+  readonly routingCacheMs: number;
   readonly corsAllowedOrigins: readonly string[];
   readonly asyncIngestion: boolean;
   readonly retentionPolicy: RetentionPolicy;
@@ -95,10 +105,14 @@ function parseConfig(env: Env): Config {
       );
     }
   }
+  let boundShards = vars.SHARD_COUNT;
+  while (boundShards < MAX_SHARDS && env[`SHARD_${boundShards}`]) boundShards += 1;
   return {
     environment: vars.ENVIRONMENT,
     jwtSecret: vars.JWT_SECRET,
     shardCount: vars.SHARD_COUNT,
+    boundShards,
+    routingCacheMs: vars.ROUTING_CACHE_SECONDS * 1000,
     corsAllowedOrigins: origins,
     asyncIngestion: vars.USE_ASYNC_ACTIVITY_FEED,
     retentionPolicy: { ...defaultRetentionPolicy(), ...(vars.RETENTION_POLICY ?? {}) },

@@ -25,6 +25,7 @@ export interface Env {
   USE_ASYNC_ACTIVITY_FEED?: string;
   RETENTION_POLICY?: string;
   UNREAD_CACHE_TTL_SECONDS?: string;
+  ROUTING_CACHE_SECONDS?: string;
   ARCHIVE_ON_CLEANUP?: string;
   INBOX_DEMO_PAGE?: string;
 }

@@ -171,7 +171,8 @@ describe("archive to R2 and restore", () => {
     const original = await allRows(user);
     // The same rows as archived lines (every column under its database name) need several parameters.
     expect(
-      insertArchivedRowsStatements(shardsOf(env as never).byIndex(0)!, original as Record<string, unknown>[]).length,
+      insertArchivedRowsStatements((await shardsOf(env as never)).byIndex(0)!, original as Record<string, unknown>[])
+        .length,
     ).toBeGreaterThanOrEqual(2);
     const token = await staffToken();
     const run = await call("POST", "/api/admin/archive/", { token, body: { older_than_days: 550 } });

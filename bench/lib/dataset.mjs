@@ -4,6 +4,8 @@
 // descriptions, targets and data built by the same per-type definitions
 // (src/feed/activity-types.ts), an `events` row behind every event-based item,
 // and the per-user counters kept by the schema's triggers.
+
+import { initialShardCount } from "../../scripts/lib/project.mjs";
 import { ACTIVITY_TYPES } from "../../src/feed/activity-types.ts";
 import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
 import { openDatabase } from "./sqlite.mjs";
@@ -200,9 +202,14 @@ export function* oldRows({ count, users, now, seed, minAgeDays, maxAgeDays, read
   }
 }
 
-/** Writes items into the shard files, each user's on the shard the service would pick. */
+/**
+ * Writes items into the shard files, each user's on the shard the service
+ * would pick: by the deployment's starting count (the other bound shards
+ * wait for a reshard).
+ */
 export class ShardWriter {
-  constructor(shardFiles) {
+  constructor(shardFiles, shardCount = initialShardCount()) {
+    this.shardCount = shardCount;
     this.shards = shardFiles.map((file) => {
       const db = openDatabase(file);
       // Loading only: the files are copies nobody else has open.
@@ -235,7 +242,7 @@ export class ShardWriter {
   shardFor(userId) {
     let index = this.shardOf.get(userId);
     if (index === undefined) {
-      index = shardIndexForUser(userId, this.shards.length);
+      index = shardIndexForUser(userId, this.shardCount);
       this.shardOf.set(userId, index);
     }
     return this.shards[index];

@@ -4,6 +4,7 @@
 // untimed, to a Worker started with the meter on. Read requests are checked
 // against the user's counter rows (read straight from the shard file): a page
 // may read the page, the counters and a small constant, whatever the history.
+import { initialShardCount } from "../../scripts/lib/project.mjs";
 import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
 import { feedClient, staffClient } from "../lib/api.mjs";
 import { HISTORY_USER_BASE } from "../lib/dataset.mjs";
@@ -20,7 +21,7 @@ function counterRows(shardFiles) {
   const connections = new Map();
   return {
     of(userId) {
-      const index = shardIndexForUser(userId, shardFiles.length);
+      const index = shardIndexForUser(userId, initialShardCount());
       if (!connections.has(index)) {
         const db = openDatabase(shardFiles[index], { readOnly: true });
         connections.set(index, {

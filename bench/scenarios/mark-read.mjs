@@ -3,6 +3,7 @@
 // triggers, same rows). Fresh data for every repetition: each repetition is
 // another user with 10,000 unread items, loaded for this purpose.
 
+import { initialShardCount } from "../../scripts/lib/project.mjs";
 import { shardIndexForUser } from "../../src/shards/jump-hash.ts";
 import { feedClient } from "../lib/api.mjs";
 import { openDatabase } from "../lib/sqlite.mjs";
@@ -29,7 +30,7 @@ export function markReadRaw({ rawFiles, userIds }) {
   };
   const runs = [];
   for (const userId of userIds) {
-    const { update } = connectionFor(shardIndexForUser(userId, rawFiles.length));
+    const { update } = connectionFor(shardIndexForUser(userId, initialShardCount()));
     const started = performance.now();
     const { changes } = update.run(Date.now(), userId);
     runs.push({ user_id: userId, ms: performance.now() - started, updated: Number(changes) });

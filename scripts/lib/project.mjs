@@ -106,6 +106,14 @@ export function shardDatabases() {
     .sort((a, b) => Number(a.binding.slice(6)) - Number(b.binding.slice(6)));
 }
 
+/** The shard count the deployment starts with: `SHARD_COUNT` of wrangler.toml's [vars]. */
+export function initialShardCount() {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const count = Number(/^SHARD_COUNT\s*=\s*"(\d+)"/m.exec(toml)?.[1]);
+  if (!Number.isInteger(count) || count < 1) throw new Error("wrangler.toml sets no SHARD_COUNT");
+  return count;
+}
+
 /** KEY=value pairs of .dev.vars (or the example when it does not exist yet). */
 export function devVars() {
   const file = [".dev.vars", ".dev.vars.example"].map((name) => path.join(ROOT, name)).find(existsSync);

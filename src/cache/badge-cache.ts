@@ -45,7 +45,7 @@ async function putAll(
 }
 
 async function badgesFromD1(env: Env, userIds: readonly number[]): Promise<Map<number, BadgeCounts>> {
-  const byShard = shardsOf(env).groupByUser(userIds, (userId) => userId);
+  const byShard = await (await shardsOf(env)).groupByUser(userIds, (userId) => userId);
   const maps = await Promise.all(
     [...byShard].map(async ([shard, users]) => badgeCountsFrom(users, await badgeCountsStatement(shard, users).all())),
   );

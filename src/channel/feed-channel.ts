@@ -220,7 +220,7 @@ export class FeedChannel extends DurableObject<Env> implements FeedChannelRpc {
   private async markPresent(userId: number) {
     const now = Date.now();
     try {
-      await markLiveStatement(shardsOf(this.env).forUser(userId), userId, now + PRESENCE_MS).run();
+      await markLiveStatement(await (await shardsOf(this.env)).forUser(userId), userId, now + PRESENCE_MS).run();
     } catch (error) {
       log.warn("live presence not recorded; this user's changes will arrive on reconnect", { user_id: userId, error });
     }
@@ -232,7 +232,7 @@ export class FeedChannel extends DurableObject<Env> implements FeedChannelRpc {
     await this.ctx.storage.deleteAlarm();
     if (userId === undefined) return;
     try {
-      await markGoneStatement(shardsOf(this.env).forUser(userId), userId).run();
+      await markGoneStatement(await (await shardsOf(this.env)).forUser(userId), userId).run();
     } catch (error) {
       // The row expires by itself (PRESENCE_MS).
       log.warn("live presence not cleared", { user_id: userId, error });

@@ -173,6 +173,16 @@ export const liveUsers = sqliteTable("live_users", {
   until: integer("until").notNull(),
 });
 
+/** The deployment's routing (migrations/0007): only SHARD_0's row counts; queried in src/db/routing.ts. */
+export const deploymentRouting = sqliteTable("deployment_routing", {
+  id: integer("id").primaryKey(),
+  shardCount: integer("shard_count").notNull(),
+  targetCount: integer("target_count"),
+  jobId: text("job_id"),
+  movesFrom: integer("moves_from"),
+  changedAt: integer("changed_at").notNull(),
+});
+
 export type FeedItemRow = typeof feedItems.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
@@ -188,4 +198,5 @@ export const schema = {
   userPreferences,
   userMilestones,
   liveUsers,
+  deploymentRouting,
 };

@@ -61,7 +61,7 @@ export async function storeEvents(
   events: readonly EventRecord[],
   now: number,
 ): Promise<ShardWrite[]> {
-  const byShard = shardsOf(env).groupByUser(events, (event) => event.userId);
+  const byShard = await (await shardsOf(env)).groupByUser(events, (event) => event.userId);
   return Promise.all(
     [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
       let stored: Awaited<ReturnType<typeof storeOnShard>>;

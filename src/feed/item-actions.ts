@@ -51,7 +51,7 @@ export async function changeItems(
   selection: ItemSelection,
   now: number,
 ): Promise<{ updated: number }> {
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   let target: StateTarget;
   if ("all" in selection) {
     target = {

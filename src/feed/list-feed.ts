@@ -29,7 +29,7 @@ export async function listFeed(
   pagination: Pagination,
   now: number,
 ): Promise<FeedListing> {
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   return pagination.mode === "page"
     ? listByPageNumber(shard, userId, filters, pagination, now)
     : listByCursor(shard, userId, filters, pagination, now);

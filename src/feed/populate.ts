@@ -45,7 +45,8 @@ export async function countPopulateCandidates(
   userId?: number,
 ): Promise<Record<string, number>> {
   const since = populateSince(now, daysBack);
-  const shards = userId === undefined ? shardsOf(env).all() : [shardsOf(env).forUser(userId)];
+  const router = await shardsOf(env);
+  const shards = userId === undefined ? router.all() : [await router.forUser(userId)];
   const counts = await Promise.all(shards.map((shard) => countEventsWithoutItems(shard, since, userId)));
   return Object.fromEntries(shards.map((shard, index) => [`shard_${shard.index}`, counts[index] ?? 0]));
 }

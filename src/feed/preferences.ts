@@ -14,12 +14,12 @@ export interface Preferences {
 
 /** The user's preferences; types since removed from the service are dropped. */
 export async function readPreferences(env: Env, userId: number): Promise<Preferences> {
-  const stored = await readMutedTypes(shardsOf(env).forUser(userId), userId);
+  const stored = await readMutedTypes(await (await shardsOf(env)).forUser(userId), userId);
   return { mutedTypes: ACTIVITY_TYPE_NAMES.filter((type) => stored.includes(type)) };
 }
 
 export async function writePreferences(env: Env, userId: number, preferences: Preferences, now: number) {
   const mutedTypes = ACTIVITY_TYPE_NAMES.filter((type) => preferences.mutedTypes.includes(type));
-  await writeMutedTypes(shardsOf(env).forUser(userId), userId, mutedTypes, now);
+  await writeMutedTypes(await (await shardsOf(env)).forUser(userId), userId, mutedTypes, now);
   return { mutedTypes };
 }

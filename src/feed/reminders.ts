@@ -82,7 +82,7 @@ export async function planReminder(env: Env, request: ReminderRequest, requested
   let fastName =
     request.fast_name ?? (typeof request.data?.fast_name === "string" ? request.data.fast_name : undefined);
   if (fastName === undefined) {
-    for (const shard of shardsOf(env).all()) {
+    for (const shard of (await shardsOf(env)).all()) {
       fastName = await knownFastName(shard, request.fast_id);
       if (fastName !== undefined) break;
     }
@@ -92,11 +92,7 @@ export async function planReminder(env: Env, request: ReminderRequest, requested
 
 /** How many users a reminder targets, per shard and in total. */
 export async function countReminderTargets(env: Env, fastId: number): Promise<number> {
-  const counts = await Promise.all(
-    shardsOf(env)
-      .all()
-      .map((shard) => countParticipants(shard, fastId)),
-  );
+  const counts = await Promise.all((await shardsOf(env)).all().map((shard) => countParticipants(shard, fastId)));
   return counts.reduce((sum, value) => sum + value, 0);
 }
 

@@ -68,7 +68,7 @@ export async function claimRequestKey(
     sha256(canonicalJson(request.body)).then(hex),
     sha256(`${scope}\n${request.key}`),
   ]);
-  const shard = shardsOf(env).forHash(new DataView(keyHash.buffer).getBigUint64(0));
+  const shard = (await shardsOf(env)).forHash(new DataView(keyHash.buffer).getBigUint64(0));
   const row = await claimRequestKeyRow(shard, {
     scope,
     key: request.key,

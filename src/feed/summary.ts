@@ -56,7 +56,7 @@ export function feedTotals(counters: readonly TypeCounter[]): FeedTotals {
 
 /** Totals from the per-user counters (never a scan of history) and the newest items. */
 export async function feedSummary(env: Env, userId: number, now: number): Promise<FeedSummary> {
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   const [counters, recent] = await shard.db.batch([
     countersQuery(shard, userId),
     recentItemsQuery(shard, userId, RECENT_ACTIVITY_SIZE),
@@ -70,13 +70,13 @@ export async function feedSummary(env: Env, userId: number, now: number): Promis
 
 /** The user's items' version alone (one counters read): what a conditional request is checked against. */
 export async function feedVersion(env: Env, userId: number): Promise<number> {
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   return versionOf(await countersQuery(shard, userId));
 }
 
 /** The user's inbox counts and version, from D1 (the live channel's hello). */
 export async function readInboxCounts(env: Env, userId: number): Promise<InboxCounts> {
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   return badgeCountsFrom([userId], await badgeCountsStatement(shard, [userId]).all()).get(userId)!;
 }
 
@@ -91,7 +91,7 @@ export async function readBadge(
 ): Promise<{ badge: BadgeCounts; cached: boolean }> {
   const cached = await readCachedBadge(env.UNREAD_CACHE, userId);
   if (cached !== null) return { badge: cached, cached: true };
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   const badge = badgeCountsFrom([userId], await badgeCountsStatement(shard, [userId]).all()).get(userId)!;
   await writeBadges(env, config, new Map([[userId, badge]]));
   return { badge, cached: false };

@@ -24,7 +24,7 @@ export async function createJob<Kind extends JobKind>(
   now: number,
   shardIndexes?: readonly number[],
 ): Promise<StartedJob> {
-  const router = shardsOf(env);
+  const router = await shardsOf(env);
   const shards = shardIndexes ? shardIndexes.map((index) => router.byIndex(index)!) : router.all();
   const jobId = `${kind}-${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
   await Promise.all(shards.map((shard) => startJobStatement(shard, jobId, kind, params, now).run()));
@@ -58,9 +58,7 @@ export async function enqueueJob<Kind extends JobKind>(
  */
 export async function resumeJob(env: Env, jobId: string): Promise<number[] | undefined> {
   const rows = await Promise.all(
-    shardsOf(env)
-      .all()
-      .map(async (shard) => ({ shard, row: await readJob(shard, jobId) })),
+    (await shardsOf(env)).all().map(async (shard) => ({ shard, row: await readJob(shard, jobId) })),
   );
   if (rows.every(({ row }) => row === undefined)) return undefined;
   const pending = rows.filter(({ row }) => row && !row.done);

@@ -203,7 +203,7 @@ export async function runJobSteps(
   message: JobStepMessage,
   budget: InvocationBudget | undefined,
 ): Promise<StepOutcome> {
-  const shard = shardsOf(env).byIndex(message.shard);
+  const shard = (await shardsOf(env)).byIndex(message.shard);
   if (!shard) throw new Error(`job ${message.job_id}: shard ${message.shard} does not exist`);
   const row = await readJob(shard, message.job_id);
   if (!row) throw new Error(`job ${message.job_id} has no progress row on shard ${shard.index}`);

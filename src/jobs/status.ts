@@ -58,7 +58,7 @@ function jobProgressFrom(rows: { shard: number; row: JobProgressRow }[]): JobPro
 }
 
 export async function readJobProgress(env: Env, jobId: string): Promise<JobProgress | undefined> {
-  const shards = shardsOf(env).all();
+  const shards = (await shardsOf(env)).all();
   const rows = await Promise.all(
     shards.map(async (shard) => ({ shard: shard.index, row: await readJob(shard, jobId) })),
   );
@@ -70,7 +70,7 @@ export async function readJobProgress(env: Env, jobId: string): Promise<JobProgr
 /** The most recent jobs, newest first. */
 export async function listRecentJobs(env: Env, limit: number): Promise<JobProgress[]> {
   const perShard = await Promise.all(
-    shardsOf(env)
+    (await shardsOf(env))
       .all()
       .map(async (shard) => (await recentJobs(shard, limit)).map((row) => ({ shard: shard.index, row }))),
   );
@@ -93,11 +93,7 @@ export interface UnfinishedJob {
 /** Jobs of one kind started since `since` that are not done on every shard. */
 export async function unfinishedJobs(env: Env, kind: string, since: number): Promise<UnfinishedJob[]> {
   const rows = (
-    await Promise.all(
-      shardsOf(env)
-        .all()
-        .map((shard) => unfinishedJobRows(shard, kind, since)),
-    )
+    await Promise.all((await shardsOf(env)).all().map((shard) => unfinishedJobRows(shard, kind, since)))
   ).flat();
   const byJob = new Map<string, UnfinishedJob>();
   for (const row of rows) {

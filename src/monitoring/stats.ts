@@ -40,7 +40,7 @@ function sumOf(perShard: readonly ShardStats[]): ShardStats {
 }
 
 export async function deploymentStats(env: Env): Promise<DeploymentStats> {
-  const shards = shardsOf(env).all();
+  const shards = (await shardsOf(env)).all();
   const perShard = await Promise.all(shards.map((shard) => readShardStats(shard)));
   const total = sumOf(perShard);
   const bytesPerItem =
@@ -59,6 +59,6 @@ export interface UserFeedStats {
 
 /** The design's get_user_feed_stats, from the counters. */
 export async function userFeedStats(env: Env, userId: number): Promise<UserFeedStats> {
-  const shard = shardsOf(env).forUser(userId);
+  const shard = await (await shardsOf(env)).forUser(userId);
   return { userId, shard: shard.index, totals: feedTotals(await readCounters(shard, userId)) };
 }

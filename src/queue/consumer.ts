@@ -109,7 +109,7 @@ async function writeEventMessagesInRounds(
   messages: EventMessage[],
   now: number,
 ): Promise<Message[]> {
-  const shardCount = shardsOf(env).count;
+  const shardCount = (await shardsOf(env)).all().length;
   let pending = messages;
   while (pending.length > 0) {
     let users = 0;
@@ -147,16 +147,15 @@ async function writeEventMessages(
   // A batch that committed but could not update the cache retries too: the
   // redelivery creates nothing and writes the counts again.
   const failed = writes.filter((write) => write.error !== undefined || write.cacheError !== undefined);
-  const failedShards = new Set(failed.map((write) => write.shard.index));
+  const failedEvents = new Set(failed.flatMap((write) => write.events));
   for (const write of failed) {
     log.error("event write failed; its messages will retry", {
       shard: write.shard.index,
       error: String(write.error ?? write.cacheError),
     });
   }
-  const router = shardsOf(env);
   for (const { message, events } of eventMessages) {
-    const failed = events.some((event) => failedShards.has(router.forUser(event.userId).index));
+    const failed = events.some((event) => failedEvents.has(event));
     if (failed) message.retry();
     else message.ack();
   }
@@ -190,7 +189,7 @@ async function handleWorkMessage(
     }
     case "populate_user":
       await enqueueJob(env, "populate", { since: populateSince(now, body.days_back), userId: body.user_id }, now, [
-        shardsOf(env).forUser(body.user_id).index,
+        (await (await shardsOf(env)).forUser(body.user_id)).index,
       ]);
       return;
     case "populate_all":

@@ -245,17 +245,15 @@ export async function countRetentionCandidates(env: Env, plan: RetentionPlan) {
   const perShard: Record<string, number> = {};
   const perType: Record<string, number> = {};
   await Promise.all(
-    shardsOf(env)
-      .all()
-      .map(async (shard) => {
-        const counts = await Promise.all(
-          types.map((type) => countExpired(shard, type, plan.cutoffs[type]!, plan.onlyRead)),
-        );
-        perShard[`shard_${shard.index}`] = counts.reduce((sum, value) => sum + value, 0);
-        types.forEach((type, index) => {
-          perType[type] = (perType[type] ?? 0) + (counts[index] ?? 0);
-        });
-      }),
+    (await shardsOf(env)).all().map(async (shard) => {
+      const counts = await Promise.all(
+        types.map((type) => countExpired(shard, type, plan.cutoffs[type]!, plan.onlyRead)),
+      );
+      perShard[`shard_${shard.index}`] = counts.reduce((sum, value) => sum + value, 0);
+      types.forEach((type, index) => {
+        perType[type] = (perType[type] ?? 0) + (counts[index] ?? 0);
+      });
+    }),
   );
   const total = Object.values(perShard).reduce((sum, value) => sum + value, 0);
   return { total, perType, perShard };

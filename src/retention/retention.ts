@@ -79,7 +79,7 @@ export interface RestoreOutcome {
 export async function restoreArchive(env: Env, config: Config, key: string): Promise<RestoreOutcome> {
   const archive = await readArchive(env.ARCHIVE, key);
   if (!archive) throw new NotFoundError(`No archive at ${key}.`);
-  const shard = shardsOf(env).byIndex(archive.manifest.shard);
+  const shard = (await shardsOf(env)).byIndex(archive.manifest.shard);
   if (!shard)
     throw new Error(`archive ${key} belongs to shard ${archive.manifest.shard}, which this deployment does not have`);
   const users = [...new Set(archive.rows.map((row) => Number(row.user_id)))];

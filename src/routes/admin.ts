@@ -113,7 +113,7 @@ const resumeRoute = createRoute({
  */
 async function generateUserFeed(c: Context<AppEnv>, userId: number, daysBack: number, now: number) {
   const since = populateSince(now, daysBack);
-  const shard = shardsOf(c.env).forUser(userId).index;
+  const shard = (await (await shardsOf(c.env)).forUser(userId)).index;
   const job = await runJobInline(c.env, c.var.config, "populate", { since, userId }, now, [shard]);
   return { createdCount: job.affected, start: since, end: now, jobId: job.jobId };
 }

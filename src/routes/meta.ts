@@ -6,12 +6,13 @@ import { jsonResponse } from "../http/route-parts";
 import { serverErrorResponses } from "../schemas/common";
 import { EventBatchSchema, EventSchema } from "../schemas/events";
 import { HealthSchema, PointersSchema } from "../schemas/meta";
+import { shardsOf } from "../shards/router";
 
 const healthRoute = createRoute({
   method: "get",
   path: "/health",
   tags: ["Meta"],
-  summary: "Liveness: the Worker runs and its configuration is valid",
+  summary: "Liveness: the Worker runs, its configuration is valid, and how many shards it routes over",
   responses: { 200: jsonResponse("Healthy", HealthSchema), ...serverErrorResponses },
 });
 
@@ -62,7 +63,13 @@ a{color:#0b57d0}code{color:#59636e;font-size:.85em;word-break:break-all}li{margi
 }
 
 export function registerMetaRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, shards: c.var.config.shardCount }, 200));
+  app.openapi(healthRoute, async (c) => {
+    const router = await shardsOf(c.env);
+    return c.json(
+      { status: "ok" as const, shards: router.count, ...(router.reshard ? { resharding_to: router.reshard.to } : {}) },
+      200,
+    );
+  });
   app.openapi(landingRoute, (c) => {
     const origin = new URL(c.req.url).origin;
     const links = {

@@ -2,7 +2,17 @@ import { z } from "@hono/zod-openapi";
 
 /** The service's own answers (src/routes/meta.ts): the liveness check and the landing links. */
 
-export const HealthSchema = z.object({ status: z.literal("ok"), shards: z.number().int() }).openapi("Health");
+export const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    shards: z.number().int().openapi({ description: "Shards users are routed over now" }),
+    resharding_to: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "While a reshard runs: the shard count it grows to" }),
+  })
+  .openapi("Health");
 
 export const PointersSchema = z
   .object({

@@ -3,12 +3,12 @@ import { configFor } from "../config";
 import { schema } from "../db/schema";
 import type { Env } from "../env";
 import { meteredD1 } from "./d1-meter";
-import { fromPublicId } from "./ids";
 import { jumpConsistentHash, shardIndexForUser } from "./jump-hash";
+import { currentRouting, type Reshard, type Routing } from "./routing";
 
 /**
- * The one place that knows how users and item ids map to D1 databases. Later
- * work (read replicas through the Sessions API, resharding) changes this file.
+ * The one place that knows how users and item ids map to D1 databases, by
+ * the deployment's routing (src/shards/routing.ts).
  */
 export interface Shard {
   readonly index: number;
@@ -17,51 +17,48 @@ export interface Shard {
 }
 
 export class ShardRouter {
-  private readonly shards: readonly Shard[];
+  constructor(
+    /** Every bound shard, SHARD_0 … SHARD_{n-1}. */
+    private readonly bound: readonly Shard[],
+    readonly routing: Routing,
+    /** Shards Idempotency-Key records hash over: the deployment's first count, for good. */
+    private readonly hashShards: number,
+  ) {}
 
-  constructor(env: Env) {
-    const { shardCount } = configFor(env);
-    this.shards = Array.from({ length: shardCount }, (_, index) => {
-      const binding = env[`SHARD_${index}`];
-      if (!binding) throw new Error(`binding SHARD_${index} is missing`);
-      const d1 = meteredD1(binding, env);
-      return { index, d1, db: drizzle(d1, { schema }) };
-    });
-  }
-
+  /** Shards users are hashed over now. */
   get count(): number {
-    return this.shards.length;
+    return this.routing.shardCount;
   }
 
+  /** The reshard under way, if any. */
+  get reshard(): Reshard | null {
+    return this.routing.reshard;
+  }
+
+  /** Every shard that holds data: the current ones, and during a reshard the new ones too. */
   all(): readonly Shard[] {
-    return this.shards;
+    return this.bound.slice(0, Math.max(this.count, this.reshard?.to ?? 0));
   }
 
   byIndex(index: number): Shard | undefined {
-    return this.shards[index];
+    return this.all()[index];
   }
 
   /** The shard holding every row of this user. */
-  forUser(userId: number): Shard {
-    return this.shards[shardIndexForUser(userId, this.shards.length)]!;
+  async forUser(userId: number): Promise<Shard> {
+    return this.bound[shardIndexForUser(userId, this.count)]!;
   }
 
   /** The shard that keeps the record of something named by a 64-bit hash (e.g. an Idempotency-Key). */
   forHash(hash: bigint): Shard {
-    return this.shards[jumpConsistentHash(hash, this.shards.length)]!;
-  }
-
-  /** The shard an item id says it lives on, if that shard exists. */
-  forItemId(publicId: number): Shard | undefined {
-    const ref = fromPublicId(publicId);
-    return ref ? this.shards[ref.shardIndex] : undefined;
+    return this.bound[jumpConsistentHash(hash, this.hashShards)]!;
   }
 
   /** Groups values by the shard of the user they belong to. */
-  groupByUser<T>(values: readonly T[], userIdOf: (value: T) => number): Map<Shard, T[]> {
+  async groupByUser<T>(values: readonly T[], userIdOf: (value: T) => number): Promise<Map<Shard, T[]>> {
     const groups = new Map<Shard, T[]>();
     for (const value of values) {
-      const shard = this.forUser(userIdOf(value));
+      const shard = await this.forUser(userIdOf(value));
       const group = groups.get(shard);
       if (group) group.push(value);
       else groups.set(shard, [value]);
@@ -70,13 +67,28 @@ export class ShardRouter {
   }
 }
 
+/** Every bound shard of an environment, made once per isolate. */
+const boundShards = new WeakMap<Env, readonly Shard[]>();
 const routers = new WeakMap<Env, ShardRouter>();
 
-export function shardsOf(env: Env): ShardRouter {
-  let router = routers.get(env);
-  if (!router) {
-    router = new ShardRouter(env);
-    routers.set(env, router);
+function shardsBoundIn(env: Env): readonly Shard[] {
+  let shards = boundShards.get(env);
+  if (!shards) {
+    shards = Array.from({ length: configFor(env).boundShards }, (_, index) => {
+      const d1 = meteredD1(env[`SHARD_${index}`]!, env);
+      return { index, d1, db: drizzle(d1, { schema }) };
+    });
+    boundShards.set(env, shards);
   }
+  return shards;
+}
+
+/** The router for the deployment's current routing (a view at most ROUTING_CACHE_SECONDS old). */
+export async function shardsOf(env: Env): Promise<ShardRouter> {
+  const routing = await currentRouting(env);
+  const cached = routers.get(env);
+  if (cached?.routing === routing) return cached;
+  const router = new ShardRouter(shardsBoundIn(env), routing, configFor(env).shardCount);
+  routers.set(env, router);
   return router;
 }
