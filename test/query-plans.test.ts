@@ -185,6 +185,19 @@ describe("query plans of the hot paths", () => {
     expect(listing!.plan.join(" ")).toMatch(/created_at<\?/);
   });
 
+  it("a cursor issued on another shard (its user moved) stays an index range; its row is found by public id", async () => {
+    const [listing] = await listingPlans(
+      {},
+      { limit: 21, olderThan: { createdAt: 1_700_000_600_000, itemId: 50 * 1024 + 1 } },
+    );
+    const plan = listing!.plan.join(" | ");
+    expectIndexedWithoutSort(listing!.plan, "feed_items_user_inbox");
+    expect(plan, plan).toMatch(/user_id=\? AND .*created_at<\?/);
+    expect(plan, plan).toMatch(
+      /SCALAR SUBQUERY .*SEARCH moved USING (COVERING )?INDEX feed_items_user_public_id \(user_id=\? AND public_id=\?\)/,
+    );
+  });
+
   it("the count of a date-filtered listing is answered from an index", async () => {
     const { shard, issued } = recordingShard();
     await readFeedPage(shard, USER, { startAt: 1_700_000_000_000, types: ["fast_join", "milestone"] }, WINDOW);
@@ -257,6 +270,23 @@ describe("query plans of the hot paths", () => {
         /^UPDATE/i.test(statement.sql.trim()),
       );
       expect(update!.plan, update!.plan).toMatch(/^SEARCH feed_items USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    });
+
+    it("mark-read by ids kept from another shard finds them through feed_items_user_public_id", async () => {
+      const updates = (await markReadPlans({ localIds: [1], publicIds: [5 * 1024 + 2] })).filter((statement) =>
+        /^UPDATE/i.test(statement.sql.trim()),
+      );
+      expect(updates).toHaveLength(2);
+      expect(updates[1]!.plan, updates[1]!.plan).toMatch(
+        /^SEARCH feed_items USING INDEX feed_items_user_public_id \(user_id=\? AND public_id=\?\)/,
+      );
+    });
+
+    it("mark-read by ids of a user no reshard moved issues the primary-key update alone", async () => {
+      const updates = (await markReadPlans({ localIds: [1, 2] })).filter((statement) =>
+        /^UPDATE/i.test(statement.sql.trim()),
+      );
+      expect(updates).toHaveLength(1);
     });
 
     it("the unread count read around the update uses the counters' primary key", async () => {

@@ -16,11 +16,13 @@ export interface FeedFilters {
   readonly endBefore?: number;
 }
 
-/** A position in the (created_at, id) order, newest first. */
-export interface Keyset {
-  readonly createdAt: number;
-  readonly localId: number;
-}
+/**
+ * A position in the (created_at, id) order, newest first: at a row of this
+ * shard, or at the row that kept this public id when it was copied here.
+ */
+export type Keyset =
+  | { readonly createdAt: number; readonly localId: number }
+  | { readonly createdAt: number; readonly itemId: number };
 
 export interface PageWindow {
   readonly limit: number;
@@ -95,6 +97,17 @@ function baseConditions(userId: number, filters: FeedFilters, type?: ActivityTyp
 }
 
 /**
+ * The local id of a keyset's row. A moved row is found by its kept public id,
+ * inside the page's own statement; when it is gone (retention deleted it),
+ * the position falls back to the edge of its millisecond on the side already
+ * read, so the next page may repeat items of that millisecond but never skips one.
+ */
+function localIdAt(userId: number, keyset: Keyset, fallback: number) {
+  if ("localId" in keyset) return sql`${keyset.localId}`;
+  return sql`coalesce((SELECT moved.id FROM feed_items AS moved WHERE moved.user_id = ${userId} AND moved.public_id = ${keyset.itemId}), ${fallback})`;
+}
+
+/**
  * One index range of the page. `mergeBranch` marks one range among several
  * (one per requested type): it must return enough rows to fill the merged
  * page, so the offset is applied after the merge instead.
@@ -112,11 +125,11 @@ function pageQuery(
   // costs the same at any depth.
   if (window.olderThan)
     conditions.push(
-      sql`(${feedItems.createdAt}, ${feedItems.id}) < (${window.olderThan.createdAt}, ${window.olderThan.localId})`,
+      sql`(${feedItems.createdAt}, ${feedItems.id}) < (${window.olderThan.createdAt}, ${localIdAt(userId, window.olderThan, Number.MAX_SAFE_INTEGER)})`,
     );
   if (window.newerThan)
     conditions.push(
-      sql`(${feedItems.createdAt}, ${feedItems.id}) > (${window.newerThan.createdAt}, ${window.newerThan.localId})`,
+      sql`(${feedItems.createdAt}, ${feedItems.id}) > (${window.newerThan.createdAt}, ${localIdAt(userId, window.newerThan, 0)})`,
     );
   const backwards = window.newerThan !== undefined;
   const order = backwards

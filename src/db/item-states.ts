@@ -10,9 +10,13 @@ import { liveUsersFrom, liveUsersStatement } from "./live-presence";
 
 export type StateChange = "read" | "unread" | "seen" | "archive" | "unarchive";
 
-/** Some items by local id, or every inbox item (not archived) matching the bounds. */
+/**
+ * Some items by local id (rows native to the shard) and by the public id they
+ * kept from a shard their owner lived on before (`public_id`), or every inbox
+ * item (not archived) matching the bounds.
+ */
 export type StateTarget =
-  | { readonly localIds: readonly number[] }
+  | { readonly localIds: readonly number[]; readonly publicIds?: readonly number[] }
   | { readonly all: true; readonly types?: readonly string[]; readonly createdAtOrBefore?: number };
 
 interface ChangeSql {
@@ -39,18 +43,32 @@ const CHANGES: Record<StateChange, ChangeSql> = {
   unarchive: { set: "is_archived = 0, archived_at = NULL", from: "is_archived = 1", counter: "archived", sign: -1 },
 };
 
-function updateStatement(shard: Shard, userId: number, change: ChangeSql, target: StateTarget, now: number) {
+const RETURNING_IDS = "RETURNING id, public_id AS publicId";
+
+function updateStatements(shard: Shard, userId: number, change: ChangeSql, target: StateTarget, now: number) {
   if ("localIds" in target) {
     // The unary + keeps SQLite from choosing one of the user's indexes (and
-    // reading every row in it); the ids go straight to the primary key.
+    // reading every row in it); the ids go straight to the primary key, or to
+    // the (user_id, public_id) index for ids kept from another shard.
     const from = change.from.replace(/^(\w+)/, "+$1");
-    return shard.d1
-      .prepare(
-        `UPDATE feed_items SET ${change.set}
-         WHERE id IN (SELECT value FROM json_each(?3)) AND +user_id = ?2 AND ${from}
-         RETURNING id`,
-      )
-      .bind(now, userId, JSON.stringify(target.localIds));
+    const statements = [
+      shard.d1
+        .prepare(
+          `UPDATE feed_items SET ${change.set}
+           WHERE id IN (SELECT value FROM json_each(?3)) AND +user_id = ?2 AND ${from} ${RETURNING_IDS}`,
+        )
+        .bind(now, userId, JSON.stringify(target.localIds)),
+    ];
+    if (target.publicIds && target.publicIds.length > 0)
+      statements.push(
+        shard.d1
+          .prepare(
+            `UPDATE feed_items SET ${change.set}
+             WHERE user_id = ?2 AND public_id IN (SELECT value FROM json_each(?3)) AND ${from} ${RETURNING_IDS}`,
+          )
+          .bind(now, userId, JSON.stringify(target.publicIds)),
+      );
+    return statements;
   }
   // The inbox only: archived items are out of it (and out of its counts).
   // Bounds are added only when given, so each stays an index range.
@@ -65,7 +83,7 @@ function updateStatement(shard: Shard, userId: number, change: ChangeSql, target
     params.push(target.createdAtOrBefore);
     conditions.push(`created_at <= ?${params.length}`);
   }
-  return shard.d1.prepare(`UPDATE feed_items SET ${change.set} WHERE ${conditions.join(" AND ")}`).bind(...params);
+  return [shard.d1.prepare(`UPDATE feed_items SET ${change.set} WHERE ${conditions.join(" AND ")}`).bind(...params)];
 }
 
 function counterStatement(shard: Shard, userId: number, counter: string) {
@@ -77,8 +95,8 @@ function counterStatement(shard: Shard, userId: number, counter: string) {
 export interface StateChangeOutcome {
   /** Items whose state changed. */
   readonly updated: number;
-  /** Their local ids, when the change named items (a mark_all does not list them). */
-  readonly changedIds?: readonly number[];
+  /** The rows, when the change named items (a mark_all does not list them): local ids and kept public ids. */
+  readonly changed?: readonly { readonly id: number; readonly publicId: number | null }[];
   /** The user has a live channel open. */
   readonly live: boolean;
   readonly counts: InboxCounts;
@@ -99,18 +117,23 @@ export async function changeItemStates(
   now: number,
 ): Promise<StateChangeOutcome> {
   const sql = CHANGES[change];
-  const [before, updated, after, live, badge] = await shard.d1.batch([
+  const updates = updateStatements(shard, userId, sql, target, now);
+  const [before, ...rest] = await shard.d1.batch([
     counterStatement(shard, userId, sql.counter),
-    updateStatement(shard, userId, sql, target, now),
+    ...updates,
     counterStatement(shard, userId, sql.counter),
     liveUsersStatement(shard, [userId], now),
     badgeCountsStatement(shard, [userId]),
   ]);
+  const updated = rest.slice(0, updates.length);
+  const [after, live, badge] = rest.slice(updates.length);
   const value = (result: D1Result | undefined) => (result?.results[0] as { value: number } | undefined)?.value ?? 0;
   return {
     updated: sql.sign * (value(after) - value(before)),
     ...("localIds" in target
-      ? { changedIds: ((updated?.results ?? []) as { id: number }[]).map((row) => row.id) }
+      ? {
+          changed: updated.flatMap((result) => (result.results ?? []) as { id: number; publicId: number | null }[]),
+        }
       : {}),
     live: liveUsersFrom(live).has(userId),
     counts: badgeCountsFrom([userId], badge).get(userId)!,

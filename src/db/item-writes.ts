@@ -20,7 +20,8 @@ const ITEM_COLUMNS =
 const RETURNING_ITEM = `RETURNING id, user_id AS userId, activity_type AS activityType, event_id AS eventId,
   target_type AS targetType, target_id AS targetId, title, description, is_read AS isRead,
   read_at AS readAt, created_at AS createdAt, data, dedupe_key AS dedupeKey, is_seen AS isSeen,
-  seen_at AS seenAt, is_archived AS isArchived, archived_at AS archivedAt, target_thumbnail AS targetThumbnail`;
+  seen_at AS seenAt, is_archived AS isArchived, archived_at AS archivedAt, target_thumbnail AS targetThumbnail,
+  public_id AS publicId`;
 
 /**
  * Rows as JSON arrays of at most `maxBytes` of UTF-8 each, in order (one
@@ -261,12 +262,12 @@ export function insertArchivedRowsStatements(
   const statement = shard.d1.prepare(
     // Archives written before the inbox states lack their columns: such rows
     // come back seen and not archived, as they were.
-    `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at, seen_at, is_archived, archived_at)
+    `INSERT INTO feed_items (id, ${ITEM_COLUMNS}, is_read, read_at, seen_at, is_archived, archived_at, public_id)
      SELECT r.value ->> 'id', r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'event_id', r.value ->> 'target_type',
             r.value ->> 'target_id', r.value ->> 'title', r.value ->> 'description', r.value ->> 'created_at', r.value ->> 'data',
             r.value ->> 'dedupe_key', r.value ->> 'target_thumbnail', coalesce(r.value ->> 'is_seen', 1),
             r.value ->> 'is_read', r.value ->> 'read_at', r.value ->> 'seen_at', coalesce(r.value ->> 'is_archived', 0),
-            r.value ->> 'archived_at'
+            r.value ->> 'archived_at', r.value ->> 'public_id'
      FROM json_each(?1) AS r WHERE true
      ON CONFLICT DO NOTHING
      RETURNING id, user_id AS userId, is_read AS isRead`,

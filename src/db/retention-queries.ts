@@ -130,9 +130,10 @@ export async function countExpired(
   return row?.value ?? 0;
 }
 
+/** Deletes rows by local id, returning each one's id and kept public id (the live channel's items.deleted). */
 export function deleteItemsStatement(shard: Shard, localIds: readonly number[]): D1PreparedStatement {
   return shard.d1
-    .prepare("DELETE FROM feed_items WHERE id IN (SELECT value FROM json_each(?1))")
+    .prepare("DELETE FROM feed_items WHERE id IN (SELECT value FROM json_each(?1)) RETURNING id, public_id AS publicId")
     .bind(JSON.stringify(localIds));
 }
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -52,6 +53,7 @@ export const FEED_ITEM_COLUMNS = [
   "is_archived",
   "archived_at",
   "target_thumbnail",
+  "public_id",
 ] as const;
 
 export const feedItems = sqliteTable(
@@ -76,12 +78,15 @@ export const feedItems = sqliteTable(
     isArchived: integer("is_archived", { mode: "boolean" }).notNull().default(false),
     archivedAt: integer("archived_at"),
     targetThumbnail: text("target_thumbnail"),
+    /** The public id of a row copied here from another shard (migrations/0008); NULL for rows native to this shard. */
+    publicId: integer("public_id"),
   },
   (table) => [
     index("feed_items_user_created").on(table.userId, table.createdAt),
     index("feed_items_user_type").on(table.userId, table.activityType, table.createdAt),
     index("feed_items_type_created").on(table.activityType, table.createdAt, table.id, table.isRead, table.userId),
     uniqueIndex("feed_items_user_dedupe").on(table.userId, table.dedupeKey),
+    uniqueIndex("feed_items_user_public_id").on(table.userId, table.publicId).where(sql`public_id IS NOT NULL`),
   ],
 );
 

@@ -1,5 +1,5 @@
 import type { FeedItemRow } from "../db/schema";
-import { toPublicId } from "../shards/ids";
+import { publicIdOf } from "../shards/ids";
 import { activityTypeDisplay } from "./activity-types";
 import { ageDisplay } from "./age";
 
@@ -36,7 +36,7 @@ function parseData(raw: string): Record<string, unknown> {
 /** A stored row as the domain's item, as of `now` (its age label). */
 export function feedItemFrom(row: FeedItemRow, shardIndex: number, now: number): FeedItem {
   return {
-    id: toPublicId(shardIndex, row.id),
+    id: publicIdOf(shardIndex, row),
     activityType: row.activityType,
     activityTypeDisplay: activityTypeDisplay(row.activityType),
     title: row.title,

@@ -4,7 +4,7 @@ import { changeItemStates, type StateChange, type StateTarget } from "../db/item
 import type { Env } from "../env";
 import type { AllItems, LiveChange, StateChanges } from "../live/changes";
 import { publishLive } from "../live/publish";
-import { fromPublicId, toPublicId } from "../shards/ids";
+import { fromPublicId, publicIdOf } from "../shards/ids";
 import { shardsOf } from "../shards/router";
 import type { ActivityType } from "./activity-types";
 
@@ -51,7 +51,8 @@ export async function changeItems(
   selection: ItemSelection,
   now: number,
 ): Promise<{ updated: number }> {
-  const shard = await (await shardsOf(env)).forUser(userId);
+  const router = await shardsOf(env);
+  const shard = await router.forUser(userId);
   let target: StateTarget;
   if ("all" in selection) {
     target = {
@@ -60,23 +61,28 @@ export async function changeItems(
       ...(selection.createdAtOrBefore !== undefined ? { createdAtOrBefore: selection.createdAtOrBefore } : {}),
     };
   } else {
+    // An id names the shard its item was created on: this one (a local id),
+    // or one the user lived on before a reshard moved them (a kept public id).
+    const former = new Set(router.formerShardsOf(userId, shard));
     const localIds = new Set<number>();
+    const publicIds = new Set<number>();
     for (const id of selection.itemIds) {
       const ref = fromPublicId(id);
-      if (ref && ref.shardIndex === shard.index) localIds.add(ref.localId);
+      if (ref?.shardIndex === shard.index) localIds.add(ref.localId);
+      else if (ref && former.has(ref.shardIndex)) publicIds.add(id);
     }
-    if (localIds.size === 0) return { updated: 0 };
-    target = { localIds: [...localIds] };
+    if (localIds.size === 0 && publicIds.size === 0) return { updated: 0 };
+    target = { localIds: [...localIds], ...(publicIds.size > 0 ? { publicIds: [...publicIds] } : {}) };
   }
   const outcome = await changeItemStates(shard, userId, action, target, now);
   // Written even when nothing changed: a retry after a failure between the D1
   // commit and this write must still leave the cache right.
   await writeBadges(env, config, new Map([[userId, outcome.counts]]));
   if (outcome.live && outcome.updated > 0) {
-    const change: LiveChange = outcome.changedIds
+    const change: LiveChange = outcome.changed
       ? {
           type: "items.updated",
-          ids: outcome.changedIds.map((localId) => toPublicId(shard.index, localId)),
+          ids: outcome.changed.map((row) => publicIdOf(shard.index, row)),
           changes: CHANGED_STATES[action],
         }
       : { type: "items.updated", all: boundsOf(selection), changes: CHANGED_STATES[action] };

@@ -1,8 +1,10 @@
 import { type FeedFilters, readFeedPage } from "../db/feed-queries";
+import type { FeedItemRow } from "../db/schema";
 import type { Env } from "../env";
 import { InvalidPageError } from "../errors";
+import { publicIdOf } from "../shards/ids";
 import { type Shard, shardsOf } from "../shards/router";
-import { type Cursor, encodeCursor } from "./cursor";
+import { type Cursor, encodeCursor, keysetOn } from "./cursor";
 import { type FeedItem, feedItemFrom } from "./feed-item";
 
 export type Pagination =
@@ -29,10 +31,11 @@ export async function listFeed(
   pagination: Pagination,
   now: number,
 ): Promise<FeedListing> {
-  const shard = await (await shardsOf(env)).forUser(userId);
+  const router = await shardsOf(env);
+  const shard = await router.forUser(userId);
   return pagination.mode === "page"
     ? listByPageNumber(shard, userId, filters, pagination, now)
-    : listByCursor(shard, userId, filters, pagination, now);
+    : listByCursor(shard, userId, filters, pagination, router.firstShardOf(userId), now);
 }
 
 async function listByPageNumber(
@@ -74,13 +77,15 @@ async function listByCursor(
   userId: number,
   filters: FeedFilters,
   { cursor, pageSize }: Extract<Pagination, { mode: "cursor" }>,
+  firstShard: number,
   now: number,
 ): Promise<FeedListing> {
   const readingNewer = cursor?.direction === "newer";
+  const keyset = cursor ? keysetOn(cursor, shard.index, firstShard) : undefined;
   // One extra row says whether another page follows in the reading direction.
   const { rows, count, version } = await readFeedPage(shard, userId, filters, {
     limit: pageSize + 1,
-    ...(cursor ? (readingNewer ? { newerThan: cursor } : { olderThan: cursor }) : {}),
+    ...(keyset ? (readingNewer ? { newerThan: keyset } : { olderThan: keyset }) : {}),
   });
   const hasMore = rows.length > pageSize;
   const page = rows.slice(0, pageSize);
@@ -88,14 +93,16 @@ async function listByCursor(
 
   const first = page[0];
   const last = page.at(-1);
-  const olderLink =
-    (hasMore || readingNewer) && last
-      ? { cursor: encodeCursor({ direction: "older", createdAt: last.createdAt, localId: last.id }) }
-      : null;
-  const newerLink =
-    (readingNewer ? hasMore : cursor !== undefined) && first
-      ? { cursor: encodeCursor({ direction: "newer", createdAt: first.createdAt, localId: first.id }) }
-      : null;
+  const at = (direction: Cursor["direction"], row: FeedItemRow) => ({
+    cursor: encodeCursor({
+      direction,
+      createdAt: row.createdAt,
+      localId: row.id,
+      issuedOn: { shard: shard.index, itemId: publicIdOf(shard.index, row) },
+    }),
+  });
+  const olderLink = (hasMore || readingNewer) && last ? at("older", last) : null;
+  const newerLink = (readingNewer ? hasMore : cursor !== undefined) && first ? at("newer", first) : null;
   return {
     count,
     version,

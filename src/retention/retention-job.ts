@@ -16,7 +16,7 @@ import type { Env } from "../env";
 import { ACTIVITY_TYPE_NAMES, type ActivityType } from "../feed/activity-types";
 import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
 import type { LiveChange } from "../live/changes";
-import { toPublicId } from "../shards/ids";
+import { publicIdOf } from "../shards/ids";
 import type { Shard } from "../shards/router";
 import { shardsOf } from "../shards/router";
 import { prefixWithin, prefixWithinOwners } from "./chunk-fit";
@@ -129,10 +129,20 @@ async function collectExpired(
   return { rows, position, readQueries };
 }
 
-/** The deleted rows' public ids per owner, as live items.deleted changes. */
-function deletedChanges(rows: readonly ExpiredRow[], shardIndex: number): Map<number, LiveChange[]> {
+/** The deleted rows' public ids per owner (kept ones from the DELETE's RETURNING), as live items.deleted changes. */
+function deletedChanges(
+  rows: readonly ExpiredRow[],
+  deleted: D1Result | undefined,
+  shardIndex: number,
+): Map<number, LiveChange[]> {
+  const kept = new Map(
+    ((deleted?.results ?? []) as { id: number; publicId: number | null }[]).map((row) => [row.id, row.publicId]),
+  );
   const ids = new Map<number, number[]>();
-  for (const row of rows) ids.set(row.userId, [...(ids.get(row.userId) ?? []), toPublicId(shardIndex, row.id)]);
+  for (const row of rows) {
+    const id = publicIdOf(shardIndex, { id: row.id, publicId: kept.get(row.id) ?? null });
+    ids.set(row.userId, [...(ids.get(row.userId) ?? []), id]);
+  }
   return new Map([...ids].map(([userId, deleted]) => [userId, [{ type: "items.deleted", ids: deleted }]]));
 }
 
@@ -182,7 +192,10 @@ function retentionChunk(params: RetentionJobParams, env: Env): ChunkWork {
         users: [...new Set(rows.filter((row) => !row.isRead).map((row) => row.userId))],
         ...(cut.cachedOwners ? { cached: cut.cachedOwners } : {}),
       },
-      live: { users: [...new Set(rows.map((row) => row.userId))], changes: () => deletedChanges(rows, shard.index) },
+      live: {
+        users: [...new Set(rows.map((row) => row.userId))],
+        changes: (deleted) => deletedChanges(rows, deleted, shard.index),
+      },
       spent: { externalOperations: cut.operations + (params.archive ? 2 : 0), readQueries: collected.readQueries },
       ...(params.archive
         ? {

@@ -32,7 +32,7 @@ import {
   IngestResponseSchema,
 } from "../schemas/events";
 import { ReminderRequestSchema, ReminderResponseSchema } from "../schemas/reminders";
-import { toPublicId } from "../shards/ids";
+import { publicIdOf } from "../shards/ids";
 
 /** Seconds a producer should wait before retrying a request that answered 503. */
 const RETRY_AFTER_SECONDS = "10";
@@ -94,7 +94,7 @@ interface IngestPartial {
 }
 
 const resultOf = ({ shardIndex, row }: CreatedItem): IngestResult => ({
-  id: toPublicId(shardIndex, row.id),
+  id: publicIdOf(shardIndex, row),
   user_id: row.userId,
   activity_type: row.activityType,
   title: row.title,

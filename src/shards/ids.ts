@@ -27,3 +27,11 @@ export function fromPublicId(publicId: number): LocalItemRef | undefined {
   if (!Number.isSafeInteger(publicId) || publicId < MAX_SHARDS) return undefined;
   return { shardIndex: publicId % MAX_SHARDS, localId: Math.floor(publicId / MAX_SHARDS) };
 }
+
+/**
+ * The id clients know for a stored row: the one it kept from the shard it was
+ * copied from (`public_id`), else its own (README, "Adding shards").
+ */
+export function publicIdOf(shardIndex: number, row: { readonly id: number; readonly publicId: number | null }): number {
+  return row.publicId ?? toPublicId(shardIndex, row.id);
+}

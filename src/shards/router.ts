@@ -21,8 +21,8 @@ export class ShardRouter {
     /** Every bound shard, SHARD_0 … SHARD_{n-1}. */
     private readonly bound: readonly Shard[],
     readonly routing: Routing,
-    /** Shards Idempotency-Key records hash over: the deployment's first count, for good. */
-    private readonly hashShards: number,
+    /** The deployment's first shard count: where users began, and for good the hash space of Idempotency-Key records. */
+    private readonly initialCount: number,
   ) {}
 
   /** Shards users are hashed over now. */
@@ -49,9 +49,27 @@ export class ShardRouter {
     return this.bound[shardIndexForUser(userId, this.count)]!;
   }
 
+  /** The shard the user lived on when the deployment began. */
+  firstShardOf(userId: number): number {
+    return shardIndexForUser(userId, this.initialCount);
+  }
+
+  /**
+   * Shards the user may have lived on before `current` (at every count from
+   * the deployment's first to this routing's highest): where the ids of their
+   * moved items were made. None for a user no reshard moved.
+   */
+  formerShardsOf(userId: number, current: Shard): number[] {
+    const former = new Set<number>();
+    const highest = Math.max(this.count, this.reshard?.to ?? 0);
+    for (let count = this.initialCount; count <= highest; count++) former.add(shardIndexForUser(userId, count));
+    former.delete(current.index);
+    return [...former];
+  }
+
   /** The shard that keeps the record of something named by a 64-bit hash (e.g. an Idempotency-Key). */
   forHash(hash: bigint): Shard {
-    return this.bound[jumpConsistentHash(hash, this.hashShards)]!;
+    return this.bound[jumpConsistentHash(hash, this.initialCount)]!;
   }
 
   /** Groups values by the shard of the user they belong to. */
