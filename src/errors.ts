@@ -5,6 +5,8 @@
  */
 export abstract class ServiceError extends Error {
   abstract readonly status: 400 | 404 | 409 | 422 | 503;
+  /** Seconds after which trying again may succeed (the answer's Retry-After). */
+  readonly retryAfterSeconds?: number;
 }
 
 export class InvalidPageError extends ServiceError {
@@ -42,5 +44,19 @@ export class RetentionJobRunningError extends ServiceError {
         `Follow it at GET /api/admin/jobs/{job_id}/ and start again once it is done; if it has stopped moving, ` +
         `POST /api/admin/jobs/{job_id}/resume/ sends its next steps again (after an hour without progress it no longer blocks).`,
     );
+  }
+}
+
+/**
+ * A write for a user whose rows a reshard is copying right now, still going
+ * on after the write waited for it (src/shards/router.ts). Nothing was
+ * written; the same request succeeds once the copy is done, seconds later.
+ */
+export class UserMovingError extends ServiceError {
+  override name = "UserMovingError";
+  readonly status = 503;
+  override readonly retryAfterSeconds = 2;
+  constructor(readonly userIds: readonly number[]) {
+    super("This feed is moving to another database for a moment; nothing was changed. Retry in a few seconds.");
   }
 }

@@ -1,9 +1,9 @@
-import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeCursor } from "../src/feed/cursor";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { FEED, follow, type Item, ids, list, seed } from "./support/feed";
 import { asUser, freshUser } from "./support/http";
+import { copyItemsByHand, deleteItemsByHand, moverFrom, routeOver, shardBinding } from "./support/moves";
 
 /**
  * Ids and cursors of a user whose rows moved to a new shard. The move is
@@ -12,43 +12,6 @@ import { asUser, freshUser } from "./support/http";
  * the routing at 5 shards), so that these tests check the id and cursor
  * rules alone; test/reshard.test.ts moves users with the job itself.
  */
-
-const ITEM_COLUMNS = `user_id, activity_type, event_id, target_type, target_id, title, description, is_read, read_at,
-  created_at, data, dedupe_key, is_seen, seen_at, is_archived, archived_at, target_thumbnail`;
-
-async function moveByHand(user: number, from: number, to: number) {
-  const source = env[`SHARD_${from}`]!;
-  const target = env[`SHARD_${to}`]!;
-  const { results } = await source
-    .prepare(`SELECT id, ${ITEM_COLUMNS} FROM feed_items WHERE user_id = ?1 ORDER BY created_at, id`)
-    .bind(user)
-    .all<Record<string, unknown> & { id: number }>();
-  for (const row of results) {
-    const { id, ...columns } = row;
-    const names = Object.keys(columns);
-    await target
-      .prepare(`INSERT INTO feed_items (${names.join(", ")}, public_id) VALUES (${names.map(() => "?").join(", ")}, ?)`)
-      .bind(...Object.values(columns), id * 1024 + from)
-      .run();
-  }
-  await source.batch([
-    source.prepare("DELETE FROM feed_items WHERE user_id = ?1").bind(user),
-    source.prepare("DELETE FROM user_feed_counters WHERE user_id = ?1").bind(user),
-  ]);
-}
-
-async function routeOver(shardCount: number | null) {
-  if (shardCount === null) await env.SHARD_0!.prepare("DELETE FROM deployment_routing").run();
-  else
-    await env
-      .SHARD_0!.prepare(
-        "INSERT INTO deployment_routing (id, shard_count, changed_at) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET shard_count = ?1",
-      )
-      .bind(shardCount, Date.now())
-      .run();
-  // Every cached view expires (ROUTING_CACHE_SECONDS is 1 in tests).
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
-}
 
 describe("ids and cursors survive a move to a new shard", () => {
   let user: number;
@@ -59,8 +22,7 @@ describe("ids and cursors survive a move to a new shard", () => {
   let cursorPages: { next: string | null; results: number[] }[];
 
   beforeAll(async () => {
-    user = freshUser();
-    while (shardIndexForUser(user, 4) === shardIndexForUser(user, 5)) user += 1;
+    user = moverFrom(freshUser());
     from = shardIndexForUser(user, 4);
     const specs: Record<string, { type: string; at: string; read?: boolean }> = {};
     for (let index = 0; index < 9; index++)
@@ -79,7 +41,8 @@ describe("ids and cursors survive a move to a new shard", () => {
       page = await follow(user, page.next);
       cursorPages.push({ next: page.next, results: ids(page) });
     }
-    await moveByHand(user, from, shardIndexForUser(user, 5));
+    await copyItemsByHand(user, from, shardIndexForUser(user, 5));
+    await deleteItemsByHand(user, from);
     await routeOver(5);
   });
 
@@ -135,8 +98,10 @@ describe("ids and cursors survive a move to a new shard", () => {
       localId: Math.floor(boundary.id / 1024),
       issuedOn: { shard: from, itemId: boundary.id },
     });
-    const target = env[`SHARD_${shardIndexForUser(user, 5)}`]!;
-    await target.prepare("DELETE FROM feed_items WHERE user_id = ?1 AND public_id = ?2").bind(user, boundary.id).run();
+    await shardBinding(shardIndexForUser(user, 5))
+      .prepare("DELETE FROM feed_items WHERE user_id = ?1 AND public_id = ?2")
+      .bind(user, boundary.id)
+      .run();
     const page = await list(user, { cursor, page_size: "3" });
     // before[1] again (already shown), then on without a gap.
     expect(ids(page)).toEqual([before[1]!.id, before[3]!.id, before[4]!.id]);

@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { type FeedChannelRpc, type LivePublication, TICKET_TTL_MS } from "../live/changes";
 import { log } from "../platform/log";
 import { DAY_MS, HOUR_MS } from "../platform/time";
-import { shardsOf } from "../shards/router";
+import { writeForUser } from "../shards/router";
 import { helloWire, liveMessageWire } from "../wire/live";
 
 /**
@@ -220,7 +220,9 @@ export class FeedChannel extends DurableObject<Env> implements FeedChannelRpc {
   private async markPresent(userId: number) {
     const now = Date.now();
     try {
-      await markLiveStatement(await (await shardsOf(this.env)).forUser(userId), userId, now + PRESENCE_MS).run();
+      await writeForUser(this.env, userId, (shard, fence) =>
+        shard.d1.batch([...fence, markLiveStatement(shard, userId, now + PRESENCE_MS)]),
+      );
     } catch (error) {
       log.warn("live presence not recorded; this user's changes will arrive on reconnect", { user_id: userId, error });
     }
@@ -232,7 +234,9 @@ export class FeedChannel extends DurableObject<Env> implements FeedChannelRpc {
     await this.ctx.storage.deleteAlarm();
     if (userId === undefined) return;
     try {
-      await markGoneStatement(await (await shardsOf(this.env)).forUser(userId), userId).run();
+      await writeForUser(this.env, userId, (shard, fence) =>
+        shard.d1.batch([...fence, markGoneStatement(shard, userId)]),
+      );
     } catch (error) {
       // The row expires by itself (PRESENCE_MS).
       log.warn("live presence not cleared", { user_id: userId, error });

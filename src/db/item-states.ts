@@ -104,7 +104,8 @@ export interface StateChangeOutcome {
 
 /**
  * Applies one state change to the user's items and returns how many changed,
- * the user's counts after it and whether they are connected, in one D1 batch. Rows of other users, and
+ * the user's counts after it and whether they are connected, in one D1 batch
+ * (led by the reshard's write fence, when there is one). Rows of other users, and
  * rows already in the new state, never match. meta.changes would count the
  * trigger's counter updates too, so the count is read off the counters,
  * before and after, in the same transaction.
@@ -115,16 +116,19 @@ export async function changeItemStates(
   change: StateChange,
   target: StateTarget,
   now: number,
+  fence: readonly D1PreparedStatement[] = [],
 ): Promise<StateChangeOutcome> {
   const sql = CHANGES[change];
   const updates = updateStatements(shard, userId, sql, target, now);
-  const [before, ...rest] = await shard.d1.batch([
+  const results = await shard.d1.batch([
+    ...fence,
     counterStatement(shard, userId, sql.counter),
     ...updates,
     counterStatement(shard, userId, sql.counter),
     liveUsersStatement(shard, [userId], now),
     badgeCountsStatement(shard, [userId]),
   ]);
+  const [before, ...rest] = results.slice(fence.length);
   const updated = rest.slice(0, updates.length);
   const [after, live, badge] = rest.slice(updates.length);
   const value = (result: D1Result | undefined) => (result?.results[0] as { value: number } | undefined)?.value ?? 0;

@@ -13,13 +13,21 @@ export async function readMutedTypes(shard: Shard, userId: number): Promise<stri
   return row ? (JSON.parse(row.mutedTypes) as string[]) : [];
 }
 
-/** Replaces the user's muted types; returns what is stored. */
-export async function writeMutedTypes(shard: Shard, userId: number, types: readonly string[], now: number) {
-  const mutedTypes = JSON.stringify(types);
-  await shard.db
-    .insert(userPreferences)
-    .values({ userId, mutedTypes, updatedAt: now })
-    .onConflictDoUpdate({ target: userPreferences.userId, set: { mutedTypes, updatedAt: now } });
+/** Replaces the user's muted types, in a batch led by `fence` (the reshard's write fence); returns what is stored. */
+export async function writeMutedTypes(
+  shard: Shard,
+  userId: number,
+  types: readonly string[],
+  now: number,
+  fence: readonly D1PreparedStatement[] = [],
+) {
+  const upsert = shard.d1
+    .prepare(
+      `INSERT INTO user_preferences (user_id, muted_types, updated_at) VALUES (?1, ?2, ?3)
+       ON CONFLICT (user_id) DO UPDATE SET muted_types = ?2, updated_at = ?3`,
+    )
+    .bind(userId, JSON.stringify(types), now);
+  await shard.d1.batch([...fence, upsert]);
   return [...types];
 }
 

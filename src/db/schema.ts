@@ -118,6 +118,7 @@ export const fastParticipants = sqliteTable(
   (table) => [
     primaryKey({ columns: [table.fastId, table.userId] }),
     index("fast_participants_current").on(table.fastId, table.isParticipant, table.userId),
+    index("fast_participants_user").on(table.userId),
   ],
 );
 
@@ -188,6 +189,16 @@ export const deploymentRouting = sqliteTable("deployment_routing", {
   changedAt: integer("changed_at").notNull(),
 });
 
+/** Users a reshard moves off this shard (migrations/0009); queried in src/db/user-moves.ts. */
+export const userMoves = sqliteTable("user_moves", {
+  userId: integer("user_id").primaryKey(),
+  jobId: text("job_id").notNull(),
+  toShard: integer("to_shard").notNull(),
+  state: text("state").notNull(),
+  bookmark: text("bookmark"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
 export type FeedItemRow = typeof feedItems.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
@@ -204,4 +215,5 @@ export const schema = {
   userMilestones,
   liveUsers,
   deploymentRouting,
+  userMoves,
 };

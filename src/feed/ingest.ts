@@ -12,12 +12,14 @@ import {
 } from "../db/item-writes";
 import { liveUsersFrom, liveUsersStatement } from "../db/live-presence";
 import type { FeedItemRow } from "../db/schema";
+import { isUserMovingError } from "../db/user-moves";
 import type { Env } from "../env";
+import { UserMovingError } from "../errors";
 import type { LiveChange, LivePublication } from "../live/changes";
 import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
 import type { EventInput } from "../schemas/events";
-import { type Shard, shardsOf } from "../shards/router";
+import { type Shard, shardsOf, WRITE_WAIT_MS } from "../shards/router";
 import { type EventRecord, eventRecordFrom, itemFromEvent } from "./build-item";
 import { feedItemFrom } from "./feed-item";
 import { FIRST_FAST_JOINED } from "./milestones";
@@ -54,33 +56,77 @@ export interface ShardWrite {
  * parallel and each reports on its own, so a caller can retry exactly the
  * events of a shard that failed; every write is idempotent, so retrying more
  * than that is harmless too.
+ *
+ * During a reshard, events of users whose rows are being copied wait for the
+ * copy (and a batch whose write fence finds a user moving is routed again),
+ * up to `waitMs`; those still waiting then fail with UserMovingError,
+ * nothing of theirs written.
  */
 export async function storeEvents(
   env: Env,
   config: Config,
   events: readonly EventRecord[],
   now: number,
+  waitMs = WRITE_WAIT_MS,
 ): Promise<ShardWrite[]> {
-  const byShard = await (await shardsOf(env)).groupByUser(events, (event) => event.userId);
-  return Promise.all(
-    [...byShard].map(async ([shard, shardEvents]): Promise<ShardWrite> => {
-      let stored: Awaited<ReturnType<typeof storeOnShard>>;
-      try {
-        stored = await storeOnShard(shard, shardEvents, now);
-      } catch (error) {
-        return { shard, events: shardEvents, error };
-      }
-      try {
-        const cacheOperations = await writeBadges(env, config, stored.badges);
-        return { shard, events: shardEvents, ...stored, cacheOperations };
-      } catch (cacheError) {
-        return { shard, events: shardEvents, ...stored, cacheError };
-      }
-    }),
-  );
+  const deadline = Date.now() + waitMs;
+  const writes: ShardWrite[] = [];
+  for (let pending = events; ; ) {
+    const router = await shardsOf(env);
+    const { groups, copying } = await router.groupForWrite(pending, (event) => event.userId);
+    const round = await Promise.all(
+      [...groups].map(([shard, shardEvents]) =>
+        storeAndCache(env, config, shard, shardEvents, router.fenceFor(shard, usersOf(shardEvents)), now),
+      ),
+    );
+    const fenced = round.filter((write) => isUserMovingError(write.error));
+    writes.push(...round.filter((write) => !fenced.includes(write)));
+    pending = [...copying, ...fenced.flatMap((write) => write.events)];
+    if (pending.length === 0) return writes;
+    if (Date.now() >= deadline) {
+      const still = await (await shardsOf(env)).groupByUser(pending, (event) => event.userId);
+      for (const [shard, shardEvents] of still)
+        writes.push({ shard, events: shardEvents, error: new UserMovingError(usersOf(shardEvents)) });
+      return writes;
+    }
+    await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
+  }
 }
 
-async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: number) {
+const usersOf = (events: readonly EventRecord[]) => [...new Set(events.map((event) => event.userId))];
+
+/** How often waiting events look again whether their users' copy is done. */
+const WRITE_RETRY_MS = 100;
+
+/** One shard's part: its batch, then the cache of the counts it read back. */
+async function storeAndCache(
+  env: Env,
+  config: Config,
+  shard: Shard,
+  shardEvents: readonly EventRecord[],
+  fence: readonly D1PreparedStatement[],
+  now: number,
+): Promise<ShardWrite> {
+  let stored: Awaited<ReturnType<typeof storeOnShard>>;
+  try {
+    stored = await storeOnShard(shard, shardEvents, fence, now);
+  } catch (error) {
+    return { shard, events: shardEvents, error };
+  }
+  try {
+    const cacheOperations = await writeBadges(env, config, stored.badges);
+    return { shard, events: shardEvents, ...stored, cacheOperations };
+  } catch (cacheError) {
+    return { shard, events: shardEvents, ...stored, cacheError };
+  }
+}
+
+async function storeOnShard(
+  shard: Shard,
+  events: readonly EventRecord[],
+  fence: readonly D1PreparedStatement[],
+  now: number,
+) {
   const ingestId = crypto.randomUUID();
   const userIds = [...new Set(events.map((event) => event.userId))];
   const items = events.map((event) => ({ item: itemFromEvent(event), sourceEventId: event.sourceEventId }));
@@ -90,6 +136,7 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
   const itemWrites = insertEventItemsStatements(shard, items, ingestId);
   // The milestone is recorded once the events are in, and its item made after theirs.
   const results = await shard.d1.batch([
+    ...fence,
     ...eventWrites,
     recordFirstFastStatement(shard, joins, ingestId, milestone),
     ...itemWrites,
@@ -98,7 +145,7 @@ async function storeOnShard(shard: Shard, events: readonly EventRecord[], now: n
     liveUsersStatement(shard, userIds, now),
     badgeCountsStatement(shard, userIds),
   ]);
-  const itemsStart = eventWrites.length + 1;
+  const itemsStart = fence.length + eventWrites.length + 1;
   const eventItems = results
     .slice(itemsStart, itemsStart + itemWrites.length)
     .flatMap((inserted) => inserted.results ?? []);

@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import type { AllItems, LiveChange, StateChanges } from "../live/changes";
 import { publishLive } from "../live/publish";
 import { fromPublicId, publicIdOf } from "../shards/ids";
-import { shardsOf } from "../shards/router";
+import { type Shard, type ShardRouter, shardsOf, writeForUser } from "../shards/router";
 import type { ActivityType } from "./activity-types";
 
 /** Which of the caller's items an action applies to. */
@@ -29,6 +29,34 @@ const CHANGED_STATES: Record<ItemAction, StateChanges> = {
   unarchive: { isArchived: false },
 };
 
+/** The rows a selection names on the user's shard; undefined when its ids name none there. */
+function stateTarget(
+  router: ShardRouter,
+  userId: number,
+  shard: Shard,
+  selection: ItemSelection,
+): StateTarget | undefined {
+  if ("all" in selection) {
+    return {
+      all: true,
+      ...(selection.types ? { types: selection.types } : {}),
+      ...(selection.createdAtOrBefore !== undefined ? { createdAtOrBefore: selection.createdAtOrBefore } : {}),
+    };
+  }
+  // An id names the shard its item was created on: this one (a local id), or
+  // one the user lived on before a reshard moved them (a kept public id).
+  const former = new Set(router.formerShardsOf(userId, shard));
+  const localIds = new Set<number>();
+  const publicIds = new Set<number>();
+  for (const id of selection.itemIds) {
+    const ref = fromPublicId(id);
+    if (ref?.shardIndex === shard.index) localIds.add(ref.localId);
+    else if (ref && former.has(ref.shardIndex)) publicIds.add(id);
+  }
+  if (localIds.size === 0 && publicIds.size === 0) return undefined;
+  return { localIds: [...localIds], ...(publicIds.size > 0 ? { publicIds: [...publicIds] } : {}) };
+}
+
 const boundsOf = (selection: ItemSelection): AllItems =>
   "all" in selection
     ? {
@@ -51,30 +79,12 @@ export async function changeItems(
   selection: ItemSelection,
   now: number,
 ): Promise<{ updated: number }> {
-  const router = await shardsOf(env);
-  const shard = await router.forUser(userId);
-  let target: StateTarget;
-  if ("all" in selection) {
-    target = {
-      all: true,
-      ...(selection.types ? { types: selection.types } : {}),
-      ...(selection.createdAtOrBefore !== undefined ? { createdAtOrBefore: selection.createdAtOrBefore } : {}),
-    };
-  } else {
-    // An id names the shard its item was created on: this one (a local id),
-    // or one the user lived on before a reshard moved them (a kept public id).
-    const former = new Set(router.formerShardsOf(userId, shard));
-    const localIds = new Set<number>();
-    const publicIds = new Set<number>();
-    for (const id of selection.itemIds) {
-      const ref = fromPublicId(id);
-      if (ref?.shardIndex === shard.index) localIds.add(ref.localId);
-      else if (ref && former.has(ref.shardIndex)) publicIds.add(id);
-    }
-    if (localIds.size === 0 && publicIds.size === 0) return { updated: 0 };
-    target = { localIds: [...localIds], ...(publicIds.size > 0 ? { publicIds: [...publicIds] } : {}) };
-  }
-  const outcome = await changeItemStates(shard, userId, action, target, now);
+  const written = await writeForUser(env, userId, async (shard, fence) => {
+    const target = stateTarget(await shardsOf(env), userId, shard, selection);
+    return { shard, outcome: target && (await changeItemStates(shard, userId, action, target, now, fence)) };
+  });
+  const { shard, outcome } = written;
+  if (!outcome) return { updated: 0 };
   // Written even when nothing changed: a retry after a failure between the D1
   // commit and this write must still leave the cache right.
   await writeBadges(env, config, new Map([[userId, outcome.counts]]));

@@ -79,6 +79,9 @@ function populateChunk(params: PopulateJobParams): ChunkWork {
         done: rows.length < size,
       },
       writes: drafts.length > 0 ? { counted: insertItemsStatement(shard, drafts) } : {},
+      // One user's regeneration runs while a reshard may move them (the whole
+      // deployment's waits for the reshard: src/reshard/).
+      ...(params.userId !== undefined ? { fence: [params.userId] } : {}),
       unread: { users },
       live: { users, changes: (created) => createdChanges(created, shard.index, now) },
     };

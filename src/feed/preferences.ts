@@ -1,6 +1,6 @@
 import { readMutedTypes, writeMutedTypes } from "../db/preferences";
 import type { Env } from "../env";
-import { shardsOf } from "../shards/router";
+import { shardsOf, writeForUser } from "../shards/router";
 import { ACTIVITY_TYPE_NAMES, type ActivityType } from "./activity-types";
 
 /**
@@ -20,6 +20,6 @@ export async function readPreferences(env: Env, userId: number): Promise<Prefere
 
 export async function writePreferences(env: Env, userId: number, preferences: Preferences, now: number) {
   const mutedTypes = ACTIVITY_TYPE_NAMES.filter((type) => preferences.mutedTypes.includes(type));
-  await writeMutedTypes(await (await shardsOf(env)).forUser(userId), userId, mutedTypes, now);
+  await writeForUser(env, userId, (shard, fence) => writeMutedTypes(shard, userId, mutedTypes, now, fence));
   return { mutedTypes };
 }

@@ -63,7 +63,13 @@ export function invalid(c: Context, errors: ValidationErrors) {
 export function renderError(error: Error, c: Context<AppEnv>) {
   const requestLog = c.get("log") ?? log;
   if (error instanceof InvalidInputError) return invalid(c, { [error.field]: [error.message] });
-  if (error instanceof ServiceError) return detail(c, error.status, error.message);
+  if (error instanceof ServiceError)
+    return detail(
+      c,
+      error.status,
+      error.message,
+      error.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(error.retryAfterSeconds) },
+    );
   if (error instanceof HTTPException) {
     if (error.res) return error.res;
     if (error.status === 400) return detail(c, 400, `JSON parse error - ${error.message}`);

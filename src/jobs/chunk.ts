@@ -28,7 +28,14 @@ export interface Chunk {
     readonly processed: number;
     readonly done: boolean;
     readonly detail?: Readonly<Record<string, number>>;
+    /** The next chunk must not start before this many milliseconds have passed (its message is delayed). */
+    readonly waitMs?: number;
   };
+  /**
+   * Users whose rows the writes change, when a reshard could be moving them
+   * off this shard: the batch begins with their write fence (src/shards/router.ts).
+   */
+  readonly fence?: readonly number[];
   readonly writes: {
     /** The statement whose changed rows are the chunk's `affected` count. */
     readonly counted?: D1PreparedStatement;
@@ -63,6 +70,11 @@ export interface JobDefinition<Params> {
   readonly params: z.ZodType<Params>;
   readonly cost: JobCost;
   readonly chunk: (params: Params, env: Env) => ChunkWork;
+  /**
+   * Runs once every shard's chain is done, after the last one committed, and
+   * again whenever the job is resumed while done: it must be idempotent.
+   */
+  readonly onDone?: (params: Params, env: Env, jobId: string) => Promise<void>;
 }
 
 export const defineJob = <Params>(definition: JobDefinition<Params>): JobDefinition<Params> => definition;

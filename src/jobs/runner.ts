@@ -4,7 +4,9 @@ import { badgeCountsFrom, badgeCountsStatement, type InboxCounts } from "../db/b
 import { advanceJobStatement, isStepConflict, readJob } from "../db/jobs";
 import { liveUsersFrom, liveUsersStatement } from "../db/live-presence";
 import type { JobProgressRow } from "../db/schema";
+import { isUserMovingError } from "../db/user-moves";
 import type { Env } from "../env";
+import { UserMovingError } from "../errors";
 import type { LiveChange } from "../live/changes";
 import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
@@ -23,7 +25,9 @@ import { readJobProgress } from "./status";
  * Why every step is safe to deliver twice: docs/decisions/002-chunked-jobs.md.
  */
 
-type StepOutcome = { readonly status: "done" | "duplicate" } | { readonly status: "continue"; readonly step: number };
+type StepOutcome =
+  | { readonly status: "done" | "duplicate" }
+  | { readonly status: "continue"; readonly step: number; readonly delaySeconds?: number };
 
 /** What a chunk's commit used: KV and other external operations, and D1 statements. */
 interface Spent {
@@ -63,7 +67,9 @@ async function commitChunk(
   budget?: InvocationBudget,
 ): Promise<Spent> {
   await chunk.beforeCommit?.();
-  const { counted, others = [] } = chunk.writes;
+  const { counted, others: writes = [] } = chunk.writes;
+  const fence = chunk.fence ? (await shardsOf(env)).fenceFor(shard, chunk.fence) : [];
+  const others = [...fence, ...writes];
   const users = chunk.unread?.users ?? [];
   const advance = advanceJobStatement(
     shard,
@@ -177,10 +183,17 @@ async function runChunks(
         used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now, announcements, budget);
       } catch (error) {
         if (isStepConflict(error)) return { status: "duplicate" };
+        if (isUserMovingError(error)) throw new UserMovingError(chunk.fence ?? []);
         throw error;
       }
       budget?.refund(unspent(definition.cost, chunk, used));
-      if (chunk.progress.done) return { status: "done" };
+      if (chunk.progress.done) {
+        // Only kinds with an onDone pay for reading the other shards' progress.
+        if (definition.onDone) await finishJobIfDone(env, row.jobId);
+        return { status: "done" };
+      }
+      if (chunk.progress.waitMs && chunk.progress.waitMs > 0)
+        return { status: "continue", step: state.step + 1, delaySeconds: Math.ceil(chunk.progress.waitMs / 1000) };
       state = {
         step: state.step + 1,
         cursor: chunk.progress.cursor,
@@ -219,6 +232,19 @@ export async function runJobSteps(
   return runChunks(env, config, shard, row, definition, step, budget);
 }
 
+/**
+ * Runs the job kind's onDone once every shard's chain is done. Called after
+ * each chain's last commit (the last to finish sees them all done) and when a
+ * done job is resumed: a Worker stopped between the two still gets it run.
+ */
+export async function finishJobIfDone(env: Env, jobId: string): Promise<boolean> {
+  const progress = await readJobProgress(env, jobId);
+  if (!progress?.done) return false;
+  const definition = jobDefinition(progress.kind);
+  await definition.onDone?.(definition.params.parse(progress.params), env, jobId);
+  return true;
+}
+
 export interface FinishedJob extends StartedJob {
   /** Rows the job changed over all its shards, and its counts by kind (per type, muted, ...). */
   readonly affected: number;
@@ -239,6 +265,8 @@ export async function runJobInline<Kind extends JobKind>(
     job.shards.map(async (shard) => {
       let outcome: StepOutcome = { status: "continue", step: 0 };
       while (outcome.status === "continue") {
+        const delayMs = (outcome.delaySeconds ?? 0) * 1000;
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         outcome = await runJobSteps(env, config, stepMessage(job.jobId, kind, shard, outcome.step), undefined);
       }
     }),

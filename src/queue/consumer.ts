@@ -1,7 +1,7 @@
 import { BULK_READ_KEYS, badgeWriteCost, refreshCachedBadges } from "../cache/badge-cache";
 import { type Config, configFor } from "../config";
 import type { Env } from "../env";
-import { RetentionJobRunningError } from "../errors";
+import { RetentionJobRunningError, UserMovingError } from "../errors";
 import { type EventRecord, eventRecordFrom } from "../feed/build-item";
 import { announceCreated, type ShardWrite, storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
@@ -12,12 +12,13 @@ import { runJobSteps } from "../jobs/runner";
 import type { LivePublication } from "../live/changes";
 import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
+import { isoTime } from "../platform/time";
 import { startCleanup } from "../retention/retention";
 import { shardsOf } from "../shards/router";
 import { cleanupRequestFrom } from "../wire/retention";
 import { InvocationBudget } from "./budget";
 import { type FeedMessage, FeedMessageSchema, MESSAGE_VERSION, type ParsedFeedMessage } from "./messages";
-import { sendByKind, sendJobSteps } from "./producer";
+import { sendByKind, sendJobSteps, sendMessages } from "./producer";
 
 /**
  * The queue consumer. Messages are acked one by one: a message is acked when
@@ -109,7 +110,8 @@ async function writeEventMessagesInRounds(
   messages: EventMessage[],
   now: number,
 ): Promise<Message[]> {
-  const shardCount = (await shardsOf(env)).all().length;
+  // A round routes (one lookup per shard during a reshard) and writes once per shard.
+  const shardCount = 2 * (await shardsOf(env)).all().length;
   let pending = messages;
   while (pending.length > 0) {
     let users = 0;
@@ -138,28 +140,67 @@ async function writeEventMessages(
   eventMessages: EventMessage[],
   now: number,
 ): Promise<{ used: number; writes: ShardWrite[] }> {
+  // No waiting here for users a reshard is copying: their messages come back later (deferMoving).
   const writes = await storeEvents(
     env,
     config,
     eventMessages.flatMap((entry) => entry.events),
     now,
+    0,
   );
   // A batch that committed but could not update the cache retries too: the
   // redelivery creates nothing and writes the counts again.
   const failed = writes.filter((write) => write.error !== undefined || write.cacheError !== undefined);
-  const failedEvents = new Set(failed.flatMap((write) => write.events));
+  const moving = new Set(failed.filter((write) => write.error instanceof UserMovingError).flatMap((w) => w.events));
+  const failedEvents = new Set(failed.flatMap((write) => write.events).filter((event) => !moving.has(event)));
   for (const write of failed) {
+    if (write.error instanceof UserMovingError) continue;
     log.error("event write failed; its messages will retry", {
       shard: write.shard.index,
       error: String(write.error ?? write.cacheError),
     });
   }
-  for (const { message, events } of eventMessages) {
-    const failed = events.some((event) => failedEvents.has(event));
-    if (failed) message.retry();
-    else message.ack();
+  const later: EventMessage[] = [];
+  for (const entry of eventMessages) {
+    if (entry.events.some((event) => failedEvents.has(event))) entry.message.retry();
+    else if (entry.events.some((event) => moving.has(event))) later.push(entry);
+    else entry.message.ack();
   }
+  await deferMoving(env, later);
   return { used: writes.reduce((sum, write) => sum + (write.cacheOperations ?? 0), 0), writes };
+}
+
+/** Seconds a message for users being moved waits before it comes back; a move takes a few. */
+export const MOVING_RETRY_SECONDS = 5;
+
+/**
+ * Messages with events of users a reshard is copying go back to the queue
+ * as new messages a few seconds later, without spending a delivery attempt
+ * (a big user's copy may outlast the retries). Each event keeps the name and
+ * time it got here (`event_id`, `occurred_at`), so the parts already written
+ * on other shards are recognised and nothing is created twice.
+ */
+async function deferMoving(env: Env, entries: readonly EventMessage[]) {
+  if (entries.length === 0) return;
+  const bodies = entries.map(({ message, events }): FeedMessage => {
+    const body = message.body as FeedMessage & { kind: "create_item" | "batch_create" };
+    const pinned = (input: Record<string, unknown>, index: number) => ({
+      ...input,
+      event_id: events[index]!.sourceEventId,
+      occurred_at: isoTime(events[index]!.occurredAt),
+    });
+    return body.kind === "create_item"
+      ? { ...body, event: pinned(body.event, 0) as typeof body.event }
+      : { ...body, events: body.events.map((event, index) => pinned(event, index)) as typeof body.events };
+  });
+  try {
+    await sendMessages(env.FEED_QUEUE, bodies, MOVING_RETRY_SECONDS);
+    for (const { message } of entries) message.ack();
+    log.info("events of users being moved come back shortly", { messages: entries.length });
+  } catch (error) {
+    log.error("could not defer the messages of users being moved; they will retry", { error });
+    for (const { message } of entries) message.retry();
+  }
 }
 
 function costOf(body: ParsedFeedMessage): { kv: number; d1: number } {
@@ -230,7 +271,8 @@ async function handleWorkMessage(
     }
     case "job_step": {
       const outcome = await runJobSteps(env, config, body, budget);
-      if (outcome.status === "continue") await sendJobSteps(env, [{ ...body, step: outcome.step }]);
+      if (outcome.status === "continue")
+        await sendJobSteps(env, [{ ...body, step: outcome.step }], outcome.delaySeconds);
       return;
     }
     case "create_item":

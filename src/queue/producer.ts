@@ -41,15 +41,22 @@ export function sendBatchesOf<Body>(bodies: readonly Body[]): Body[][] {
   return batches;
 }
 
-/** Sends messages in as few sendBatch calls as the limits allow; a failure says how many went out. */
+/**
+ * Sends messages in as few sendBatch calls as the limits allow; a failure
+ * says how many went out. `delaySeconds` holds them back that long.
+ */
 export async function sendMessages<Body extends FeedMessage>(
   queue: Queue<Body>,
   bodies: readonly Body[],
+  delaySeconds?: number,
 ): Promise<void> {
   let sent = 0;
   for (const batch of sendBatchesOf(bodies)) {
     try {
-      await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+      await queue.sendBatch(
+        batch.map((body) => ({ body, contentType: "json" as const })),
+        delaySeconds ? { delaySeconds } : undefined,
+      );
     } catch (error) {
       throw new QueueSendError(sent, error);
     }
@@ -58,15 +65,15 @@ export async function sendMessages<Body extends FeedMessage>(
 }
 
 /** Job steps go to their own queue (docs/decisions/003-job-queue.md). */
-export function sendJobSteps(env: Env, steps: readonly JobStepMessage[]): Promise<void> {
-  return sendMessages(env.JOB_QUEUE, steps);
+export function sendJobSteps(env: Env, steps: readonly JobStepMessage[], delaySeconds?: number): Promise<void> {
+  return sendMessages(env.JOB_QUEUE, steps, delaySeconds);
 }
 
 /** Sends each message to the queue its kind belongs on (see sendJobSteps). */
-export async function sendByKind(env: Env, bodies: readonly FeedMessage[]): Promise<void> {
+export async function sendByKind(env: Env, bodies: readonly FeedMessage[], delaySeconds?: number): Promise<void> {
   const steps = bodies.filter((body): body is JobStepMessage => body.kind === "job_step");
   const work = bodies.filter((body) => body.kind !== "job_step");
-  await Promise.all([sendJobSteps(env, steps), sendMessages(env.FEED_QUEUE, work)]);
+  await Promise.all([sendJobSteps(env, steps, delaySeconds), sendMessages(env.FEED_QUEUE, work, delaySeconds)]);
 }
 
 export interface EnqueueOutcome {

@@ -113,7 +113,8 @@ const resumeRoute = createRoute({
  */
 async function generateUserFeed(c: Context<AppEnv>, userId: number, daysBack: number, now: number) {
   const since = populateSince(now, daysBack);
-  const shard = (await (await shardsOf(c.env)).forUser(userId)).index;
+  // While a reshard copies the user this waits, then answers 503; the job's fence catches a move that starts meanwhile.
+  const shard = (await (await shardsOf(c.env)).forUserWrite(userId)).index;
   const job = await runJobInline(c.env, c.var.config, "populate", { since, userId }, now, [shard]);
   return { createdCount: job.affected, start: since, end: now, jobId: job.jobId };
 }

@@ -1,15 +1,32 @@
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { configFor } from "../config";
 import { schema } from "../db/schema";
+import { isUserMovingError, readUserMoves, writeFenceStatement } from "../db/user-moves";
 import type { Env } from "../env";
+import { UserMovingError } from "../errors";
 import { meteredD1 } from "./d1-meter";
 import { jumpConsistentHash, shardIndexForUser } from "./jump-hash";
 import { currentRouting, type Reshard, type Routing } from "./routing";
 
 /**
  * The one place that knows how users and item ids map to D1 databases, by
- * the deployment's routing (src/shards/routing.ts).
+ * the deployment's routing (src/shards/routing.ts). Outside a reshard a user
+ * is where the jump hash of the current count puts them, with no lookup.
+ * During a reshard, users whose shard differs between the two counts are
+ * looked up on their old shard (user_moves, one primary-key read): until
+ * their copy is switched they are read there and their writes wait
+ * (README, "Adding shards").
  */
+
+/** How long a write for a user being copied waits for the copy to finish before answering 503. */
+export const WRITE_WAIT_MS = 1_500;
+const WRITE_POLL_MS = 100;
+
+/** Where a user's rows are now, and whether a reshard is copying them right now. */
+export interface UserPlace {
+  readonly shard: Shard;
+  readonly copying: boolean;
+}
 export interface Shard {
   readonly index: number;
   readonly d1: D1Database;
@@ -18,6 +35,7 @@ export interface Shard {
 
 export class ShardRouter {
   constructor(
+    private readonly env: Env,
     /** Every bound shard, SHARD_0 … SHARD_{n-1}. */
     private readonly bound: readonly Shard[],
     readonly routing: Routing,
@@ -44,9 +62,65 @@ export class ShardRouter {
     return this.all()[index];
   }
 
-  /** The shard holding every row of this user. */
+  /** Where each of these users is: their old shard until a reshard switched them, then the new one. */
+  async locate(userIds: readonly number[]): Promise<Map<number, UserPlace>> {
+    const places = new Map<number, UserPlace>();
+    const lookups = new Map<number, number[]>();
+    for (const userId of userIds) {
+      const home = shardIndexForUser(userId, this.count);
+      if (this.reshard && shardIndexForUser(userId, this.reshard.to) !== home)
+        lookups.set(home, [...(lookups.get(home) ?? []), userId]);
+      else places.set(userId, { shard: this.bound[home]!, copying: false });
+    }
+    await Promise.all(
+      [...lookups].map(async ([home, users]) => {
+        const moves = await readUserMoves(this.bound[home]!.d1, users);
+        for (const userId of users) {
+          const move = moves.get(userId);
+          places.set(
+            userId,
+            !move || move.state === "copying"
+              ? { shard: this.bound[home]!, copying: move !== undefined }
+              : { shard: this.bound[shardIndexForUser(userId, this.reshard!.to)]!, copying: false },
+          );
+        }
+      }),
+    );
+    return places;
+  }
+
+  /** The shard holding every row of this user now (the old one while a reshard copies them). */
   async forUser(userId: number): Promise<Shard> {
-    return this.bound[shardIndexForUser(userId, this.count)]!;
+    return (await this.locate([userId])).get(userId)!.shard;
+  }
+
+  /**
+   * The shard to write this user's rows to: while a reshard copies them, it
+   * waits for the copy (up to WRITE_WAIT_MS), then gives up with
+   * UserMovingError (503, nothing written).
+   */
+  async forUserWrite(userId: number): Promise<Shard> {
+    const deadline = Date.now() + WRITE_WAIT_MS;
+    for (let router: ShardRouter = this; ; router = await router.refreshed()) {
+      const place = (await router.locate([userId])).get(userId)!;
+      if (!place.copying) return place.shard;
+      if (Date.now() >= deadline) throw new UserMovingError([userId]);
+      await new Promise((resolve) => setTimeout(resolve, WRITE_POLL_MS));
+    }
+  }
+
+  /**
+   * What a write batch of these users on `shard` begins with: during a
+   * reshard, the fence that aborts it when one of them started moving since
+   * they were routed (migrations/0009); nothing otherwise.
+   */
+  fenceFor(shard: Shard, userIds: readonly number[]): D1PreparedStatement[] {
+    return this.reshard && userIds.length > 0 ? [writeFenceStatement(shard.d1, userIds)] : [];
+  }
+
+  /** The router for the routing as it is now (a reshard may have moved on while a write waited). */
+  refreshed(): Promise<ShardRouter> {
+    return shardsOf(this.env);
   }
 
   /** The shard the user lived on when the deployment began. */
@@ -72,16 +146,35 @@ export class ShardRouter {
     return this.bound[jumpConsistentHash(hash, this.initialCount)]!;
   }
 
-  /** Groups values by the shard of the user they belong to. */
+  /** Groups values by the shard of the user they belong to (for reads: copied users on their old shard). */
   async groupByUser<T>(values: readonly T[], userIdOf: (value: T) => number): Promise<Map<Shard, T[]>> {
-    const groups = new Map<Shard, T[]>();
-    for (const value of values) {
-      const shard = await this.forUser(userIdOf(value));
-      const group = groups.get(shard);
-      if (group) group.push(value);
-      else groups.set(shard, [value]);
-    }
+    const { groups } = await this.groupForWrite(values, userIdOf, true);
     return groups;
+  }
+
+  /**
+   * Groups values by the shard to write them to, and sets apart those of
+   * users a reshard is copying right now (they wait, src/feed/ingest.ts).
+   */
+  async groupForWrite<T>(
+    values: readonly T[],
+    userIdOf: (value: T) => number,
+    includeCopying = false,
+  ): Promise<{ groups: Map<Shard, T[]>; copying: T[] }> {
+    const places = await this.locate([...new Set(values.map(userIdOf))]);
+    const groups = new Map<Shard, T[]>();
+    const copying: T[] = [];
+    for (const value of values) {
+      const place = places.get(userIdOf(value))!;
+      if (place.copying && !includeCopying) {
+        copying.push(value);
+        continue;
+      }
+      const group = groups.get(place.shard);
+      if (group) group.push(value);
+      else groups.set(place.shard, [value]);
+    }
+    return { groups, copying };
   }
 }
 
@@ -101,12 +194,37 @@ function shardsBoundIn(env: Env): readonly Shard[] {
   return shards;
 }
 
+/**
+ * Runs a write of one user's rows on their shard, its batch led by `fence`;
+ * while a reshard copies the user it waits (forUserWrite), and when the fence
+ * finds them moving it routes again, so the write lands on the shard that
+ * keeps it. UserMovingError when the copy outlasts WRITE_WAIT_MS.
+ */
+export async function writeForUser<T>(
+  env: Env,
+  userId: number,
+  write: (shard: Shard, fence: D1PreparedStatement[]) => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + WRITE_WAIT_MS;
+  for (;;) {
+    const router = await shardsOf(env);
+    const shard = await router.forUserWrite(userId);
+    try {
+      return await write(shard, router.fenceFor(shard, [userId]));
+    } catch (error) {
+      if (!isUserMovingError(error)) throw error;
+      if (Date.now() >= deadline) throw new UserMovingError([userId]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, WRITE_POLL_MS));
+  }
+}
+
 /** The router for the deployment's current routing (a view at most ROUTING_CACHE_SECONDS old). */
 export async function shardsOf(env: Env): Promise<ShardRouter> {
   const routing = await currentRouting(env);
   const cached = routers.get(env);
   if (cached?.routing === routing) return cached;
-  const router = new ShardRouter(shardsBoundIn(env), routing, configFor(env).shardCount);
+  const router = new ShardRouter(env, shardsBoundIn(env), routing, configFor(env).shardCount);
   routers.set(env, router);
   return router;
 }
