@@ -170,21 +170,36 @@ async function runChunks(
     for (let first = true; ; first = false) {
       if (!first && budget && !budget.take(definition.cost)) return { status: "continue", step: state.step };
       const now = Date.now();
-      const chunk = await work({
-        shard,
-        cursor: state.cursor,
-        step: state.step,
-        jobId: row.jobId,
-        detail: state.detail,
-        now,
-      });
+      let chunk: Chunk;
       let used: Spent;
       try {
-        used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now, announcements, budget);
+        chunk = await work({
+          shard,
+          cursor: state.cursor,
+          step: state.step,
+          jobId: row.jobId,
+          detail: state.detail,
+          now,
+        });
+        try {
+          used = await commitChunk(env, config, shard, row.jobId, state.step, chunk, now, announcements, budget);
+        } catch (error) {
+          if (isStepConflict(error)) return { status: "duplicate" };
+          if (isUserMovingError(error)) throw new UserMovingError(chunk.fence ?? []);
+          throw error;
+        }
       } catch (error) {
-        if (isStepConflict(error)) return { status: "duplicate" };
-        if (isUserMovingError(error)) throw new UserMovingError(chunk.fence ?? []);
-        throw error;
+        if (first || isStepConflict(error)) throw error;
+        // The message's own step committed: a retry of it would find the chain
+        // further on and drop it as a duplicate. This step goes on as a new
+        // message instead (it commits once, or was committed: finishCommittedStep).
+        log.warn("job chunk failed after earlier chunks of its message committed; its step goes on as a new message", {
+          job_id: row.jobId,
+          shard: shard.index,
+          step: state.step,
+          error,
+        });
+        return { status: "continue", step: state.step, delaySeconds: 1 };
       }
       budget?.refund(unspent(definition.cost, chunk, used));
       if (chunk.progress.done) {
@@ -222,7 +237,12 @@ export async function runJobSteps(
   if (!row) throw new Error(`job ${message.job_id} has no progress row on shard ${shard.index}`);
   const definition = jobDefinition(message.job_kind);
   const step = message.step;
-  if (row.done || row.step > step + 1) return { status: "duplicate" };
+  if (row.done) {
+    // The last chunk may have committed without its onDone running (the Worker stopped in between).
+    if (definition.onDone) await finishJobIfDone(env, message.job_id);
+    return { status: "duplicate" };
+  }
+  if (row.step > step + 1) return { status: "duplicate" };
   if (row.step === step + 1) return finishCommittedStep(env, config, row, definition.cost, budget);
   if (row.step < step) {
     throw new Error(
