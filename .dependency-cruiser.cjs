@@ -3,7 +3,7 @@
  * Imports run one way: entry points -> routes / consumer / cron -> domain ->
  * storage -> shards (docs/decisions/001-layers.md).
  */
-const DOMAIN = "^src/(feed|retention|archive|cache|monitoring|live)/";
+const DOMAIN = "^src/(feed|retention|archive|cache|monitoring|live|reshard)/";
 const STORAGE = "^src/(db|shards)/";
 
 module.exports = {
@@ -13,7 +13,9 @@ module.exports = {
       severity: "error",
       comment: "Two modules that need each other: move the shared part into a module both import.",
       from: { path: "^src/" },
-      to: { circular: true },
+      // A loop closed only by a type import (the job registry's kind names in
+      // src/jobs/launch.ts) is no loop at run time.
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
     {
       name: "storage-below-domain",
@@ -22,7 +24,7 @@ module.exports = {
       from: { path: STORAGE },
       // The activity types table is shared vocabulary; type-only imports carry no behaviour.
       to: {
-        path: "^src/(feed|retention|archive|cache|monitoring|live|jobs|queue|routes|http|auth|scheduled|channel)/",
+        path: "^src/(feed|retention|archive|cache|monitoring|live|reshard|jobs|queue|routes|http|auth|scheduled|channel)/",
         pathNot: "^src/feed/activity-types\\.ts$",
         dependencyTypesNot: ["type-only"],
       },
@@ -46,7 +48,7 @@ module.exports = {
       severity: "error",
       comment: "Job kinds implement src/jobs/chunk.ts without pulling the domain in through it.",
       from: { path: "^src/jobs/chunk\\.ts$" },
-      to: { path: "^src/(feed|retention|archive|cache|db|queue|routes)/" },
+      to: { path: "^src/(feed|retention|archive|cache|reshard|db|queue|routes)/" },
     },
     {
       name: "entry-points-only-from-index",

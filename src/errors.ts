@@ -60,3 +60,32 @@ export class UserMovingError extends ServiceError {
     super("This feed is moving to another database for a moment; nothing was changed. Retry in a few seconds.");
   }
 }
+
+/** A reshard runs: a second one, and work that walks whole shards, wait for it (src/reshard/reshard.ts). */
+export class ReshardRunningError extends ServiceError {
+  override name = "ReshardRunningError";
+  readonly status = 409;
+  constructor(
+    readonly jobId: string,
+    readonly from: number,
+    readonly to: number,
+    what: string,
+  ) {
+    super(
+      `A reshard from ${from} to ${to} shards (job ${jobId}) is moving users; ${what} waits until it is done. ` +
+        `Follow it at GET /api/admin/jobs/${jobId}/.`,
+    );
+  }
+}
+
+/** A reshard refused because jobs that walk whole shards are still under way. */
+export class JobsRunningError extends ServiceError {
+  override name = "JobsRunningError";
+  readonly status = 409;
+  constructor(readonly running: readonly string[]) {
+    super(
+      `Job ${running.join(", ")} is still running over every shard; a reshard moving users under it could make it ` +
+        `miss or strand rows. Start the reshard once it is done (GET /api/admin/jobs/{job_id}/).`,
+    );
+  }
+}

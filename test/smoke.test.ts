@@ -84,6 +84,7 @@ describe("OpenAPI document", () => {
         "/api/admin/jobs",
         "/api/admin/jobs/{job_id}",
         "/api/admin/jobs/{job_id}/resume",
+        "/api/admin/reshard",
         "/api/admin/cleanup",
         "/api/admin/archive",
         "/api/admin/archive/restore",

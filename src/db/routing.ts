@@ -21,3 +21,39 @@ export async function readRoutingRow(d1: D1Database): Promise<RoutingRow | null>
     )
     .first<RoutingRow>();
 }
+
+/**
+ * Publishes a reshard to `targetCount`, unless one runs already or the
+ * current count is not `fromCount` (another start got there first). Says
+ * whether it did.
+ */
+export async function startReshardRow(
+  d1: D1Database,
+  reshard: { fromCount: number; targetCount: number; jobId: string; movesFrom: number },
+  now: number,
+): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `INSERT INTO deployment_routing (id, shard_count, target_count, job_id, moves_from, changed_at)
+       VALUES (1, ?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (id) DO UPDATE SET target_count = excluded.target_count, job_id = excluded.job_id,
+         moves_from = excluded.moves_from, changed_at = excluded.changed_at
+       WHERE target_count IS NULL AND shard_count = excluded.shard_count`,
+    )
+    .bind(reshard.fromCount, reshard.targetCount, reshard.jobId, reshard.movesFrom, now)
+    .run();
+  return result.meta.changes === 1;
+}
+
+/** Makes a reshard's target the current count, once (a second call for the same job changes nothing). */
+export async function finishReshardRow(d1: D1Database, jobId: string, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `UPDATE deployment_routing SET shard_count = target_count, target_count = NULL, job_id = NULL,
+         moves_from = NULL, changed_at = ?2
+       WHERE id = 1 AND job_id = ?1`,
+    )
+    .bind(jobId, now)
+    .run();
+  return result.meta.changes === 1;
+}

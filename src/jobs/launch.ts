@@ -16,17 +16,24 @@ export interface StartedJob {
   readonly shards: readonly number[];
 }
 
-/** Creates the job's progress row on each shard (all by default); nothing runs yet. */
+/** A new job's id: its kind, when it started, and a random part. */
+export const newJobId = (kind: JobKind, now: number) =>
+  `${kind}-${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+
+/**
+ * Creates the job's progress row on each shard (all by default); nothing runs
+ * yet. Creating the rows of an existing id again changes nothing.
+ */
 export async function createJob<Kind extends JobKind>(
   env: Env,
   kind: Kind,
   params: JobParams<Kind>,
   now: number,
   shardIndexes?: readonly number[],
+  jobId: string = newJobId(kind, now),
 ): Promise<StartedJob> {
   const router = await shardsOf(env);
   const shards = shardIndexes ? shardIndexes.map((index) => router.byIndex(index)!) : router.all();
-  const jobId = `${kind}-${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
   await Promise.all(shards.map((shard) => startJobStatement(shard, jobId, kind, params, now).run()));
   return { jobId, shards: shards.map((shard) => shard.index) };
 }
@@ -42,8 +49,9 @@ export async function enqueueJob<Kind extends JobKind>(
   params: JobParams<Kind>,
   now: number,
   shardIndexes?: readonly number[],
+  jobId?: string,
 ): Promise<StartedJob> {
-  const job = await createJob(env, kind, params, now, shardIndexes);
+  const job = await createJob(env, kind, params, now, shardIndexes, jobId);
   await sendJobSteps(
     env,
     job.shards.map((shard) => stepMessage(job.jobId, kind, shard, 0)),

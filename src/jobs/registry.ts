@@ -1,6 +1,7 @@
 import { populateJob } from "../feed/populate";
 import { reminderJob } from "../feed/reminders";
 import { JOB_STEP_KV_BUDGET } from "../queue/limits";
+import { reshardJob } from "../reshard/reshard-job";
 import { retentionJob } from "../retention/retention-job";
 import type { JobDefinition } from "./chunk";
 
@@ -13,6 +14,7 @@ export const JOBS = {
   reminder: reminderJob,
   populate: populateJob,
   retention: retentionJob,
+  reshard: reshardJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

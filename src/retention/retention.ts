@@ -10,6 +10,7 @@ import { enqueueJob } from "../jobs/launch";
 import { publishLive } from "../live/publish";
 import { CACHE_REFRESH_MESSAGE_USERS, type FeedMessage, MESSAGE_VERSION } from "../queue/messages";
 import { sendMessages } from "../queue/producer";
+import { refuseWhileReshardRuns } from "../reshard/reshard";
 import { shardsOf } from "../shards/router";
 import { RESTORE_CACHE_USERS_IN_REQUEST } from "./chunk-sizes";
 import { refuseWhileRetentionRuns } from "./in-flight";
@@ -50,6 +51,7 @@ async function startRetentionRun(
 ): Promise<RetentionRun> {
   if (dryRun) return { dryRun: true, ...(await countRetentionCandidates(env, plan)) };
   await refuseWhileRetentionRuns(env, now);
+  await refuseWhileReshardRuns(env, "retention");
   const job = await enqueueJob(env, "retention", { plan, archive }, now);
   return { dryRun: false, jobId: job.jobId };
 }

@@ -8,6 +8,7 @@ import { enqueueJob, resumeJob } from "../jobs/launch";
 import { runJobInline } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
 import { isoTime } from "../platform/time";
+import { refuseWhileReshardRuns, startReshard } from "../reshard/reshard";
 import { refuseWhileRetentionRuns } from "../retention/in-flight";
 import {
   GenerateRequestSchema,
@@ -16,6 +17,8 @@ import {
   JobSchema,
   PopulateRequestSchema,
   PopulateResponseSchema,
+  ReshardRequestSchema,
+  ReshardResponseSchema,
   ResumedJobSchema,
 } from "../schemas/admin";
 import { bodyErrorResponses, ErrorDetailSchema, integerParam, staffErrorResponses } from "../schemas/common";
@@ -107,6 +110,28 @@ const resumeRoute = createRoute({
   },
 });
 
+const reshardRoute = createRoute({
+  method: "post",
+  path: "/api/admin/reshard",
+  tags: ["Admin"],
+  summary: "Grow to more shards online, moving the users whose shard changes (staff)",
+  description:
+    "Queues the reshard job over every current shard (202 and a job id, followed at GET /api/admin/jobs/{job_id}/). " +
+    'Asking again for the reshard that runs answers the same job. README, "Adding shards".',
+  security: bearerAuth,
+  middleware: staffBodyCall(),
+  request: jsonBody(ReshardRequestSchema),
+  responses: {
+    202: jsonResponse("Reshard queued (or already running)", ReshardResponseSchema),
+    ...staffErrorResponses,
+    ...bodyErrorResponses,
+    409: jsonResponse(
+      "Another reshard, or a job over every shard (retention, populate), is running",
+      ErrorDetailSchema,
+    ),
+  },
+});
+
 /**
  * Rebuilds one user's feed from their events of the last `daysBack` days,
  * inside this request: the populate job on the user's shard only.
@@ -161,9 +186,27 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
         200,
       );
     }
+    await refuseWhileReshardRuns(c.env, "populating every feed");
     const job = await enqueueJob(c.env, "populate", { since: populateSince(now, daysBack) }, now);
     return c.json(
       { status: "queued" as const, message: `Populating every shard (job ${job.jobId})`, job_id: job.jobId },
+      202,
+    );
+  });
+
+  app.openapi(reshardRoute, async (c) => {
+    const reshard = await startReshard(c.env, c.var.config, c.req.valid("json").shard_count, Date.now());
+    const message = reshard.existing
+      ? `A reshard from ${reshard.from} to ${reshard.to} shards is already running (job ${reshard.jobId})`
+      : `Resharding from ${reshard.from} to ${reshard.to} shards (job ${reshard.jobId})`;
+    return c.json(
+      {
+        job_id: reshard.jobId,
+        message,
+        from_shards: reshard.from,
+        to_shards: reshard.to,
+        moves_from: isoTime(reshard.movesFrom),
+      },
       202,
     );
   });

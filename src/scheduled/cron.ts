@@ -1,6 +1,6 @@
 import { configFor } from "../config";
 import type { Env } from "../env";
-import { RetentionJobRunningError } from "../errors";
+import { ReshardRunningError, RetentionJobRunningError } from "../errors";
 import { resumeJob } from "../jobs/launch";
 import type { UnfinishedJob } from "../jobs/status";
 import { log } from "../platform/log";
@@ -45,6 +45,11 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
       const run = await startCleanup(env, config, cleanupRequestFrom({ only_read: false }, config), now);
       cronLog.info("retention cleanup started", { job_id: run.dryRun ? null : run.jobId });
     } catch (error) {
+      // A reshard moves users: tomorrow's run cleans what today's would have.
+      if (error instanceof ReshardRunningError) {
+        cronLog.info("retention cleanup not started: a reshard is moving users", { reshard: error.jobId });
+        return;
+      }
       // Staff started one since the decision was taken: the same as waiting for it.
       if (!(error instanceof RetentionJobRunningError)) throw error;
       cronLog.info("retention cleanup not started: a retention job started meanwhile", { unfinished: error.running });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_SHARDS } from "../shards/ids";
 import { DaysBackSchema, PositiveIdSchema } from "./common";
 
 /** Contracts of staff-only administration endpoints. */
@@ -68,3 +69,25 @@ export const JobListSchema = z.object({ results: z.array(JobSchema) }).openapi("
 export const ResumedJobSchema = z
   .object({ job_id: z.string(), resumed_shards: z.array(z.number().int()) })
   .openapi("ResumedJob");
+
+export const ReshardRequestSchema = z
+  .object({
+    shard_count: z.number().int().min(2).max(MAX_SHARDS).openapi({
+      example: 5,
+      description: "The shard count to grow to: more than now, at most the bindings declared.",
+    }),
+  })
+  .strict()
+  .openapi("ReshardRequest");
+
+export const ReshardResponseSchema = z
+  .object({
+    job_id: z.string(),
+    message: z.string(),
+    from_shards: z.number().int(),
+    to_shards: z.number().int(),
+    moves_from: z
+      .string()
+      .openapi({ description: "When users start moving (every isolate routes by the target by then)." }),
+  })
+  .openapi("ReshardResponse");
