@@ -1,7 +1,9 @@
+import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createStaffClient } from "../src/client";
 import { shardIndexForUser } from "../src/shards/jump-hash";
 import { FEED, list } from "./support/feed";
-import { asUser, call, staffToken, tokenFor, waitForJob } from "./support/http";
+import { asUser, BASE, call, staffToken, tokenFor, waitForJob } from "./support/http";
 import {
   expectCountersEqualRecount,
   expectWhole,
@@ -95,10 +97,15 @@ describe("a reshard from 4 to 5 and then 5 to 8 shards, while the API serves the
   });
 
   it("5 -> 8 moves users onto every new shard; ids and cursors from before both moves still work", async () => {
-    const started = await startReshardCall(8);
-    expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ from_shards: 5, to_shards: 8 });
-    const done = await waitForJob(started.body.job_id);
+    // Through the typed staff client this time, as the operator CLI starts it.
+    const staff = createStaffClient({
+      baseUrl: BASE,
+      token: await staffToken(),
+      fetch: (input, init) => SELF.fetch(input, init),
+    });
+    const started = await staff.reshard({ shard_count: 8 });
+    expect(started).toMatchObject({ from_shards: 5, to_shards: 8 });
+    const done = await waitForJob(started.job_id);
     const movers = users.filter((user) => shardIndexForUser(user, 8) !== shardIndexForUser(user, 5));
     expect(done.detail.moved).toBe(movers.length);
     expect(new Set(movers.map((user) => shardIndexForUser(user, 8)))).toEqual(new Set([5, 6, 7]));

@@ -201,4 +201,38 @@ export async function jobs(api, options, out, jobId, extra) {
   );
 }
 
+/** `reshard --to N`: grows the deployment online and follows the move, shard by shard. */
+export async function reshard(api, options, out) {
+  if (!options.to) throw new UsageError("reshard needs --to N (the shard count to grow to)");
+  const started = await api.reshard({ shard_count: Number(options.to) });
+  if (!options.json) out.line(`${started.message}; users start moving at ${started.moves_from}.`);
+  const progress = options.json ? { update() {}, done() {} } : progressReporter();
+  let job;
+  for (;;) {
+    job = await api.jobs.get(started.job_id);
+    const { scanned = 0, moved = 0, copied = 0 } = job.detail;
+    const shardsDone = job.shards.filter((shard) => shard.done).length;
+    progress.update(
+      `reshard ${started.job_id}: ${number(scanned)} users scanned, ${number(moved)} moved, ` +
+        `${number(copied)} rows copied, ${shardsDone}/${job.shards.length} shards done`,
+    );
+    if (job.done) break;
+    await sleep(500);
+  }
+  progress.done();
+  if (options.json) return out.json({ ...started, job });
+  out.line(
+    table(job.shards, [
+      { title: "from shard", value: (shard) => shard.shard, align: "right" },
+      { title: "chunks", value: (shard) => shard.step, align: "right" },
+      { title: "users moved", value: (shard) => number(shard.processed), align: "right" },
+    ]),
+  );
+  const seconds = (Date.parse(job.updated_at) - Date.parse(job.started_at)) / 1000;
+  out.line(
+    `\nMoved ${number(job.detail.moved ?? 0)} users (${number(job.detail.copied ?? 0)} rows) from ${started.from_shards} ` +
+      `to ${started.to_shards} shards in ${seconds.toFixed(1)} s; the deployment now routes over ${started.to_shards}.`,
+  );
+}
+
 export class UsageError extends Error {}

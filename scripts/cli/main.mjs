@@ -20,6 +20,7 @@ commands:
   stats     [--user-id N]
   jobs      [job id]            recent jobs, or one job's progress
   jobs      resume <job id>     send a stalled job's next steps again
+  reshard   --to N              grow to N shards online, following the move (README "Adding shards")
 
 options:
   --url URL       deployment to talk to (default FEED_URL, else the running npm run dev, else
@@ -45,6 +46,7 @@ const { values: options, positionals } = parseScriptArgs({
     "days-back": { type: "string" },
     "user-id": { type: "string" },
     "run-id": { type: "string" },
+    to: { type: "string" },
   },
 });
 
@@ -57,6 +59,7 @@ const COMMANDS = {
   archives: commands.archives,
   stats: commands.stats,
   jobs: commands.jobs,
+  reshard: commands.reshard,
 };
 const command = Object.hasOwn(COMMANDS, name ?? "") ? COMMANDS[name] : undefined;
 if (!name) usageError("no command given");
@@ -66,7 +69,7 @@ if (!command) usageError(`unknown command "${name}"`);
 // guessing http:// could send a production staff token in the clear.
 if (!/^https?:\/\/[^/]/i.test(options.url))
   usageError(`--url must start with http:// or https://, got "${options.url}" (e.g. http://${options.url})`);
-for (const numeric of ["older-than-days", "days-back", "user-id"]) {
+for (const numeric of ["older-than-days", "days-back", "user-id", "to"]) {
   if (options[numeric] !== undefined && !/^[1-9]\d*$/.test(options[numeric]))
     usageError(`--${numeric} must be a positive integer, got "${options[numeric]}"`);
 }

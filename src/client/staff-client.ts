@@ -17,6 +17,8 @@ import type {
   PopulateResult,
   ReminderRequest,
   ReminderResult,
+  ReshardRequest,
+  ReshardStarted,
   RestoreResult,
   ResumedJob,
   RetentionRun,
@@ -41,6 +43,8 @@ export interface StaffClient {
   userStats(userId: number): Promise<UserFeedStats>;
   populate(request?: PopulateRequest): Promise<PopulateResult>;
   generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** Grows the deployment to more shards online (202 with the job; the same job while it runs). */
+  reshard(request: ReshardRequest): Promise<ReshardStarted>;
   readonly jobs: {
     list(options?: { limit?: number }): Promise<JobList>;
     get(jobId: string): Promise<Job>;
@@ -75,6 +79,7 @@ export function createStaffClient(options: TransportOptions): StaffClient {
     userStats: (userId) => get(`/api/admin/stats/${queryString({ user_id: userId })}`),
     populate: (populate = {}) => post("/api/admin/populate/", populate),
     generate: (generate) => post("/api/events/activity-feed/generate/", generate),
+    reshard: (reshard) => post("/api/admin/reshard/", reshard),
     jobs: {
       list: (query = {}) => get(`/api/admin/jobs/${queryString(query)}`),
       get: (jobId) => get(job(jobId)),

@@ -6,6 +6,8 @@ import type {
   JobSchema,
   PopulateRequestSchema,
   PopulateResponseSchema,
+  ReshardRequestSchema,
+  ReshardResponseSchema,
   ResumedJobSchema,
 } from "../schemas/admin";
 import type { ActivityTypeSchema, ValidationErrorSchema } from "../schemas/common";
@@ -106,3 +108,5 @@ export type Job = z.output<typeof JobSchema>;
 export type JobList = z.output<typeof JobListSchema>;
 export type ResumedJob = z.output<typeof ResumedJobSchema>;
 export type Health = z.output<typeof HealthSchema>;
+export type ReshardRequest = z.input<typeof ReshardRequestSchema>;
+export type ReshardStarted = z.output<typeof ReshardResponseSchema>;

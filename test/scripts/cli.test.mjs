@@ -18,6 +18,8 @@ describe("npm run feed: usage", () => {
     ],
     ["a non-numeric --user-id", ["stats", "--user-id", "abc"], '--user-id must be a positive integer, got "abc"'],
     ["restore without a target", ["restore"], "restore needs an archive key or a run id"],
+    ["reshard without --to", ["reshard"], "reshard needs --to N"],
+    ["a non-numeric --to", ["reshard", "--to", "five"], '--to must be a positive integer, got "five"'],
   ])("%s says so, shows the usage and exits 2", async (_name, args, reason) => {
     const { code, stdout, stderr } = await feed(args);
     expect(code).toBe(2);
