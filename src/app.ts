@@ -16,6 +16,7 @@ import { registerPageRoutes } from "./routes/pages";
 import { registerPreferenceRoutes } from "./routes/preferences";
 import { registerRetentionRoutes } from "./routes/retention";
 import { meterD1Usage } from "./shards/d1-meter";
+import { BOOKMARK_HEADER, d1Sessions } from "./shards/d1-sessions";
 
 /**
  * Every request gets an id (Cloudflare's Ray ID when there is one), echoed in
@@ -39,9 +40,9 @@ const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
   const allowed = c.var.config.corsAllowedOrigins;
   const middleware = cors({
     origin: allowed.includes("*") ? "*" : (origin) => (allowed.includes(origin) ? origin : null),
-    allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Idempotency-Key"],
+    allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Idempotency-Key", BOOKMARK_HEADER],
     allowMethods: ["GET", "POST", "PUT", "OPTIONS"],
-    exposeHeaders: ["X-Cache", "X-Request-Id", "ETag"],
+    exposeHeaders: ["X-Cache", "X-Request-Id", "ETag", BOOKMARK_HEADER],
     maxAge: 600,
   });
   return middleware(c, next);
@@ -59,7 +60,7 @@ export function createApp() {
   });
   app.onError(renderError);
   app.notFound(notFoundOrNotAllowed(app.routes));
-  app.use("*", meterD1Usage, withRequestLog, withConfig, corsFromConfig);
+  app.use("*", meterD1Usage, d1Sessions, withRequestLog, withConfig, corsFromConfig);
 
   registerMetaRoutes(app);
   registerPageRoutes(app);

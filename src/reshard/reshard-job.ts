@@ -15,6 +15,7 @@ import {
 import { advanceMovesStatement, markCopyingStatement } from "../db/user-moves";
 import type { Env } from "../env";
 import { type Chunk, type ChunkContext, type ChunkWork, defineJob } from "../jobs/chunk";
+import { primaryBookmark } from "../shards/d1-sessions";
 import { shardIndexForUser } from "../shards/jump-hash";
 import { type Shard, shardsOf } from "../shards/router";
 import { finishReshard } from "./reshard";
@@ -250,13 +251,19 @@ async function checkChunk(
       beforeCommit: () => wipeCopies(wrong),
     };
   }
+  // Reads of a switched user start on their new shard no older than the copy (a replica may lag behind it).
+  const bookmarks = new Map<number, string>();
+  for (const [target, users] of targets) {
+    const bookmark = await primaryBookmark(target.d1);
+    if (bookmark) for (const userId of users) bookmarks.set(userId, bookmark);
+  }
   return {
     ...step(
       { ...cursor, group: { ...group, stage: "delete", table: 0, key: null, deleteFrom: now + DELETE_GRACE_MS } },
       detail,
       { waitMs: DELETE_GRACE_MS },
     ),
-    writes: { others: [advanceMovesStatement(shard.d1, jobId, group.users, "switched", now)] },
+    writes: { others: [advanceMovesStatement(shard.d1, jobId, group.users, "switched", now, bookmarks)] },
   };
 }
 

@@ -5,6 +5,7 @@ import { isUserMovingError, readUserMoves, writeFenceStatement } from "../db/use
 import type { Env } from "../env";
 import { UserMovingError } from "../errors";
 import { meteredD1 } from "./d1-meter";
+import { readAtLeast, sessionAwareD1 } from "./d1-sessions";
 import { jumpConsistentHash, shardIndexForUser } from "./jump-hash";
 import { currentRouting, type Reshard, type Routing } from "./routing";
 
@@ -77,6 +78,8 @@ export class ShardRouter {
         const moves = await readUserMoves(this.bound[home]!.d1, users);
         for (const userId of users) {
           const move = moves.get(userId);
+          // A replica of the new shard may not have the copy yet: read it no older than the copy.
+          if (move && move.state !== "copying" && move.bookmark) readAtLeast(move.toShard, move.bookmark);
           places.set(
             userId,
             !move || move.state === "copying"
@@ -186,7 +189,8 @@ function shardsBoundIn(env: Env): readonly Shard[] {
   let shards = boundShards.get(env);
   if (!shards) {
     shards = Array.from({ length: configFor(env).boundShards }, (_, index) => {
-      const d1 = meteredD1(env[`SHARD_${index}`]!, env);
+      // Inside a request its statements run in the request's D1 session of the shard (README, "Read replicas").
+      const d1 = sessionAwareD1(meteredD1(env[`SHARD_${index}`]!, env), index);
       return { index, d1, db: drizzle(d1, { schema }) };
     });
     boundShards.set(env, shards);
