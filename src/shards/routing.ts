@@ -34,25 +34,27 @@ export function routingFrom(row: RoutingRow | null, initialCount: number): Routi
 }
 
 interface CachedRouting {
-  readonly routing: Promise<Routing>;
+  readonly routing: Routing;
   /** When the read started: the view is at least this fresh. */
   readonly readAt: number;
 }
 
 const cache = new WeakMap<Env, CachedRouting>();
 
-/** The routing, read at most ROUTING_CACHE_SECONDS ago (one read in flight per isolate). */
-export function currentRouting(env: Env): Promise<Routing> {
+/**
+ * The routing, read at most ROUTING_CACHE_SECONDS ago. Only a finished read
+ * is shared: a read in flight belongs to the request that started it, and a
+ * request awaiting another's I/O hangs when that one ends first (workerd
+ * cancels it), so concurrent misses each read once.
+ */
+export async function currentRouting(env: Env): Promise<Routing> {
   const config = configFor(env);
   const now = Date.now();
   const cached = cache.get(env);
   if (cached && now - cached.readAt < config.routingCacheMs) return cached.routing;
-  const routing = readRoutingRow(env.SHARD_0!).then((row) => routingFrom(row, config.shardCount));
-  cache.set(env, { routing, readAt: now });
-  // A failed read is not kept: the next call reads again.
-  routing.catch(() => {
-    if (cache.get(env)?.routing === routing) cache.delete(env);
-  });
+  const routing = routingFrom(await readRoutingRow(env.SHARD_0!), config.shardCount);
+  // A slower read that started earlier never replaces a fresher one.
+  if ((cache.get(env)?.readAt ?? -1) < now) cache.set(env, { routing, readAt: now });
   return routing;
 }
 
