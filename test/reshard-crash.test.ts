@@ -48,7 +48,7 @@ describe("a reshard whose steps crash ends whole", () => {
   let before: UserSnapshot[];
 
   beforeAll(async () => {
-    users = await seedUsers(4, 5);
+    users = await seedUsers(3);
     before = await Promise.all(users.map(snapshot));
   });
 

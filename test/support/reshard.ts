@@ -26,13 +26,17 @@ export interface UserSnapshot {
   readonly muted: boolean;
 }
 
-/** `perShard` fresh users on each of the first `count` shards, with items (some read) and some preferences. */
-export async function seedUsers(count: number, perShard: number): Promise<number[]> {
+/**
+ * `perShard` fresh users for each of the 8 shards a deployment can grow to,
+ * with items (some read) and some preferences: every shard of 4 holds some,
+ * and every reshard up to 8 moves some onto each new shard.
+ */
+export async function seedUsers(perShard: number): Promise<number[]> {
   const users: number[] = [];
-  for (let shard = 0; shard < count; shard++) {
+  for (let shard = 0; shard < BOUND_SHARDS; shard++) {
     for (let made = 0; made < perShard; ) {
       const user = freshUser();
-      if (shardIndexForUser(user, count) !== shard) continue;
+      if (shardIndexForUser(user, BOUND_SHARDS) !== shard) continue;
       users.push(user);
       made += 1;
     }
