@@ -2,7 +2,7 @@
 // `npm run bench` (about 18 minutes) or `npm run bench -- --quick` (about 3).
 // Flags: --quick, --fresh (re-apply the migrations instead of reusing the
 // migrated template), --port N (default 8799), --only reads,mark_read,
-// ingestion,retention,archive,live (some scenarios; the report then goes to
+// ingestion,retention,archive,live,reshard (some scenarios; the report then goes to
 // bench/.state/results, not bench/results; `archive` is retention without
 // cleanup), --reuse-dataset (with --only: the last dataset this mode loaded,
 // instead of loading a new one).
@@ -38,6 +38,7 @@ import { channelStorage, runLive } from "./scenarios/live.mjs";
 import { markReadRaw, markReadResult, markReadService } from "./scenarios/mark-read.mjs";
 import { runPeer } from "./scenarios/peer.mjs";
 import { checkDataVisible, meterCost, runReadScenarios } from "./scenarios/reads.mjs";
+import { runReshard } from "./scenarios/reshard.mjs";
 import { archiveService, cleanupService, medianRun, retentionRaw, retentionResult } from "./scenarios/retention.mjs";
 import { measureStorage, scaleOnPaper } from "./scenarios/scale.mjs";
 
@@ -56,8 +57,8 @@ if (flags.peer !== undefined && flags.peer !== "django") {
   process.exit(2);
 }
 const SCENARIOS = ["reads", "mark_read", "ingestion", "retention", "archive", "live"];
-// Only on request: the note on `npm run dev`'s serving, not a target.
-const OPT_IN = ["dev_server"];
+// Only on request: the note on `npm run dev`'s serving, not a target; a reshard, which changes the deployment.
+const OPT_IN = ["dev_server", "reshard"];
 const only = flags.only ? flags.only.split(",").map((name) => name.trim()) : SCENARIOS;
 const unknown = only.filter((name) => !SCENARIOS.includes(name) && !OPT_IN.includes(name));
 if (unknown.length > 0) {
@@ -105,8 +106,9 @@ async function attempt(name, work) {
   }
 }
 
-function serverVars({ asyncIngestion, meter }) {
+function serverVars({ asyncIngestion, meter, extra = {} }) {
   return {
+    ...extra,
     ENVIRONMENT: "production",
     CORS_ALLOWED_ORIGINS: "https://bench.invalid",
     JWT_SECRET: BENCH_JWT_SECRET,
@@ -116,14 +118,14 @@ function serverVars({ asyncIngestion, meter }) {
 }
 
 /** Starts the Worker (D1 meter on or off), runs `work`, always stops it. */
-async function withServer(name, { asyncIngestion, meter }, work) {
+async function withServer(name, { asyncIngestion, meter, extra }, work) {
   const logFile = path.join(STATE_DIR, "logs", `worker-${name}.log`);
   rmSync(logFile, { force: true });
   const server = await startServer({
     bundle,
     persistTo: state.persistTo,
     port: Number(flags.port),
-    vars: serverVars({ asyncIngestion, meter }),
+    vars: serverVars({ asyncIngestion, meter, extra }),
     logFile,
   });
   log(
@@ -359,6 +361,20 @@ if (runs("live")) {
   }
 }
 
+let reshard;
+if (runs("reshard")) {
+  phase("Reshard 4 -> 5 under a bounded mixed load (list, mark-read, ingest); the Worker in synchronous mode");
+  // Users start moving once every isolate's routing has seen the reshard: 2 s here instead of 30.
+  await withServer(
+    "reshard",
+    { asyncIngestion: false, meter: false, extra: { ROUTING_CACHE_SECONDS: "2" } },
+    async ({ baseUrl }) => {
+      log("  scenario 10: reshard under load");
+      reshard = await attempt("reshard", () => runReshard({ baseUrl, mode, regularUserIds: shuffled, log }));
+    },
+  );
+}
+
 let devServing;
 if (runs("dev_server")) {
   phase("npm run dev's serving: the floor and the first page, direct and through wrangler dev");
@@ -427,6 +443,7 @@ results.d1 = {
 };
 if (runs("live")) results.live = live;
 if (runs("dev_server")) results.dev_server = devServing;
+if (runs("reshard")) results.reshard = reshard;
 if (peer) results.peer = peer;
 else results.peer_reference = readPeerReference(mode.name);
 results.scale = scaleOnPaper(results.storage);

@@ -521,6 +521,38 @@ function peerSection(results) {
   ].join("\n");
 }
 
+function reshardSection(reshard) {
+  if (!reshard) return "Not measured (see errors).";
+  return [
+    `${reshard.from_shards} -> ${reshard.to_shards} shards: ${reshard.users_moved} of ${reshard.users_scanned} users moved ` +
+      `(${fmt(reshard.rows_copied, 0)} rows copied) in ${reshard.move_seconds} s, **${reshard.users_moved_per_s} users/s**; ` +
+      `items ${reshard.items_before} + ${reshard.items_ingested} ingested = ${reshard.items_after} ` +
+      `(**lost ${reshard.lost}, duplicated ${reshard.duplicated}**).`,
+    "",
+    table(
+      ["mixed load (list, mark-read, ingest)", "requests", "errors", "p50 ms", "p99 ms"],
+      [
+        [
+          "before the move",
+          reshard.before_move.requests,
+          reshard.before_move.errors,
+          reshard.before_move.p50_ms,
+          reshard.before_move.p99_ms,
+        ],
+        [
+          "during the move",
+          reshard.during_move.requests,
+          reshard.during_move.errors,
+          reshard.during_move.p50_ms,
+          reshard.during_move.p99_ms,
+        ],
+      ],
+    ),
+    "",
+    `p99 during vs before: **${reshard.p99_ratio}x** (target <= 2).`,
+  ].join("\n");
+}
+
 function devServerSection(servings) {
   if (!servings) return "Not measured (see errors).";
   const rows = [];
@@ -596,6 +628,7 @@ export function toMarkdown(results, plot = { files: [] }) {
     ...(results.dev_server !== undefined
       ? ["## `npm run dev`'s serving", "", devServerSection(results.dev_server), ""]
       : []),
+    ...(results.reshard !== undefined ? ["## 10. Reshard under load", "", reshardSection(results.reshard), ""] : []),
     "## 8. Scale on paper",
     "",
     scaleSection(results.storage, results.scale),
