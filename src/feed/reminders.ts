@@ -125,6 +125,9 @@ function reminderChunk(plan: ReminderPlan): ChunkWork {
               ),
             }
           : {},
+      // A reshard may be moving some of them: their items must not land behind the copy (the
+      // fence aborts the chunk, which is retried once their group has moved; src/shards/router.ts).
+      fence: users,
       unread: { users },
       live: { users, changes: (created) => createdChanges(created, shard.index, now) },
     };
