@@ -6,6 +6,8 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 let driver;
+/** A Worker that just stopped may still hold a shard file's lock for a moment (its WAL checkpoint at close). */
+const BUSY_TIMEOUT_MS = 10_000;
 
 /** Which driver is in use and, for the fallback, why. Probed once. */
 export function sqliteDriver() {
@@ -15,7 +17,8 @@ export function sqliteDriver() {
     new BetterSqlite3(":memory:").close(); // loading the native addon happens here
     driver = {
       name: "better-sqlite3",
-      open: (file, { readOnly = false } = {}) => new BetterSqlite3(file, { readonly: readOnly }),
+      open: (file, { readOnly = false } = {}) =>
+        new BetterSqlite3(file, { readonly: readOnly, timeout: BUSY_TIMEOUT_MS }),
     };
   } catch (error) {
     const { DatabaseSync } = require("node:sqlite");
@@ -29,7 +32,7 @@ export function sqliteDriver() {
         `${reason}. Here no prebuilt addon can be downloaded, and built from source (npm install) it compiles against the ` +
         `machine's Node 20 headers, an addon that the Node 22 running npm scripts refuses to load (NODE_MODULE_VERSION 115 vs 127). ` +
         `node:sqlite is built into Node 22.`,
-      open: (file, { readOnly = false } = {}) => new DatabaseSync(file, { readOnly }),
+      open: (file, { readOnly = false } = {}) => new DatabaseSync(file, { readOnly, timeout: BUSY_TIMEOUT_MS }),
     };
   }
   const probe = driver.open(":memory:");
