@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNotNull } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNotNull, sql } from "drizzle-orm";
 import type { Shard } from "../shards/router";
 import { mutes } from "./preferences";
 import { fastParticipants } from "./schema";
@@ -19,18 +19,23 @@ export interface Participant {
   readonly muted: boolean;
 }
 
-/** The next participants after `afterUserId`, in user id order (a keyset walk), and who of them mutes `type`. */
+/**
+ * The next participants after `afterUserId`, in user id order (a keyset
+ * walk), and who of them mutes `type`; only those of `among` when given.
+ */
 export async function participantsAfter(
   shard: Shard,
   fastId: number,
   afterUserId: number,
   limit: number,
   type: string,
+  among?: readonly number[],
 ): Promise<Participant[]> {
+  const only = among && sql`${fastParticipants.userId} IN (SELECT value FROM json_each(${JSON.stringify(among)}))`;
   const rows = await shard.db
     .select({ userId: fastParticipants.userId, muted: mutes(fastParticipants.userId, type) })
     .from(fastParticipants)
-    .where(and(isCurrent(fastId), gt(fastParticipants.userId, afterUserId)))
+    .where(and(isCurrent(fastId), gt(fastParticipants.userId, afterUserId), only))
     .orderBy(asc(fastParticipants.userId))
     .limit(limit);
   return rows.map((row) => ({ userId: row.userId, muted: row.muted === 1 }));

@@ -4,9 +4,11 @@ import { countEventsWithoutItems, decodeEventPosition, encodeEventPosition, even
 import { insertItemsStatement } from "../db/item-writes";
 import type { EventRow } from "../db/schema";
 import type { Env } from "../env";
-import { type ChunkWork, defineJob } from "../jobs/chunk";
+import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
+import { enqueueJob } from "../jobs/launch";
+import { log } from "../platform/log";
 import { daysBefore } from "../platform/time";
-import { shardsOf } from "../shards/router";
+import { MOVING_RETRY_SECONDS, type ShardRouter, shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
 import { type ItemDraft, itemFromEvent } from "./build-item";
 import { createdChanges } from "./created-changes";
@@ -60,14 +62,44 @@ const PopulateJobParamsSchema = z.object({
   since: z.number(),
   /** Only this user's events (their shard only): the generate endpoint. */
   userId: z.number().int().positive().optional(),
+  /** How many runs for this user handed it on to their new shard before this one (a reshard was moving them). */
+  handOns: z.number().int().optional(),
 });
 
 export type PopulateJobParams = z.output<typeof PopulateJobParamsSchema>;
 
+/** A move that still holds the user after this many hand-ons (an hour) has stopped: the run gives up. */
+const MAX_HAND_ONS = 720;
+
+/**
+ * One user's run on a shard their rows are being moved off, or copied onto:
+ * nothing here; a run on their new shard a few seconds later instead.
+ */
+function handedOn(params: PopulateJobParams & { userId: number }, router: ShardRouter, env: Env, now: number): Chunk {
+  const handOns = (params.handOns ?? 0) + 1;
+  return {
+    progress: { cursor: "", processed: 0, done: true, detail: { handed_on: 1 } },
+    writes: {},
+    beforeCommit: async () => {
+      if (handOns > MAX_HAND_ONS) {
+        log.error("populate not run: the user stayed in a reshard's move for an hour", { user_id: params.userId });
+        return;
+      }
+      const target = router.shardsOfMovingUser(params.userId).at(-1)!;
+      await enqueueJob(env, "populate", { ...params, handOns }, now, [target], { delaySeconds: MOVING_RETRY_SECONDS });
+    },
+  };
+}
+
 /** One chunk on one shard: the next stored events in time order, made into items they do not have yet. */
-function populateChunk(params: PopulateJobParams): ChunkWork {
+function populateChunk(params: PopulateJobParams, env: Env): ChunkWork {
   const size = params.userId === undefined ? POPULATE_CHUNK_EVENTS : USER_POPULATE_CHUNK_EVENTS;
   return async ({ shard, cursor, now }) => {
+    if (params.userId !== undefined) {
+      const router = await shardsOf(env);
+      const { here } = await router.sortForWalk(shard, [params.userId]);
+      if (here.length === 0) return handedOn({ ...params, userId: params.userId }, router, env, now);
+    }
     const rows = await eventsSince(shard, params.since, decodeEventPosition(cursor), size, params.userId);
     const drafts = rows.map(draftFromEventRow).filter((draft) => draft !== undefined);
     const users = [...new Set(drafts.map((draft) => draft.userId))];

@@ -4,9 +4,11 @@ import { insertItemsStatement } from "../db/item-writes";
 import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import type { Env } from "../env";
 import { type ChunkWork, defineJob } from "../jobs/chunk";
+import { enqueueJob } from "../jobs/launch";
+import { log } from "../platform/log";
 import { utcDay } from "../platform/time";
 import { type ReminderRequest, ReminderRequestSchema } from "../schemas/reminders";
-import { shardsOf } from "../shards/router";
+import { MOVING_RETRY_SECONDS, type ShardRouter, shardsOf } from "../shards/router";
 import { ACTIVITY_TYPES } from "./activity-types";
 import type { ItemDraft } from "./build-item";
 import { createdChanges } from "./created-changes";
@@ -33,6 +35,10 @@ const ReminderPlanSchema = z.object({
   request: ReminderRequestSchema,
   fastName: z.string().nullable(),
   requestedAt: z.number(),
+  /** Only these participants: users a reshard was moving when the fan-out met them (reminderChunk). */
+  users: z.array(z.number()).optional(),
+  /** How many fan-outs handed these users on before this one. */
+  handOns: z.number().int().optional(),
 });
 
 export type ReminderPlan = z.output<typeof ReminderPlanSchema>;
@@ -96,8 +102,14 @@ export async function countReminderTargets(env: Env, fastId: number): Promise<nu
   return counts.reduce((sum, value) => sum + value, 0);
 }
 
-/** One chunk of the fan-out on one shard: the next participants in user id order. */
-function reminderChunk(plan: ReminderPlan): ChunkWork {
+/**
+ * One chunk of the fan-out on one shard: the next participants in user id
+ * order. During a reshard, participants being moved off this shard are not
+ * written here: the walk of the shard they move to may have passed them, so
+ * they go to a fan-out of their own a few seconds later, which finds them
+ * wherever they are by then (the day's dedupe key keeps it to one item).
+ */
+function reminderChunk(plan: ReminderPlan, env: Env): ChunkWork {
   return async ({ shard, cursor, detail, now }) => {
     const afterUserId = cursor === "" ? 0 : Number(cursor);
     const found = await participantsAfter(
@@ -106,15 +118,20 @@ function reminderChunk(plan: ReminderPlan): ChunkWork {
       afterUserId,
       FANOUT_CHUNK_USERS,
       plan.request.kind,
+      plan.users,
     );
     // Participants who mute the type get nothing (the insert would skip them too); they are counted.
-    const users = found.filter((participant) => !participant.muted).map((participant) => participant.userId);
+    const unmuted = found.filter((participant) => !participant.muted).map((participant) => participant.userId);
+    const router = await shardsOf(env);
+    const { here: users, leaving } = await router.sortForWalk(shard, unmuted);
+    const counts: Record<string, number> = { ...detail, muted: (detail.muted ?? 0) + found.length - unmuted.length };
+    if (leaving.length > 0) counts.handed_on = (detail.handed_on ?? 0) + leaving.length;
     return {
       progress: {
         cursor: String(found.at(-1)?.userId ?? afterUserId),
         processed: found.length,
         done: found.length < FANOUT_CHUNK_USERS,
-        detail: { ...detail, muted: (detail.muted ?? 0) + found.length - users.length },
+        detail: counts,
       },
       writes:
         users.length > 0
@@ -125,13 +142,33 @@ function reminderChunk(plan: ReminderPlan): ChunkWork {
               ),
             }
           : {},
-      // A reshard may be moving some of them: their items must not land behind the copy (the
-      // fence aborts the chunk, which is retried once their group has moved; src/shards/router.ts).
+      // One who started moving since they were sorted aborts the chunk (the fence), which runs again.
       fence: users,
       unread: { users },
       live: { users, changes: (created) => createdChanges(created, shard.index, now) },
+      ...(leaving.length > 0 ? { beforeCommit: () => handOn(env, plan, leaving, router, now) } : {}),
     };
   };
+}
+
+/** A move that still holds its users after this many hand-ons (an hour) has stopped: the reminder gives up on them. */
+const MAX_HAND_ONS = 720;
+
+/** A fan-out of its own for users being moved, on their old and new shards, after a move's few seconds. */
+async function handOn(env: Env, plan: ReminderPlan, users: readonly number[], router: ShardRouter, now: number) {
+  const handOns = (plan.handOns ?? 0) + 1;
+  if (handOns > MAX_HAND_ONS) {
+    log.error("reminder not delivered: its users stayed in a reshard's move for an hour", {
+      users,
+      reshard: router.reshard?.jobId,
+      dedupe_key: reminderDedupeKey(plan.request, plan.requestedAt),
+    });
+    return;
+  }
+  const shards = new Set(users.flatMap((userId) => router.shardsOfMovingUser(userId)));
+  await enqueueJob(env, "reminder", { ...plan, users: [...users], handOns }, now, [...shards], {
+    delaySeconds: MOVING_RETRY_SECONDS,
+  });
 }
 
 export const reminderJob = defineJob({

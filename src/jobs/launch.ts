@@ -42,19 +42,23 @@ export function stepMessage(jobId: string, kind: JobKind, shard: number, step: n
   return { v: MESSAGE_VERSION, kind: "job_step", job_id: jobId, job_kind: kind, shard, step };
 }
 
-/** Creates the job and queues its first chunk on every shard it runs on. */
+/**
+ * Creates the job and queues its first chunk on every shard it runs on
+ * (after `delaySeconds`, for work handed on to a later run).
+ */
 export async function enqueueJob<Kind extends JobKind>(
   env: Env,
   kind: Kind,
   params: JobParams<Kind>,
   now: number,
   shardIndexes?: readonly number[],
-  jobId?: string,
+  { jobId, delaySeconds }: { jobId?: string; delaySeconds?: number } = {},
 ): Promise<StartedJob> {
   const job = await createJob(env, kind, params, now, shardIndexes, jobId);
   await sendJobSteps(
     env,
     job.shards.map((shard) => stepMessage(job.jobId, kind, shard, 0)),
+    delaySeconds,
   );
   return job;
 }

@@ -96,7 +96,7 @@ export async function startReshard(env: Env, config: Config, target: number, now
     return startReshard(env, config, target, now);
   }
   forgetRouting(env);
-  await enqueueJob(env, "reshard", params, now, oldShards(routing.shardCount), jobId);
+  await enqueueJob(env, "reshard", params, now, oldShards(routing.shardCount), { jobId });
   return { jobId, from: routing.shardCount, to: target, movesFrom, existing: false };
 }
 

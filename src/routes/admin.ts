@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { NotFoundError } from "../errors";
+import { NotFoundError, UserMovingError } from "../errors";
 import { countPopulateCandidates, populateSince } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
@@ -141,6 +141,8 @@ async function generateUserFeed(c: Context<AppEnv>, userId: number, daysBack: nu
   // While a reshard copies the user this waits, then answers 503; the job's fence catches a move that starts meanwhile.
   const shard = (await (await shardsOf(c.env)).forUserWrite(userId)).index;
   const job = await runJobInline(c.env, c.var.config, "populate", { since, userId }, now, [shard]);
+  // A move started meanwhile: the run went on to the user's new shard as queue work; the answer cannot count it.
+  if (job.detail.handed_on) throw new UserMovingError([userId]);
   return { createdCount: job.affected, start: since, end: now, jobId: job.jobId };
 }
 

@@ -22,6 +22,8 @@ import { currentRouting, type Reshard, type Routing } from "./routing";
 /** How long a write for a user being copied waits for the copy to finish before answering 503. */
 export const WRITE_WAIT_MS = 1_500;
 const WRITE_POLL_MS = 100;
+/** Seconds before work for users being moved is tried again (a queued event, a job's hand-on); a move takes a few. */
+export const MOVING_RETRY_SECONDS = 5;
 
 /** Where a user's rows are now, and whether a reshard is copying them right now. */
 export interface UserPlace {
@@ -90,6 +92,37 @@ export class ShardRouter {
       }),
     );
     return places;
+  }
+
+  /**
+   * Sorts users a job found walking `shard`'s rows. `here`: their rows live
+   * on it, write them here. `leaving`: a reshard is copying them off it, or
+   * switched them while their old rows wait for deletion; the new shard's
+   * walk may have passed them already, so the job hands them on. `arriving`:
+   * their copy is landing here but they are not switched yet; their old
+   * shard's walk sees them. Outside a reshard, everyone is here (no lookup).
+   */
+  async sortForWalk(
+    shard: Shard,
+    userIds: readonly number[],
+  ): Promise<{ here: number[]; leaving: number[]; arriving: number[] }> {
+    if (!this.reshard || userIds.length === 0) return { here: [...userIds], leaving: [], arriving: [] };
+    const places = await this.locate(userIds);
+    const sorted = { here: [] as number[], leaving: [] as number[], arriving: [] as number[] };
+    for (const userId of userIds) {
+      const place = places.get(userId)!;
+      if (place.shard === shard && !place.copying) sorted.here.push(userId);
+      else if (shardIndexForUser(userId, this.count) === shard.index) sorted.leaving.push(userId);
+      else sorted.arriving.push(userId);
+    }
+    return sorted;
+  }
+
+  /** The shards a user's rows may be on: their shard at the current count, and during a reshard at its target. */
+  shardsOfMovingUser(userId: number): number[] {
+    const home = shardIndexForUser(userId, this.count);
+    const target = this.reshard ? shardIndexForUser(userId, this.reshard.to) : home;
+    return target === home ? [home] : [home, target];
   }
 
   /** The shard holding every row of this user now (the old one while a reshard copies them). */
