@@ -1,7 +1,7 @@
 import { BULK_READ_KEYS, badgeWriteCost, refreshCachedBadges } from "../cache/badge-cache";
 import { type Config, configFor } from "../config";
 import type { Env } from "../env";
-import { RetentionJobRunningError, UserMovingError } from "../errors";
+import { ReshardRunningError, RetentionJobRunningError, UserMovingError } from "../errors";
 import { type EventRecord, eventRecordFrom } from "../feed/build-item";
 import { announceCreated, type ShardWrite, storeEvents } from "../feed/ingest";
 import { populateSince } from "../feed/populate";
@@ -13,8 +13,9 @@ import type { LivePublication } from "../live/changes";
 import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
 import { isoTime } from "../platform/time";
+import { refuseWhileReshardRuns } from "../reshard/reshard";
 import { startCleanup } from "../retention/retention";
-import { shardsOf } from "../shards/router";
+import { MOVING_RETRY_SECONDS, shardsOf } from "../shards/router";
 import { cleanupRequestFrom } from "../wire/retention";
 import { InvocationBudget } from "./budget";
 import { type FeedMessage, FeedMessageSchema, MESSAGE_VERSION, type ParsedFeedMessage } from "./messages";
@@ -170,9 +171,6 @@ async function writeEventMessages(
   return { used: writes.reduce((sum, write) => sum + (write.cacheOperations ?? 0), 0), writes };
 }
 
-/** Seconds a message for users being moved waits before it comes back; a move takes a few. */
-export const MOVING_RETRY_SECONDS = 5;
-
 /**
  * Messages with events of users a reshard is copying go back to the queue
  * as new messages a few seconds later, without spending a delivery attempt
@@ -234,11 +232,14 @@ async function handleWorkMessage(
       ]);
       return;
     case "populate_all":
-      await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
+      await afterReshard(env, body, async () => {
+        await refuseWhileReshardRuns(env, "populating every feed");
+        await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
+      });
       return;
     case "cleanup": {
       try {
-        await startCleanup(env, config, cleanupRequestFrom(body, config), now);
+        await afterReshard(env, body, () => startCleanup(env, config, cleanupRequestFrom(body, config), now));
       } catch (error) {
         // Like the daily cron: no second job beside a running one. Retrying
         // would not help within the queue's few minutes of retries (a job can
@@ -278,6 +279,29 @@ async function handleWorkMessage(
     case "create_item":
     case "batch_create":
       throw new Error("event messages are written in bulk");
+  }
+}
+
+/** How long a request over every shard waits for a running reshard before it asks again. */
+export const RESHARD_WAIT_SECONDS = 300;
+
+/**
+ * Runs work over every shard (cleanup, populate of everyone), which may not
+ * start while a reshard moves users: then the message comes back as a new
+ * one in RESHARD_WAIT_SECONDS (a reshard outlasts the queue's retries), and
+ * starts once the reshard is done.
+ */
+async function afterReshard(env: Env, body: FeedMessage, start: () => Promise<unknown>) {
+  try {
+    await start();
+  } catch (error) {
+    if (!(error instanceof ReshardRunningError)) throw error;
+    await sendMessages(env.FEED_QUEUE, [body], RESHARD_WAIT_SECONDS);
+    log.info("request over every shard waits for the running reshard", {
+      kind: body.kind,
+      reshard: error.jobId,
+      retry_in_seconds: RESHARD_WAIT_SECONDS,
+    });
   }
 }
 
