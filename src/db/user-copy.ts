@@ -1,4 +1,15 @@
+import { type Column, getTableColumns } from "drizzle-orm";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { jsonRowParts } from "./item-writes";
+import {
+  events,
+  fastParticipants,
+  feedItems,
+  liveUsers,
+  userFeedCounters,
+  userMilestones,
+  userPreferences,
+} from "./schema";
 
 /**
  * Copying users between shards, table by table (the reshard job,
@@ -28,46 +39,36 @@ interface UserTable {
 
 const fields = (columns: readonly string[]) => columns.map((column) => `'${column}', ${column}`).join(", ");
 const values = (columns: readonly string[]) => columns.map((column) => `r.value ->> '${column}'`).join(", ");
-
-const EVENT_COLUMNS = [
-  "user_id",
-  "event_type",
-  "source_event_id",
-  "target_type",
-  "target_id",
-  "fast_id",
-  "data",
-  "title",
-  "description",
-  "occurred_at",
-  "received_at",
-  "ingest_id",
-  "target_thumbnail",
-];
-const ITEM_COLUMNS = [
-  "user_id",
-  "activity_type",
-  "target_type",
-  "target_id",
-  "title",
-  "description",
-  "is_read",
-  "read_at",
-  "created_at",
-  "data",
-  "dedupe_key",
-  "is_seen",
-  "seen_at",
-  "is_archived",
-  "archived_at",
-  "target_thumbnail",
-];
-const PARTICIPANT_COLUMNS = ["fast_id", "user_id", "is_participant", "changed_at", "fast_name"];
-const PREFERENCE_COLUMNS = ["user_id", "muted_types", "updated_at"];
-const MILESTONE_COLUMNS = ["user_id", "milestone", "reached_at", "announced", "ingest_id"];
-const PRESENCE_COLUMNS = ["user_id", "until"];
-
 const overwrite = (columns: readonly string[]) => columns.map((column) => `${column} = excluded.${column}`).join(", ");
+
+/** A table's columns by their database names, in the schema's order, but for `except`. */
+const columnNames = (table: SQLiteTable, ...except: readonly Column[]) =>
+  Object.values(getTableColumns(table))
+    .filter((column) => !except.includes(column))
+    .map((column) => column.name);
+
+// The local ids are the new shard's own; an item's event and public id are made by the copy (below).
+const EVENT_COLUMNS = columnNames(events, events.id);
+const ITEM_COLUMNS = columnNames(feedItems, feedItems.id, feedItems.eventId, feedItems.publicId);
+
+/**
+ * A small table's entry: its rows go in whole, and a row the new shard has
+ * already (a trigger's, or an earlier copy's) takes the copied values in every
+ * column but its primary key, the conflict target.
+ */
+function upsertTable(table: SQLiteTable, key: readonly string[], columns = columnNames(table)): UserTable {
+  const { name, primaryKeys, columns: all } = getTableConfig(table);
+  const conflict = (primaryKeys[0]?.columns ?? all.filter((column) => column.primary)).map((column) => column.name);
+  return {
+    name,
+    key,
+    line: fields(columns),
+    insert: `INSERT INTO ${name} (${columns.join(", ")}) SELECT ${values(columns)} FROM json_each(?1) AS r
+             WHERE true ON CONFLICT (${conflict.join(", ")})
+             DO UPDATE SET ${overwrite(columns.filter((column) => !conflict.includes(column)))}`,
+    big: false,
+  };
+}
 
 export const USER_TABLES: readonly UserTable[] = [
   {
@@ -94,52 +95,17 @@ export const USER_TABLES: readonly UserTable[] = [
              FROM json_each(?1) AS r WHERE true ON CONFLICT DO NOTHING`,
     big: true,
   },
-  {
-    name: "user_feed_counters",
-    key: ["user_id", "activity_type"],
-    line: fields(["user_id", "activity_type", "version"]),
-    // The counts are the triggers' (a recount of the copied items); the version carries on where it was,
-    // so a client's ETag from before the move never matches other content.
-    insert: `INSERT INTO user_feed_counters (user_id, activity_type, version)
-             SELECT r.value ->> 'user_id', r.value ->> 'activity_type', r.value ->> 'version' FROM json_each(?1) AS r
-             WHERE true ON CONFLICT (user_id, activity_type) DO UPDATE SET version = excluded.version`,
-    big: false,
-  },
-  {
-    name: "fast_participants",
-    key: ["user_id", "fast_id"],
-    line: fields(PARTICIPANT_COLUMNS),
-    insert: `INSERT INTO fast_participants (${PARTICIPANT_COLUMNS.join(", ")}) SELECT ${values(PARTICIPANT_COLUMNS)}
-             FROM json_each(?1) AS r WHERE true
-             ON CONFLICT (fast_id, user_id) DO UPDATE SET ${overwrite(["is_participant", "changed_at", "fast_name"])}`,
-    big: false,
-  },
-  {
-    name: "user_preferences",
-    key: ["user_id"],
-    line: fields(PREFERENCE_COLUMNS),
-    insert: `INSERT INTO user_preferences (${PREFERENCE_COLUMNS.join(", ")}) SELECT ${values(PREFERENCE_COLUMNS)}
-             FROM json_each(?1) AS r WHERE true
-             ON CONFLICT (user_id) DO UPDATE SET ${overwrite(["muted_types", "updated_at"])}`,
-    big: false,
-  },
-  {
-    name: "user_milestones",
-    key: ["user_id", "milestone"],
-    line: fields(MILESTONE_COLUMNS),
-    insert: `INSERT INTO user_milestones (${MILESTONE_COLUMNS.join(", ")}) SELECT ${values(MILESTONE_COLUMNS)}
-             FROM json_each(?1) AS r WHERE true
-             ON CONFLICT (user_id, milestone) DO UPDATE SET ${overwrite(["reached_at", "announced", "ingest_id"])}`,
-    big: false,
-  },
-  {
-    name: "live_users",
-    key: ["user_id"],
-    line: fields(PRESENCE_COLUMNS),
-    insert: `INSERT INTO live_users (${PRESENCE_COLUMNS.join(", ")}) SELECT ${values(PRESENCE_COLUMNS)}
-             FROM json_each(?1) AS r WHERE true ON CONFLICT (user_id) DO UPDATE SET until = excluded.until`,
-    big: false,
-  },
+  // The counts are the triggers' (a recount of the copied items); the version carries on where it was,
+  // so a client's ETag from before the move never matches other content.
+  upsertTable(
+    userFeedCounters,
+    ["user_id", "activity_type"],
+    [userFeedCounters.userId, userFeedCounters.activityType, userFeedCounters.version].map((column) => column.name),
+  ),
+  upsertTable(fastParticipants, ["user_id", "fast_id"]),
+  upsertTable(userPreferences, ["user_id"]),
+  upsertTable(userMilestones, ["user_id", "milestone"]),
+  upsertTable(liveUsers, ["user_id"]),
 ];
 
 /** A position within one table's copy: the key of the last row copied. */
