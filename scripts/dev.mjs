@@ -106,11 +106,13 @@ wrangler.on("exit", (code, signal) => {
   process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0));
 });
 
-const marker = path.join(ROOT, ".wrangler", "demo-seeded");
+// Kept with the local state it describes: deleting .wrangler/state starts over with the demo data.
+const marker = path.join(ROOT, ".wrangler", "state", "demo-seeded");
 try {
   await waitForHealth(baseUrl);
   if (!values["no-seed"] && !existsSync(marker)) {
     await seedDemo(baseUrl);
+    mkdirSync(path.dirname(marker), { recursive: true });
     writeFileSync(marker, new Date().toISOString());
   }
   // The token rides in the fragment: the page reads it, the server never sees it in a URL.
