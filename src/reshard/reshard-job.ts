@@ -46,7 +46,7 @@ const GROUP_USERS = 100;
 // long copy or delete delays every request of its users. The bench's reshard under load (bench/README.md)
 // had user requests' p99 at 3.6x its value before the move with these and no pause between chunks,
 // 8.4x with groups of 2,000 rows and chunks of 1,000 (copy) and 2,000 (delete) rows; bigger groups
-// move users 3x faster. The pause between chunks (IDLE_PER_BUSY) brought it to 1.2-2.0x.
+// move users 3x faster. The pause between chunks (IDLE_PER_BUSY) brought it to 1.2-2.1x.
 /** Rows a group may hold (roughly, from the counters); a bigger user moves alone. */
 const GROUP_ROWS = 500;
 /** Rows one copy chunk reads and writes: about 150 KB at the measured bytes per item. */
