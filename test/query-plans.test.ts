@@ -34,6 +34,7 @@ function recordingShard(): { shard: Shard; issued: Issued[] } {
         if (property === "bind") {
           return (...params: unknown[]) => {
             record.params = params;
+            issued.push(record);
             return target.bind(...params);
           };
         }
@@ -45,8 +46,8 @@ function recordingShard(): { shard: Shard; issued: Issued[] } {
     get(target, property) {
       if (property === "prepare") {
         return (sql: string) => {
+          // Recorded when bound: a statement drizzle compiles once per isolate is prepared and never run.
           const record: Issued = { sql, params: [] };
-          issued.push(record);
           return wrap(target.prepare(sql), record);
         };
       }
