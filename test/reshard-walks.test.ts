@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FeedMessage } from "../src/queue/messages";
 import { shardIndexForUser } from "../src/shards/jump-hash";
-import { joinedAFastBefore } from "./support/db";
+import { eventually, joinedAFastBefore } from "./support/db";
 import { call, freshUser, ingest, staffToken } from "./support/http";
 import { moverFrom, routeOver, setMoveState, shardBinding } from "./support/moves";
 import { deliver, watchedQueues } from "./support/queues";
@@ -23,16 +23,6 @@ const count = async (shard: number, sql: string, ...binds: unknown[]) =>
 
 const remindersOn = (shard: number, user: number) =>
   count(shard, "SELECT count(*) AS n FROM feed_items WHERE user_id = ?1 AND activity_type = 'fast_reminder'", user);
-
-/** Polls until `check` holds or `ms` pass; the last value. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Copies the user's participation in a fast to the new shard, as the reshard's copy step does. */
 async function copyParticipationByHand(user: number, fastId: number, from: number, to: number) {
@@ -90,12 +80,7 @@ describe("a reminder's fan-out meeting a user a reshard is moving", () => {
     // The copy lands and is switched while the hand-on waits; it then finds the user on their new shard.
     await copyParticipationByHand(mover, fastId, from, to);
     await setMoveState(mover, from, to, "switched");
-    expect(
-      await eventually(
-        () => remindersOn(to, mover),
-        (n) => n > 0,
-      ),
-    ).toBe(1);
+    await eventually(async () => expect(await remindersOn(to, mover)).toBe(1));
     expect(await remindersOn(from, mover)).toBe(0);
 
     // The same reminder the same day reaches nobody twice.
@@ -119,12 +104,7 @@ describe("a reminder's fan-out meeting a user a reshard is moving", () => {
     const progress = await call("GET", `/api/admin/jobs/${sent.body.job_id}/`, { token: await staffToken() });
     expect(progress.body.detail).toMatchObject({ handed_on: 1 });
     await setMoveState(mover, from, to, "switched");
-    expect(
-      await eventually(
-        () => remindersOn(to, mover),
-        (n) => n > 0,
-      ),
-    ).toBe(1);
+    await eventually(async () => expect(await remindersOn(to, mover)).toBe(1));
   });
 });
 
@@ -154,11 +134,9 @@ describe("one user's populate meeting a reshard that moves them", () => {
       const result = await deliver([message]);
       expect(result.explicitAcks).toHaveLength(1);
       await setMoveState(mover, from, to, "switched");
-      const made = await eventually(
-        () => count(to, "SELECT count(*) AS n FROM feed_items WHERE user_id = ?1", mover),
-        (n) => n > 0,
+      await eventually(async () =>
+        expect(await count(to, "SELECT count(*) AS n FROM feed_items WHERE user_id = ?1", mover)).toBe(1),
       );
-      expect(made).toBe(1);
       expect(await count(from, "SELECT count(*) AS n FROM feed_items WHERE user_id = ?1", mover)).toBe(1);
     } finally {
       await setMoveState(mover, from, to, null);
