@@ -256,6 +256,21 @@ describe("reminder fan-out", () => {
     }
   }
 
+  it("a participant alone on their shard gets no badge written unless one was cached", async () => {
+    // A chunk of one user is not a request of that user: the cache is looked at, as for many.
+    const fastId = 80_000 + Math.floor(Math.random() * 1_000_000);
+    const user = freshUser();
+    await joinAll([user], fastId, "Dormition Fast");
+    // Not opened the app: no badge cached (a producer's single event may have written one).
+    await env.UNREAD_CACHE.delete(`unread:${user}`);
+    const response = await call("POST", "/api/internal/reminders/", {
+      token: await staffToken(),
+      body: { kind: "fast_reminder", fast_id: fastId },
+    });
+    expect(response.body).toMatchObject({ targeted_users: 1, created_count: 1 });
+    expect(await cachedUnread(user)).toBeNull();
+  });
+
   it("a small reminder completes in the request: one item per participant, titled as the original", async () => {
     const fastId = 80_000 + Math.floor(Math.random() * 1_000_000);
     const users = Array.from({ length: 12 }, () => freshUser());
@@ -263,7 +278,9 @@ describe("reminder fan-out", () => {
     const leaver = users.pop()!;
     await ingest({ user_id: leaver, activity_type: "fast_leave", data: { fast_id: fastId } });
 
-    // users[0] has opened the app (its count is cached); the others have not.
+    // users[0] has opened the app (its count is cached); the others have not (a producer's
+    // single event may have written one: gone).
+    await Promise.all(users.map((user) => env.UNREAD_CACHE.delete(`unread:${user}`)));
     await asUser(users[0]!, "GET", "/api/events/activity-feed/unread-count/");
     expect(await cachedUnread(users[0]!)).toBe(1);
     const response = await call("POST", "/api/internal/reminders/", {

@@ -74,13 +74,15 @@ export async function writeBadges(
   config: Config,
   counts: ReadonlyMap<number, BadgeCounts>,
   knownCached?: ReadonlySet<number>,
+  /** Look even when there is one user: a job's one user is rarely the one whose request it is. */
+  { lookUpOne = false }: { lookUpOne?: boolean } = {},
 ): Promise<number> {
   let operations = 0;
   let toWrite = counts;
   if (knownCached) {
     // The caller looked them up moments ago (retention cuts its chunks by them).
     toWrite = new Map([...counts].filter(([userId]) => knownCached.has(userId)));
-  } else if (counts.size > 1) {
+  } else if (counts.size > 1 || lookUpOne) {
     // One user (the request's own) is simply written: a read first would cost as much.
     const lookup = await cachedAmong(env.UNREAD_CACHE, [...counts.keys()]);
     operations += lookup.operations;

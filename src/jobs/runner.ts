@@ -91,7 +91,8 @@ async function commitChunk(
   if (users.length > 0) statements.push(badgeCountsStatement(shard, users));
   const results = await shard.d1.batch(statements);
   const counts = badgeCountsFrom(users, users.length > 0 ? results.at(-1) : undefined);
-  const cacheOperations = users.length > 0 ? await writeBadges(env, config, counts, chunk.unread?.cached) : 0;
+  const cacheOperations =
+    users.length > 0 ? await writeBadges(env, config, counts, chunk.unread?.cached, { lookUpOne: true }) : 0;
   if (chunk.live) {
     const live = liveUsersFrom(results[liveIndex]);
     if (live.size > 0) {
