@@ -5,10 +5,10 @@ import { insertItemsStatement } from "../db/item-writes";
 import type { EventRow } from "../db/schema";
 import type { Env } from "../env";
 import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
-import { enqueueJob } from "../jobs/launch";
+import { handOnJob } from "../jobs/launch";
 import { log } from "../platform/log";
 import { daysBefore } from "../platform/time";
-import { MOVING_RETRY_SECONDS, type ShardRouter, shardsOf } from "../shards/router";
+import { type ShardRouter, shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
 import { type ItemDraft, itemFromEvent } from "./build-item";
 import { createdChanges } from "./created-changes";
@@ -68,25 +68,18 @@ const PopulateJobParamsSchema = z.object({
 
 export type PopulateJobParams = z.output<typeof PopulateJobParamsSchema>;
 
-/** A move that still holds the user after this many hand-ons (an hour) has stopped: the run gives up. */
-const MAX_HAND_ONS = 720;
-
 /**
  * One user's run on a shard their rows are being moved off, or copied onto:
  * nothing here; a run on their new shard a few seconds later instead.
  */
 function handedOn(params: PopulateJobParams & { userId: number }, router: ShardRouter, env: Env, now: number): Chunk {
-  const handOns = (params.handOns ?? 0) + 1;
+  const target = router.shardsOfMovingUser(params.userId).at(-1)!;
   return {
     progress: { cursor: "", processed: 0, done: true, detail: { handed_on: 1 } },
     writes: {},
     beforeCommit: async () => {
-      if (handOns > MAX_HAND_ONS) {
+      if (!(await handOnJob(env, "populate", params, now, [target])))
         log.error("populate not run: the user stayed in a reshard's move for an hour", { user_id: params.userId });
-        return;
-      }
-      const target = router.shardsOfMovingUser(params.userId).at(-1)!;
-      await enqueueJob(env, "populate", { ...params, handOns }, now, [target], { delaySeconds: MOVING_RETRY_SECONDS });
     },
   };
 }

@@ -4,11 +4,11 @@ import { insertItemsStatement } from "../db/item-writes";
 import { countParticipants, knownFastName, participantsAfter } from "../db/participants";
 import type { Env } from "../env";
 import { type ChunkWork, defineJob } from "../jobs/chunk";
-import { enqueueJob } from "../jobs/launch";
+import { handOnJob } from "../jobs/launch";
 import { log } from "../platform/log";
 import { utcDay } from "../platform/time";
 import { type ReminderRequest, ReminderRequestSchema } from "../schemas/reminders";
-import { MOVING_RETRY_SECONDS, type ShardRouter, shardsOf } from "../shards/router";
+import { type ShardRouter, shardsOf } from "../shards/router";
 import { ACTIVITY_TYPES } from "./activity-types";
 import type { ItemDraft } from "./build-item";
 import { createdChanges } from "./created-changes";
@@ -151,24 +151,15 @@ function reminderChunk(plan: ReminderPlan, env: Env): ChunkWork {
   };
 }
 
-/** A move that still holds its users after this many hand-ons (an hour) has stopped: the reminder gives up on them. */
-const MAX_HAND_ONS = 720;
-
 /** A fan-out of its own for users being moved, on their old and new shards, after a move's few seconds. */
 async function handOn(env: Env, plan: ReminderPlan, users: readonly number[], router: ShardRouter, now: number) {
-  const handOns = (plan.handOns ?? 0) + 1;
-  if (handOns > MAX_HAND_ONS) {
+  const shards = new Set(users.flatMap((userId) => router.shardsOfMovingUser(userId)));
+  if (!(await handOnJob(env, "reminder", { ...plan, users: [...users] }, now, [...shards])))
     log.error("reminder not delivered: its users stayed in a reshard's move for an hour", {
       users,
       reshard: router.reshard?.jobId,
       dedupe_key: reminderDedupeKey(plan.request, plan.requestedAt),
     });
-    return;
-  }
-  const shards = new Set(users.flatMap((userId) => router.shardsOfMovingUser(userId)));
-  await enqueueJob(env, "reminder", { ...plan, users: [...users], handOns }, now, [...shards], {
-    delaySeconds: MOVING_RETRY_SECONDS,
-  });
 }
 
 export const reminderJob = defineJob({

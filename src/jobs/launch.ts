@@ -2,7 +2,7 @@ import { readJob, startJobStatement } from "../db/jobs";
 import type { Env } from "../env";
 import { type JobStepMessage, MESSAGE_VERSION } from "../queue/messages";
 import { sendJobSteps } from "../queue/producer";
-import { shardsOf } from "../shards/router";
+import { MOVING_RETRY_SECONDS, shardsOf } from "../shards/router";
 import type { JobKind, JobParams } from "./registry";
 
 /**
@@ -81,4 +81,26 @@ export async function resumeJob(env: Env, jobId: string): Promise<number[] | und
     );
   }
   return pending.map(({ shard }) => shard.index);
+}
+
+/** A move that still holds its users after this many hand-ons (an hour, MOVING_RETRY_SECONDS apart) has stopped. */
+const MAX_HAND_ONS = 720;
+
+/**
+ * Runs a job again on `shards` a few seconds from now, for users a reshard
+ * was moving when it met them (src/shards/router.ts, sortForWalk). Counts the
+ * hand-ons in the params; false, and nothing started, once a stuck move has
+ * used them all.
+ */
+export async function handOnJob<Kind extends JobKind>(
+  env: Env,
+  kind: Kind,
+  params: JobParams<Kind> & { handOns?: number },
+  now: number,
+  shards: readonly number[],
+): Promise<boolean> {
+  const handOns = (params.handOns ?? 0) + 1;
+  if (handOns > MAX_HAND_ONS) return false;
+  await enqueueJob(env, kind, { ...params, handOns }, now, shards, { delaySeconds: MOVING_RETRY_SECONDS });
+  return true;
 }
