@@ -98,22 +98,19 @@ export class ShardRouter {
    * Sorts users a job found walking `shard`'s rows. `here`: their rows live
    * on it, write them here. `leaving`: a reshard is copying them off it, or
    * switched them while their old rows wait for deletion; the new shard's
-   * walk may have passed them already, so the job hands them on. `arriving`:
-   * their copy is landing here but they are not switched yet; their old
-   * shard's walk sees them. Outside a reshard, everyone is here (no lookup).
+   * walk may have passed them already, so the job hands them on. The rest
+   * are arriving: their copy is landing here but they are not switched yet,
+   * and their old shard's walk sees them. Outside a reshard, everyone is
+   * here (no lookup).
    */
-  async sortForWalk(
-    shard: Shard,
-    userIds: readonly number[],
-  ): Promise<{ here: number[]; leaving: number[]; arriving: number[] }> {
-    if (!this.reshard || userIds.length === 0) return { here: [...userIds], leaving: [], arriving: [] };
+  async sortForWalk(shard: Shard, userIds: readonly number[]): Promise<{ here: number[]; leaving: number[] }> {
+    if (!this.reshard || userIds.length === 0) return { here: [...userIds], leaving: [] };
     const places = await this.locate(userIds);
-    const sorted = { here: [] as number[], leaving: [] as number[], arriving: [] as number[] };
+    const sorted = { here: [] as number[], leaving: [] as number[] };
     for (const userId of userIds) {
       const place = places.get(userId)!;
       if (place.shard === shard && !place.copying) sorted.here.push(userId);
       else if (shardIndexForUser(userId, this.count) === shard.index) sorted.leaving.push(userId);
-      else sorted.arriving.push(userId);
     }
     return sorted;
   }
