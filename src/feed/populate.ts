@@ -5,9 +5,10 @@ import { insertItemsStatement } from "../db/item-writes";
 import type { EventRow } from "../db/schema";
 import type { Env } from "../env";
 import { type Chunk, type ChunkWork, defineJob } from "../jobs/chunk";
-import { handOnJob } from "../jobs/launch";
+import { enqueueJob, handOnJob, type StartedJob } from "../jobs/launch";
 import { log } from "../platform/log";
 import { daysBefore } from "../platform/time";
+import { refuseWhileReshardRuns } from "../reshard/reshard";
 import { type ShardRouter, shardsOf } from "../shards/router";
 import { isActivityType } from "./activity-types";
 import { type ItemDraft, itemFromEvent } from "./build-item";
@@ -37,6 +38,15 @@ function draftFromEventRow(row: EventRow): (ItemDraft & { eventId: number }) | u
     targetThumbnail: row.targetThumbnail,
   });
   return { ...item, eventId: row.id };
+}
+
+/**
+ * Queues populate for every user over every shard. It walks whole shards, so
+ * it refuses to start while a reshard moves users (ReshardRunningError).
+ */
+export async function startPopulateAll(env: Env, daysBack: number, now: number): Promise<StartedJob> {
+  await refuseWhileReshardRuns(env, "populating every feed");
+  return enqueueJob(env, "populate", { since: populateSince(now, daysBack) }, now);
 }
 
 /** What populate would create, per shard (dry run). */

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { ReshardRunningError, RetentionJobRunningError, UserMovingError } from "../errors";
 import { type EventRecord, eventRecordFrom } from "../feed/build-item";
 import { announceCreated, type ShardWrite, storeEvents } from "../feed/ingest";
-import { populateSince } from "../feed/populate";
+import { populateSince, startPopulateAll } from "../feed/populate";
 import { planReminder } from "../feed/reminders";
 import { enqueueJob } from "../jobs/launch";
 import { isJobKind, jobDefinition } from "../jobs/registry";
@@ -13,7 +13,6 @@ import type { LivePublication } from "../live/changes";
 import { publishLive } from "../live/publish";
 import { log } from "../platform/log";
 import { isoTime } from "../platform/time";
-import { refuseWhileReshardRuns } from "../reshard/reshard";
 import { startCleanup } from "../retention/retention";
 import { MOVING_RETRY_SECONDS, shardsOf } from "../shards/router";
 import { cleanupRequestFrom } from "../wire/retention";
@@ -232,10 +231,7 @@ async function handleWorkMessage(
       ]);
       return;
     case "populate_all":
-      await afterReshard(env, body, async () => {
-        await refuseWhileReshardRuns(env, "populating every feed");
-        await enqueueJob(env, "populate", { since: populateSince(now, body.days_back) }, now);
-      });
+      await afterReshard(env, body, () => startPopulateAll(env, body.days_back, now));
       return;
     case "cleanup": {
       try {

@@ -1,14 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { NotFoundError, UserMovingError } from "../errors";
-import { countPopulateCandidates, populateSince } from "../feed/populate";
+import { countPopulateCandidates, populateSince, startPopulateAll } from "../feed/populate";
 import type { AppEnv } from "../http/app-env";
 import { bearerAuth, jsonBody, jsonResponse, staffBodyCall, staffCall } from "../http/route-parts";
-import { enqueueJob, resumeJob } from "../jobs/launch";
+import { resumeJob } from "../jobs/launch";
 import { runJobInline } from "../jobs/runner";
 import { listRecentJobs, readJobProgress } from "../jobs/status";
 import { isoTime } from "../platform/time";
-import { refuseWhileReshardRuns, startReshard } from "../reshard/reshard";
+import { startReshard } from "../reshard/reshard";
 import { refuseWhileRetentionRuns } from "../retention/in-flight";
 import {
   GenerateRequestSchema,
@@ -188,8 +188,7 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
         200,
       );
     }
-    await refuseWhileReshardRuns(c.env, "populating every feed");
-    const job = await enqueueJob(c.env, "populate", { since: populateSince(now, daysBack) }, now);
+    const job = await startPopulateAll(c.env, daysBack, now);
     return c.json(
       { status: "queued" as const, message: `Populating every shard (job ${job.jobId})`, job_id: job.jobId },
       202,
